@@ -1,0 +1,152 @@
+"""Headless command line: python -m mnist_demo train | evaluate | predict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import checkpoint
+from .data import DATASETS, DataMissingError, load_split
+from .inference import probabilities
+from .metrics import per_class_accuracy
+from .preprocess import UnreadableImage, to_mnist
+from .training import OPTIMIZERS, PRESETS, Progress, evaluate, fit, preset
+
+
+class UsageError(RuntimeError):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def no_model_message(path: Path) -> str:
+    return (
+        f"No model at {path}. Train one first, for example:\n"
+        f"  python -m mnist_demo train --preset classroom --out {path}"
+    )
+
+
+def load_checkpoint(path: str | None) -> checkpoint.Checkpoint:
+    target = Path(path) if path else checkpoint.SHIPPED
+    if not target.exists():
+        raise UsageError(no_model_message(target))
+    return checkpoint.load(target)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = preset(
+        args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        optimizer=args.optimizer, seed=args.seed, device=args.device,
+    )
+    train_split = load_split(config.dataset, True, args.data_dir)
+    test_split = load_split(config.dataset, False, args.data_dir)
+    bar = tqdm(total=config.epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True, disable=args.quiet)
+
+    def on_progress(p: Progress) -> None:
+        bar.n = p.fraction * config.epochs
+        bar.set_postfix_str(
+            f"epoch {p.epoch}/{p.epochs} loss {p.running_loss:.3f} acc {p.running_acc:.1%} {p.images_per_s:,.0f} img/s",
+            refresh=False,
+        )
+        bar.refresh()
+        if p.kind == "epoch":
+            tqdm.write(p.history[-1].line(), file=sys.stdout)
+            sys.stdout.flush()
+
+    result = fit(config, train_split, test_split, on_progress=on_progress)
+    bar.close()
+    if result.status != "finished":
+        print(result.message, file=sys.stderr)
+        return 1
+    path = checkpoint.save_run(args.out, result)
+    print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
+    print("Done")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    dataset = args.dataset or ckpt.dataset
+    split = load_split(dataset, False, args.data_dir)
+    result = evaluate(ckpt.model, split, batch_size=1000)
+    per_class = per_class_accuracy(result.predictions, result.labels, len(split.classes))
+    if args.json:
+        print(json.dumps({"accuracy": result.accuracy, "loss": result.loss,
+                          "per_class_accuracy": per_class, "n": result.n}))
+        return 0
+    correct = round(result.accuracy * result.n)
+    print(f"{ckpt.path} on the {dataset} test set: accuracy {result.accuracy:.2%} ({correct}/{result.n}), "
+          f"loss {result.loss:.4f}")
+    for name, acc in zip(split.classes, per_class):
+        print(f"  {name:>12}: {acc:.2%}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    failed = 0
+    for path in args.images:
+        try:
+            image = to_mnist(Path(path))
+        except (UnreadableImage, OSError) as exc:
+            print(f"{path}: cannot read this image ({exc})", file=sys.stderr)
+            failed += 1
+            continue
+        if image is None:
+            print(f"{path}: no ink found, nothing to read", file=sys.stderr)
+            failed += 1
+            continue
+        probs = probabilities(ckpt.model, image)[0]
+        digit = int(probs.argmax())
+        if args.json:
+            print(json.dumps({"path": path, "digit": digit, "probabilities": [round(float(p), 6) for p in probs]}))
+        else:
+            print(f"{path} {digit} {probs[digit]:.3f}")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mnist_demo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train the tutorial's CNN; one tutorial line per epoch, then Done")
+    train.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
+    train.add_argument("--dataset", choices=DATASETS)
+    train.add_argument("--data-dir", help="dataset folder (default: $MNIST_DEMO_DATA_DIR, else ./data)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="test accuracy, loss and per-class accuracy of a checkpoint")
+    ev.add_argument("--checkpoint", help="default: checkpoints/mnist_cnn.pt, the shipped model")
+    ev.add_argument("--dataset", choices=DATASETS, help="default: the checkpoint's")
+    ev.add_argument("--data-dir")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="read the digit in each image (PNG/JPEG, any size, either polarity)")
+    pr.add_argument("images", nargs="+", metavar="IMAGE")
+    pr.add_argument("--checkpoint")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, DataMissingError, checkpoint.CheckpointError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130

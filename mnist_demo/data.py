@@ -1,0 +1,123 @@
+"""Datasets as uint8 tensors on the training device, batched by slicing a shuffled index."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision import datasets
+
+DATASETS: dict[str, type[datasets.MNIST]] = {
+    "mnist": datasets.MNIST,
+    "fashion-mnist": datasets.FashionMNIST,
+    "kmnist": datasets.KMNIST,
+}
+
+CLASS_NAMES: dict[str, list[str]] = {
+    "mnist": [str(d) for d in range(10)],
+    "fashion-mnist": list(datasets.FashionMNIST.classes),
+    "kmnist": list(datasets.KMNIST.classes),
+}
+
+DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
+
+
+class DataMissingError(RuntimeError):
+    """The dataset files are absent and could not be downloaded."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a dataset: uint8 images (N, 28, 28) and int64 labels (N,)."""
+
+    name: str
+    train: bool
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def to(self, device: torch.device | str) -> Split:
+        return Split(self.name, self.train, self.images.to(device), self.labels.to(device))
+
+    @property
+    def classes(self) -> list[str]:
+        return CLASS_NAMES[self.name]
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """`data_dir`, else $MNIST_DEMO_DATA_DIR, else ./data."""
+    return Path(data_dir or os.environ.get(DATA_DIR_ENV) or "data")
+
+
+def expected_files(name: str, root: Path) -> list[Path]:
+    cls = DATASETS[name]
+    raw = root / cls.__name__ / "raw"
+    return [raw / Path(url).name.removesuffix(".gz") for url, _ in cls.resources]
+
+
+def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathLike | None = None) -> Split:
+    """Read a split with torchvision; download it when missing; fail with one clear message."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    root = resolve_data_dir(data_dir)
+    cls = DATASETS[name]
+    try:
+        ds = cls(str(root), train=train, download=False)
+    except RuntimeError:
+        try:
+            ds = cls(str(root), train=train, download=True)
+        except Exception as exc:  # offline, permission, bad mirror...
+            files = "\n  ".join(str(p) for p in expected_files(name, root))
+            raise DataMissingError(
+                f"The {name} dataset is not in {root.resolve()} and could not be downloaded "
+                f"({type(exc).__name__}).\nPut these files there (uncompressed IDX):\n  {files}\n"
+                f"or point --data-dir / ${DATA_DIR_ENV} at a folder that holds them."
+            ) from None
+    return Split(name, train, ds.data.clone(), ds.targets.clone().long())
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [0, 1], exactly as ToTensor scales."""
+    return images.unsqueeze(1).float().div_(255)
+
+
+def batches(
+    split: Split, batch_size: int, shuffle: bool = True, generator: torch.Generator | None = None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield (float images, labels) batches on the split's device; the last batch may be short."""
+    n = len(split)
+    if shuffle:
+        order = torch.randperm(n, generator=generator).to(split.images.device)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            yield to_float(split.images[idx]), split.labels[idx]
+    else:
+        for start in range(0, n, batch_size):
+            yield to_float(split.images[start : start + batch_size]), split.labels[start : start + batch_size]
+
+
+def num_batches(n: int, batch_size: int) -> int:
+    return -(-n // batch_size)
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "mnist_test_sample.npz"
+
+
+def load_sample(path: Path = SAMPLE) -> Split:
+    """The few hundred MNIST test digits shipped in assets/, for when the full set is not here."""
+    with np.load(path) as f:
+        return Split("mnist", False, torch.from_numpy(f["images"]), torch.from_numpy(f["labels"]).long())
+
+
+def write_sample(split: Split, path: Path = SAMPLE, per_class: int = 50) -> Path:
+    """Save the first `per_class` images of each class of `split`, in dataset order."""
+    labels = split.labels.cpu()
+    keep = torch.cat([torch.nonzero(labels == c).flatten()[:per_class] for c in range(10)]).sort().values
+    np.savez_compressed(path, images=split.images.cpu()[keep].numpy(), labels=labels[keep].numpy().astype(np.uint8))
+    return path

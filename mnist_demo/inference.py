@@ -1,0 +1,67 @@
+"""Running the network on 28 x 28 images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def as_batch(images: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
+    """(28, 28) or (N, 28, 28) floats in [0, 1] -> (N, 1, 28, 28) on `device`."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+    return x.reshape(-1, 1, 28, 28).to(device)
+
+
+@torch.no_grad()
+def probabilities(model: nn.Module, images: np.ndarray | torch.Tensor) -> np.ndarray:
+    """(N, 10) class probabilities for a batch of 28 x 28 images."""
+    model.eval()
+    return model(as_batch(images, model_device(model))).softmax(1).cpu().numpy()
+
+
+UNSURE_BELOW = 0.80  # top probability under which the app says "not sure"
+
+
+@dataclass
+class Reading:
+    """One image read by the network, with what a student can see of how."""
+
+    probabilities: np.ndarray
+    conv1: np.ndarray  # (32, 26, 26) after ReLU
+    conv2: np.ndarray  # (64, 11, 11) after ReLU
+    saliency: np.ndarray  # (28, 28) Integrated Gradients for the top class, >= 0
+
+    @property
+    def top2(self) -> list[tuple[int, float]]:
+        order = np.argsort(self.probabilities)[::-1][:2]
+        return [(int(i), float(self.probabilities[i])) for i in order]
+
+    @property
+    def sure(self) -> bool:
+        return self.top2[0][1] >= UNSURE_BELOW
+
+
+def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int, steps: int = 32) -> torch.Tensor:
+    """Attribution of each input pixel to `target`, from a black image to `x` (Sundararajan et al., 2017)."""
+    alphas = torch.linspace(1 / steps, 1, steps, device=x.device).view(-1, 1, 1, 1)
+    path = (alphas * x).requires_grad_(True)
+    (grads,) = torch.autograd.grad(model(path)[:, target].sum(), path)
+    return (grads.mean(0) * x[0]).squeeze(0)
+
+
+def read(model: nn.Module, image: np.ndarray) -> Reading:
+    """Probabilities, feature maps and saliency for one 28 x 28 image."""
+    model.eval()
+    x = as_batch(image, model_device(model))
+    with torch.no_grad():
+        probs = model(x).softmax(1)[0]
+        f1, f2 = model.features(x)
+    saliency = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
+    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), saliency.detach().cpu().numpy())

@@ -1,0 +1,95 @@
+"""Shared fixtures: small, learnable MNIST-format datasets written as real IDX files."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from mnist_demo.data import DATA_DIR_ENV, expected_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def real_data_dir() -> Path | None:
+    """The real MNIST, when $MNIST_DEMO_DATA_DIR (or ../shared/data) holds it."""
+    for candidate in (os.environ.get(DATA_DIR_ENV), ROOT.parent / "shared" / "data"):
+        if candidate and all(p.exists() for p in expected_files("mnist", Path(candidate))):
+            return Path(candidate)
+    return None
+
+
+def require_real_data() -> Path:
+    found = real_data_dir()
+    if found is None:
+        reason = f"the real MNIST is not here: set ${DATA_DIR_ENV} to a folder holding MNIST/raw/"
+        if os.environ.get("MNIST_DEMO_REQUIRE_DATA") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def digit_image(digit: int, rng: np.random.Generator) -> np.ndarray:
+    """A 28 x 28 uint8 rendering of `digit` in a TrueType font, a little shifted and scaled."""
+    size = int(rng.integers(18, 25))
+    font = ImageFont.load_default(size=size)
+    img = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(img)
+    left, top, right, bottom = draw.textbbox((0, 0), str(digit), font=font)
+    x = (28 - (right - left)) / 2 - left + rng.integers(-2, 3)
+    y = (28 - (bottom - top)) / 2 - top + rng.integers(-2, 3)
+    draw.text((x, y), str(digit), fill=255, font=font, stroke_width=int(rng.integers(0, 2)), stroke_fill=255)
+    return np.asarray(img)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    magic = 0x0803 if array.ndim == 3 else 0x0801
+    with open(path, "wb") as f:
+        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape))
+        f.write(array.astype(np.uint8).tobytes())
+
+
+def write_dataset(root: Path, name: str = "mnist", n_train: int = 600, n_test: int = 200, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    files = expected_files(name, root)
+    files[0].parent.mkdir(parents=True, exist_ok=True)
+    for images_file, labels_file, n in ((files[0], files[1], n_train), (files[2], files[3], n_test)):
+        labels = np.arange(n) % 10
+        rng.shuffle(labels)
+        write_idx(images_file, np.stack([digit_image(int(d), rng) for d in labels]))
+        write_idx(labels_file, labels)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 train and 200 test font-rendered digits in torchvision's MNIST layout."""
+    return write_dataset(tmp_path_factory.mktemp("data"))
+
+
+STROKES = {  # digits as pen strokes on a unit square, the way a student draws them
+    0: [[(0.5, 0.1), (0.25, 0.25), (0.2, 0.5), (0.25, 0.75), (0.5, 0.9), (0.75, 0.75), (0.8, 0.5), (0.75, 0.25),
+         (0.5, 0.1)]],
+    1: [[(0.45, 0.2), (0.55, 0.1), (0.55, 0.9)]],
+    4: [[(0.6, 0.1), (0.2, 0.6), (0.8, 0.6)], [(0.6, 0.3), (0.6, 0.9)]],
+    7: [[(0.2, 0.12), (0.8, 0.12), (0.4, 0.9)]],
+}
+
+
+def drawing(digit: int, size: int = 280, width: int = 20, box: tuple[float, float, float, float] = (0, 0, 1, 1),
+            ink: int = 255, paper: int = 0, mode: str = "L") -> Image.Image:
+    """A pen drawing of `digit` inside `box` (left, top, right, bottom as shares of the canvas)."""
+    img = Image.new(mode, (size, size), paper if mode == "L" else (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    left, top, right, bottom = box
+    for stroke in STROKES[digit]:
+        points = [(size * (left + x * (right - left)), size * (top + y * (bottom - top))) for x, y in stroke]
+        colour = ink if mode == "L" else (ink, ink, ink, 255)
+        draw.line(points, fill=colour, width=width, joint="curve")
+        for x, y in points:
+            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=colour)
+    return img

@@ -1,0 +1,97 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, drawing
+
+LINE = re.compile(r"^Epoch:[ \d]\d, Train_acc:\d+\.\d%, Train_loss:\d+\.\d{3}, Test_acc:\d+\.\d%,Test_loss:\d+\.\d{3}$")
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mnist_demo", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    run = cli("train", "--data-dir", tiny_data_dir, "--epochs", 2, "--batch-size", 16, "--optimizer", "adam",
+              "--lr", 0.003, "--device", "cpu", "--out", out)
+    return run, out
+
+
+def test_train_prints_the_tutorials_lines_then_done(trained):
+    run, out = trained
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 3 and all(LINE.match(line) for line in lines[:2]) and lines[-1] == "Done"
+    assert lines[0].startswith("Epoch: 1,") and lines[1].startswith("Epoch: 2,")
+    assert "img/s" in run.stderr and out.exists()
+
+
+def test_evaluate_json(trained, tiny_data_dir):
+    _, out = trained
+    run = cli("evaluate", "--checkpoint", out, "--data-dir", tiny_data_dir, "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert set(result) == {"accuracy", "loss", "per_class_accuracy", "n"}
+    assert result["n"] == 200 and 0 <= result["accuracy"] <= 1 and len(result["per_class_accuracy"]) == 10
+    text = cli("evaluate", "--checkpoint", out, "--data-dir", tiny_data_dir)
+    assert f"{result['accuracy']:.2%}" in text.stdout
+
+
+def test_a_diverging_run_explains_itself(tiny_data_dir, tmp_path):
+    run = cli("train", "--data-dir", tiny_data_dir, "--epochs", 1, "--lr", 1000, "--out", tmp_path / "x.pt")
+    assert run.returncode == 1 and "Done" not in run.stdout
+    assert "learning rate of 1000 is too large" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_missing_data_says_where_to_put_it(tmp_path, monkeypatch):
+    run = subprocess.run(
+        [sys.executable, "-c", "import torchvision.datasets as d, sys;"
+         "d.MNIST.download = lambda self: (_ for _ in ()).throw(OSError('offline'));"
+         "from mnist_demo.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", "--data-dir", str(tmp_path), "--epochs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert str(tmp_path) in run.stderr and "train-images-idx3-ubyte" in run.stderr
+
+
+def test_predict_reads_drawings_of_either_polarity_and_any_size(tmp_path):
+    paths = []
+    for digit, kwargs in [(1, {}), (7, {"ink": 10, "paper": 240}), (0, {"size": 600, "width": 40}),
+                          (4, {"mode": "RGBA"})]:
+        path = tmp_path / f"digit{digit}.png"
+        drawing(digit, **kwargs).save(path)
+        paths.append((digit, path))
+    jpeg = tmp_path / "seven.jpg"
+    drawing(7, ink=30, paper=220, size=400, width=30).convert("RGB").save(jpeg, quality=70)
+    paths.append((7, jpeg))
+    run = cli("predict", *[p for _, p in paths])
+    assert run.returncode == 0, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()]
+    assert [(r[0], int(r[1])) for r in rows] == [(str(p), d) for d, p in paths]
+    assert all(0.5 < float(r[2]) <= 1 for r in rows)
+    as_json = [json.loads(line) for line in cli("predict", "--json", paths[0][1]).stdout.splitlines()]
+    assert as_json[0]["digit"] == 1 and len(as_json[0]["probabilities"]) == 10
+    assert sum(as_json[0]["probabilities"]) == pytest.approx(1, abs=1e-4)
+
+
+def test_predict_names_an_unreadable_file_and_fails(tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    good = tmp_path / "one.png"
+    drawing(1).save(good)
+    run = cli("predict", bad, good, tmp_path / "missing.png")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"{bad}: cannot read" in run.stderr and "missing.png: cannot read" in run.stderr
+    assert run.stdout.split()[:2] == [str(good), "1"]
+
+
+def test_without_a_model_the_cli_says_how_to_train_one(tmp_path):
+    run = cli("predict", "--checkpoint", tmp_path / "none.pt", "x.png")
+    assert run.returncode == 2 and "python -m mnist_demo train" in run.stderr

@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision import datasets
+from torchvision.transforms import ToTensor
+
+from mnist_demo.data import DataMissingError, batches, load_split, resolve_data_dir, to_float
+from mnist_demo.model import CNN, count_parameters, layer_table
+
+
+def test_torchvision_reads_the_idx_files(tiny_data_dir):
+    train = load_split("mnist", True, tiny_data_dir)
+    test = load_split("mnist", False, tiny_data_dir)
+    assert train.images.shape == (600, 28, 28) and train.images.dtype == torch.uint8
+    assert test.images.shape == (200, 28, 28)
+    assert train.labels.dtype == torch.int64 and set(train.labels.tolist()) == set(range(10))
+    assert train.classes == [str(d) for d in range(10)]
+
+
+def test_scaling_is_exactly_totensor(tiny_data_dir):
+    split = load_split("mnist", False, tiny_data_dir)
+    reference = datasets.MNIST(str(tiny_data_dir), train=False, transform=ToTensor())
+    for i in (0, 7, 199):
+        assert torch.equal(to_float(split.images[i : i + 1])[0], reference[i][0])
+
+
+def test_shuffled_batches_cover_each_image_once_and_follow_the_seed(tiny_data_dir):
+    split = load_split("mnist", True, tiny_data_dir)
+    first = [y for _, y in batches(split, 32, generator=torch.Generator().manual_seed(5))]
+    again = [y for _, y in batches(split, 32, generator=torch.Generator().manual_seed(5))]
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert [len(y) for y in first] == [32] * 18 + [24]
+    assert sorted(torch.cat(first).tolist()) == sorted(split.labels.tolist())
+    x, _ = next(batches(split, 32, generator=torch.Generator().manual_seed(5)))
+    assert x.shape == (32, 1, 28, 28) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
+
+
+def test_missing_data_names_the_folder_and_files(tmp_path, monkeypatch):
+    def offline(self):
+        raise OSError("no network")
+
+    monkeypatch.setattr(datasets.MNIST, "download", offline)
+    with pytest.raises(DataMissingError) as info:
+        load_split("mnist", True, tmp_path / "nowhere")
+    message = str(info.value)
+    assert str((tmp_path / "nowhere").resolve()) in message
+    assert "MNIST/raw/train-images-idx3-ubyte" in message and "t10k-labels-idx1-ubyte" in message
+
+
+def test_data_dir_setting(monkeypatch):
+    monkeypatch.setenv("MNIST_DEMO_DATA_DIR", "/somewhere")
+    assert resolve_data_dir() == Path("/somewhere")
+    assert resolve_data_dir("explicit") == Path("explicit")
+    monkeypatch.delenv("MNIST_DEMO_DATA_DIR")
+    assert resolve_data_dir() == Path("data")
+
+
+def test_the_tutorials_network():
+    model = CNN()
+    assert count_parameters(model) == 121_930
+    rows = {r.name: r for r in layer_table(model)}
+    assert [r.parameters for r in rows.values() if r.parameters] == [320, 18_496, 102_464, 650]
+    assert rows["conv1"].output_shape == (32, 26, 26)
+    assert rows["pool1"].output_shape == (32, 13, 13)
+    assert rows["conv2"].output_shape == (64, 11, 11)
+    assert rows["pool2"].output_shape == (64, 5, 5)
+    assert rows["fc1"].output_shape == (64,) and rows["fc2"].output_shape == (10,)
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+

@@ -1,0 +1,106 @@
+import math
+import re
+import threading
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mnist_demo.data import load_split, to_float
+from mnist_demo.training import EpochStats, TrainConfig, evaluate, fit, preset
+
+LINE = re.compile(r"^Epoch:[ \d]\d, Train_acc:\d+\.\d%, Train_loss:\d+\.\d{3}, Test_acc:\d+\.\d%,Test_loss:\d+\.\d{3}$")
+
+
+@pytest.fixture(scope="module")
+def splits(tiny_data_dir):
+    return load_split("mnist", True, tiny_data_dir), load_split("mnist", False, tiny_data_dir)
+
+
+def test_the_tutorials_line_character_for_character():
+    stats = EpochStats(1, 0.598, 1.585, 0.864, 0.491, 0.0, 0.0)
+    assert stats.line() == "Epoch: 1, Train_acc:59.8%, Train_loss:1.585, Test_acc:86.4%,Test_loss:0.491"
+    assert EpochStats(10, 0.99, 0.03, 0.976, 0.083, 0, 0).line() == (
+        "Epoch:10, Train_acc:99.0%, Train_loss:0.030, Test_acc:97.6%,Test_loss:0.083"
+    )
+
+
+def test_the_seed_preset_is_the_tutorial():
+    config = preset("seed")
+    assert (config.batch_size, config.optimizer, config.lr, config.augment) == (32, "sgd", 0.01, "none")
+    assert preset("seed", lr=0.1, epochs=None).lr == 0.1
+
+
+def test_training_learns_and_reports_like_the_tutorial(splits):
+    train, test = splits
+    result = fit(TrainConfig(epochs=3, batch_size=16, optimizer="adam", lr=3e-3, device="cpu"), train, test)
+    assert result.status == "finished" and [h.epoch for h in result.history] == [1, 2, 3]
+    assert all(LINE.match(h.line()) for h in result.history)
+    assert result.history[-1].test_acc > 0.6 > 0.1
+    assert result.history[-1].train_loss < result.history[0].train_loss
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(splits):
+    train, test = splits
+    config = TrainConfig(epochs=2, batch_size=32, device="cpu", seed=3)
+    a, b = fit(config, train, test), fit(config, train, test)
+    c = fit(TrainConfig(epochs=2, batch_size=32, device="cpu", seed=4), train, test)
+    assert [h.line() for h in a.history] == [h.line() for h in b.history]
+    assert [(h.train_loss, h.test_loss) for h in a.history] == [(h.train_loss, h.test_loss) for h in b.history]
+    assert [h.train_loss for h in a.history] != [h.train_loss for h in c.history]
+
+
+def test_train_accuracy_counts_the_epochs_own_predictions(splits):
+    train, test = splits
+    seen = []
+    result = fit(TrainConfig(epochs=1, batch_size=50, device="cpu"), train, test,
+                 on_progress=lambda p: seen.append(p))
+    batch_reports = [p for p in seen if p.kind == "batch"]
+    assert batch_reports[-1].batch == batch_reports[-1].batches == 12
+    assert batch_reports[-1].running_acc == pytest.approx(result.history[0].train_acc)
+    assert batch_reports[-1].running_loss == pytest.approx(result.history[0].train_loss)
+    assert seen[-1].kind == "epoch" and seen[-1].fraction == 1.0 and seen[-1].images_per_s > 0
+
+
+def test_stop_flag_ends_the_run_within_one_batch(splits):
+    train, test = splits
+    stop = threading.Event()
+    batches_seen = []
+
+    def on_progress(p):
+        if p.kind == "batch":
+            batches_seen.append(p.batch)
+            stop.set()
+
+    result = fit(TrainConfig(epochs=5, batch_size=16, device="cpu"), train, test, on_progress, stop)
+    assert result.status == "stopped" and "Stopped" in result.message
+    assert batches_seen == [1] and result.history == []
+
+
+def test_a_diverging_learning_rate_stops_with_an_explanation(splits):
+    train, test = splits
+    result = fit(TrainConfig(epochs=3, lr=1e3, device="cpu"), train, test)
+    assert result.status == "diverged"
+    assert "1000" in result.message and "too large" in result.message and "smaller" in result.message
+    assert "such as 0.01" in result.message
+    assert result.history == []
+
+
+def test_test_loss_is_the_mean_of_batch_losses_as_a_dataloader_gives(splits):
+    _, test = splits
+    torch.manual_seed(0)
+    from mnist_demo.model import CNN
+
+    model = CNN().eval()
+    result = evaluate(model, test, batch_size=32)
+    with torch.no_grad():
+        losses, correct = [], 0
+        for start in range(0, len(test), 32):
+            x, y = to_float(test.images[start : start + 32]), test.labels[start : start + 32]
+            logits = model(x)
+            losses.append(F.cross_entropy(logits, y).item())
+            correct += (logits.argmax(1) == y).sum().item()
+    assert result.loss == pytest.approx(sum(losses) / len(losses), rel=1e-5)
+    assert result.accuracy == correct / len(test)
+    assert result.probabilities.shape == (200, 10)
+    assert math.isclose(result.probabilities[0].sum().item(), 1, rel_tol=1e-5)
