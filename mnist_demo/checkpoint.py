@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .familiarity import FeatureStats
 from .model import CNN
 from .training import RunResult
 
@@ -36,6 +37,11 @@ class Checkpoint:
     @property
     def dataset(self) -> str:
         return self.meta.get("dataset", "mnist")
+
+    @property
+    def feature_stats(self) -> FeatureStats | None:
+        stats = self.meta.get("feature_stats")
+        return FeatureStats.from_dict(stats) if stats else None
 
 
 def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
@@ -96,4 +102,5 @@ def save_run(path: str | os.PathLike, result: RunResult) -> Path:
         "status": result.status,
         "device": result.device,
         "seconds": result.seconds,
+        **({"feature_stats": result.feature_stats.as_dict()} if result.feature_stats else {}),
     })

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .familiarity import FeatureStats
+
 
 def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
@@ -37,6 +39,8 @@ class Reading:
     conv1: np.ndarray  # (32, 26, 26) after ReLU
     conv2: np.ndarray  # (64, 11, 11) after ReLU
     saliency: np.ndarray  # (28, 28) Integrated Gradients for the top class, >= 0
+    distance: float | None = None  # Mahalanobis distance from the digits the network learned
+    threshold: float | None = None
 
     @property
     def top2(self) -> list[tuple[int, float]]:
@@ -44,8 +48,12 @@ class Reading:
         return [(int(i), float(self.probabilities[i])) for i in order]
 
     @property
+    def digit_like(self) -> bool:
+        return self.distance is None or self.threshold is None or self.distance <= self.threshold
+
+    @property
     def sure(self) -> bool:
-        return self.top2[0][1] >= UNSURE_BELOW
+        return self.top2[0][1] >= UNSURE_BELOW and self.digit_like
 
 
 def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int, steps: int = 32) -> torch.Tensor:
@@ -56,12 +64,14 @@ def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int, steps: 
     return (grads.mean(0) * x[0]).squeeze(0)
 
 
-def read(model: nn.Module, image: np.ndarray) -> Reading:
-    """Probabilities, feature maps and saliency for one 28 x 28 image."""
+def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None) -> Reading:
+    """Probabilities, feature maps, saliency and (with `stats`) digit-likeness for one 28 x 28 image."""
     model.eval()
     x = as_batch(image, model_device(model))
     with torch.no_grad():
         probs = model(x).softmax(1)[0]
         f1, f2 = model.features(x)
+        distance = float(stats.distance(model.embed(x))[0]) if stats else None
     saliency = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
-    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), saliency.detach().cpu().numpy())
+    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), saliency.detach().cpu().numpy(),
+                   distance, stats.threshold if stats else None)

@@ -26,12 +26,15 @@ class CNN(nn.Module):
         f2 = torch.relu(self.conv2(self.pool1(f1)))
         return f1, f2
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The 64 numbers fc2 decides from."""
         x = self.pool1(torch.relu(self.conv1(x)))
         x = self.pool2(torch.relu(self.conv2(x)))
         x = torch.flatten(x, 1)
-        x = torch.relu(self.fc1(x))
-        return self.fc2(x)
+        return torch.relu(self.fc1(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.embed(x))
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -15,6 +15,7 @@ from torch import nn
 from .augment import augment as augment_batch
 from .data import Split, batches, num_batches, to_float
 from .devices import pick_device
+from .familiarity import FeatureStats, fit_feature_stats
 from .model import CNN
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -110,6 +111,7 @@ class RunResult:
     message: str = ""
     seconds: float = 0.0
     device: str = "cpu"
+    feature_stats: FeatureStats | None = None
 
 
 @dataclass
@@ -290,6 +292,8 @@ def fit(
                 Progress("epoch", epoch, config.epochs, n_batches, n_batches, stats.train_loss, stats.train_acc,
                          len(train_split) / train_seconds, time.monotonic() - started, result.history)
             )
+    if result.status == "finished":
+        result.feature_stats = fit_feature_stats(model, train_split)
     result.seconds = time.monotonic() - started
     model.eval()
     return result

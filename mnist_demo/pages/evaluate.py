@@ -1,0 +1,99 @@
+"""Evaluate page: where the active model is right, where it fails, and the images behind each mistake."""
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from mnist_demo import charts
+from mnist_demo.data import Split
+from mnist_demo.metrics import confusion_matrix, per_class_accuracy
+from mnist_demo.training import EvalResult, evaluate
+from mnist_demo.ui import state
+from mnist_demo.ui.widgets import enlarge
+
+MAX_SHOWN = 30
+
+
+@st.cache_resource(show_spinner="Testing the model on the test set…", max_entries=8)
+def evaluation(key: str, _model: nn.Module, _split: Split, split_size: int) -> EvalResult:
+    """Cached per model key and test-set size."""
+    return evaluate(_model, _split.to(next(_model.parameters()).device), batch_size=1000)
+
+
+def cell_label(true: int, pred: int, count: int, classes: list[str]) -> str:
+    verdict = "right" if true == pred else "mistaken for"
+    return f"{classes[true]} {verdict} {classes[pred]}: {count} images" if true != pred else \
+        f"{classes[true]} read right: {count} images"
+
+
+def show(result: EvalResult, split: Split, note: str) -> None:
+    classes = split.classes
+    counts = confusion_matrix(result.predictions, result.labels, len(classes)).numpy()
+    st.markdown(f"**{result.accuracy:.2%}** of {result.n:,} test images right, test loss {result.loss:.4f}. {note}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        event = st.plotly_chart(charts.confusion_heatmap(counts, classes, st.session_state.get("cell")),
+                                on_select="rerun", selection_mode="points", key="confusion")
+        st.caption("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right.")
+    cells = sorted(((int(counts[t, p]), t, p) for t in range(len(classes)) for p in range(len(classes))
+                    if t != p and counts[t, p]), reverse=True)
+    cells += [(int(counts[t, t]), t, t) for t in range(len(classes))]
+    options = [(t, p) for _, t, p in cells]
+    clicked = event.selection.points[0] if event and event.selection.points else None
+    if clicked is not None:
+        st.session_state["cell"] = (classes.index(str(clicked["y"])), classes.index(str(clicked["x"])))
+    with right:
+        if not options:
+            return
+        current = st.session_state.get("cell")
+        chosen = st.selectbox("Cell", options, index=options.index(current) if current in options else 0,
+                              format_func=lambda c: cell_label(c[0], c[1], int(counts[c]), classes))
+        st.session_state["cell"] = chosen
+        true, pred = chosen
+        idx = np.flatnonzero((result.labels.numpy() == true) & (result.predictions.numpy() == pred))
+        st.markdown(f"**{len(idx)}** images: true **{classes[true]}**, read as **{classes[pred]}**"
+                    + (f" (first {MAX_SHOWN} shown)" if len(idx) > MAX_SHOWN else ""))
+        probs = result.probabilities.numpy()
+        for row in range(0, min(len(idx), MAX_SHOWN), 5):
+            for col, i in zip(st.columns(5), idx[row : row + 5]):
+                top = np.argsort(probs[i])[::-1][:3]
+                col.image(enlarge(split.images[i].cpu().numpy(), 84))
+                col.caption("  \n".join(f"{classes[k]}: {probs[i][k]:.0%}" for k in top))
+    st.plotly_chart(charts.per_class_bars(per_class_accuracy(result.predictions, result.labels, len(classes)),
+                                          classes), key="per-class")
+
+
+st.title("Evaluate")
+st.caption("The active model on the whole test set: which digits it confuses, and the images behind each mistake.")
+
+job = state.running_job()
+if job is not None and st.toggle("Follow the training run", value=True,
+                                 help="Refreshes after each epoch of the run in progress."):
+    @st.fragment(run_every=2.0)
+    def follow() -> None:
+        result = job.last_eval
+        if result is None:
+            st.info("The first epoch is still training: the matrix appears when it ends.", icon=":material/timer:")
+        else:
+            snap = job.snapshot()
+            show(result, job.test_split, f"Run {job.name}, after epoch {len(snap.history)} of {job.config.epochs}.")
+        if not job.running:
+            st.rerun()
+
+    follow()
+    st.stop()
+
+active = state.active_model()
+if active is None:
+    st.warning("No model yet: train one on the Train page.")
+    st.stop()
+split, why = state.dataset(active.dataset, False)
+note = f"Model: {active.name}."
+if split is None:
+    if active.dataset != "mnist":
+        st.error(why)
+        st.stop()
+    split = state.sample()
+    note += (f" Only the {len(split)} test images shipped in `assets/` are here; "
+             "put the full set in place for all 10,000.")
+show(evaluation(active.key, active.model, split, len(split)), split, note)

@@ -1,0 +1,52 @@
+"""Gallery page: the tutorial's 20-sample grid, with the active model's guesses."""
+
+import streamlit as st
+import torch
+
+from mnist_demo.data import batches
+from mnist_demo.inference import probabilities
+from mnist_demo.ui import state
+from mnist_demo.ui.widgets import enlarge
+
+st.title("Gallery")
+st.caption("A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and "
+           "what the active model reads; its mistakes are in red.")
+
+active = state.active_model()
+c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+which = c1.radio("Images from", ["train", "test"], horizontal=True, format_func=lambda s: f"{s} set")
+if c2.button("New batch", icon=":material/shuffle:"):
+    st.session_state["gallery_seed"] = st.session_state.get("gallery_seed", 0) + 1
+
+dataset_name = active.dataset if active else "mnist"
+split, why = state.dataset(dataset_name, which == "train")
+if split is None:
+    if dataset_name != "mnist":
+        st.error(why)
+        st.stop()
+    split = state.sample()
+    st.info(f"Showing the {len(split)} MNIST test images shipped in `assets/`: the full dataset is not here.\n\n"
+            f"{why}\n\nOn a machine with internet the app downloads it by itself.", icon=":material/info:")
+
+generator = torch.Generator().manual_seed(st.session_state.get("gallery_seed", 0))
+images, labels = next(batches(split, 32, shuffle=True, generator=generator))
+st.markdown(f"Batch shape: `{images.shape}`, labels `{tuple(labels.shape)}`")
+
+shown = images[:20, 0].numpy()
+predicted = probabilities(active.model, shown) if active else None
+classes = split.classes
+for row in range(2):
+    for col, i in zip(st.columns(10), range(row * 10, row * 10 + 10)):
+        label = classes[int(labels[i])]
+        col.image(enlarge(shown[i]), width="stretch")
+        if predicted is None:
+            col.markdown(f"**{label}**")
+            continue
+        guess = int(predicted[i].argmax())
+        if guess == int(labels[i]):
+            col.markdown(f"**{label}** · :green[{classes[guess]}]")
+        else:
+            col.markdown(f"**{label}** · :red[**{classes[guess]}** ✗]")
+if predicted is not None:
+    right = int((predicted.argmax(1) == labels[:20].numpy()).sum())
+    st.caption(f"{active.name} reads {right} of these 20 right. Label · prediction.")

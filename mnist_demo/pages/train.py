@@ -1,0 +1,127 @@
+"""Train page: choose hyperparameters, start a run, watch it learn live."""
+
+import pandas as pd
+import streamlit as st
+
+from mnist_demo import charts
+from mnist_demo.data import DATASETS
+from mnist_demo.jobs import TrainingJob
+from mnist_demo.training import OPTIMIZERS, TrainConfig
+from mnist_demo.ui import state
+from mnist_demo.ui.widgets import duration, model_panel
+
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
+
+st.title("Train a network to read handwriting")
+st.caption("The tutorial's CNN, trained from scratch. Pick the settings, press Start, and watch it learn.")
+
+running = state.running_job()
+with st.container(border=True):
+    c1, c2, c3 = st.columns(3)
+    dataset = c1.selectbox("Dataset", list(DATASETS), disabled=running is not None)
+    epochs = c1.slider("Epochs", 1, 30, 5, disabled=running is not None)
+    batch_size = c2.select_slider("Batch size", BATCH_SIZES, value=32, disabled=running is not None)
+    lr = c2.select_slider("Learning rate", LEARNING_RATES, value=0.01, format_func=lambda v: f"{v:g}",
+                          disabled=running is not None, help="Log scale. The tutorial uses 0.01.")
+    optimizer = c3.radio("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, horizontal=True,
+                         disabled=running is not None)
+    seed = c3.number_input("Seed", 0, 10_000, 0, disabled=running is not None,
+                           help="Same seed and settings on the same device give the same numbers.")
+    b1, b2, _ = st.columns([1, 1, 4])
+    start = b1.button("Start", type="primary", icon=":material/play_arrow:", disabled=running is not None,
+                      width="stretch")
+    stop = b2.button("Stop", icon=":material/stop:", disabled=running is None, width="stretch")
+
+if stop and running is not None:
+    running.stop()
+    running.join(timeout=30)
+    st.rerun()
+
+if start:
+    train_split, why = state.dataset(dataset, True)
+    test_split, _ = state.dataset(dataset, False)
+    if train_split is None or test_split is None:
+        st.error(why, icon=":material/folder_off:")
+    else:
+        config = TrainConfig(dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                             seed=int(seed), device=state.device().type)
+        state.jobs().append(TrainingJob(config, train_split, test_split).start())
+        st.rerun()
+
+
+PERCENT_COLUMNS = {c: st.column_config.NumberColumn(format="percent") for c in ("Train_acc", "Test_acc")}
+
+
+def epoch_table(history) -> pd.DataFrame:
+    """The tutorial's per-epoch lines as rows."""
+    return pd.DataFrame([{"Epoch": h.epoch, "Train_acc": h.train_acc, "Train_loss": round(h.train_loss, 3),
+                          "Test_acc": h.test_acc, "Test_loss": round(h.test_loss, 3),
+                          "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
+
+
+def show_job(job: TrainingJob) -> None:
+    snap = job.snapshot()
+    p = snap.progress
+    st.subheader(f"Run {job.name}")
+    if snap.state == "running":
+        if p is None:
+            st.progress(0.0, text="Starting…")
+        else:
+            st.progress(p.batch / p.batches, text=f"Epoch {p.epoch} of {p.epochs}: batch {p.batch:,} of "
+                                                  f"{p.batches:,} · {p.images_per_s:,.0f} images/s")
+            st.progress(p.fraction, text=f"Whole run: {p.fraction:.0%} · {duration(p.elapsed)} so far · "
+                                         f"about {duration(p.seconds_left)} left")
+            m1, m2 = st.columns(2)
+            m1.metric("Running train loss", f"{p.running_loss:.3f}")
+            m2.metric("Running train accuracy", f"{p.running_acc:.1%}")
+    elif snap.state == "finished":
+        st.success(f"Finished in {duration(snap.elapsed)}. This model is now the active model for Gallery, Draw "
+                   "and Evaluate.", icon=":material/check_circle:")
+    elif snap.state == "stopped":
+        st.warning(f"{snap.message} The active model is unchanged.", icon=":material/stop_circle:")
+    else:
+        st.error(snap.message, icon=":material/error:")
+
+    if snap.history or snap.live_loss:
+        st.plotly_chart(charts.learning_curves(snap.history, snap.live_loss, job.config.epochs),
+                        key=f"curves-{job.id}")
+    if snap.history:
+        st.dataframe(epoch_table(snap.history), hide_index=True, width="stretch", column_config=PERCENT_COLUMNS)
+    if job.checkpoint_path is not None and job.checkpoint_path.exists():
+        st.download_button("Download this model", job.checkpoint_path.read_bytes(), file_name=job.checkpoint_path.name,
+                           mime="application/octet-stream", icon=":material/download:")
+
+
+@st.fragment(run_every=1.0 if running is not None else None)
+def live() -> None:
+    job = state.jobs()[-1]
+    show_job(job)
+    if running is not None and not job.running:
+        st.rerun()  # the run just ended: redraw the whole page, its controls and the sidebar
+
+
+if state.jobs():
+    live()
+else:
+    st.info("No run yet in this session. The Draw page already works with the shipped model; press Start to "
+            "train your own and watch the curves climb.", icon=":material/info:")
+
+snapshots = {j.name: j.snapshot() for j in state.jobs()}
+snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
+if len(snapshots) > 1:
+    with st.expander("Compare runs", expanded=True, icon=":material/stacked_line_chart:"):
+        picked = st.multiselect("Runs to overlay", list(snapshots), default=list(snapshots)[-3:])
+        metric = st.radio("Measure", ["test_acc", "test_loss", "train_acc", "train_loss"], horizontal=True,
+                          format_func=lambda m: m.replace("_", " ").replace("acc", "accuracy"))
+        if picked:
+            st.plotly_chart(charts.run_overlay([(n, snapshots[n].history) for n in picked], metric))
+            st.dataframe(pd.DataFrame([{
+                "run": n, "epochs": len(snapshots[n].history), "final test accuracy": snapshots[n].history[-1].test_acc,
+                "time (s)": round(snapshots[n].elapsed, 1), "state": snapshots[n].state,
+            } for n in picked]), hide_index=True, width="stretch",
+                column_config={"final test accuracy": st.column_config.NumberColumn(format="percent")})
+
+with st.expander("The network", icon=":material/schema:"):
+    model_panel()

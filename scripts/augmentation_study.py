@@ -1,0 +1,45 @@
+"""Train the `classroom` preset with each augmentation and score MNIST test and the drawing check.
+
+    python scripts/augmentation_study.py --data-dir ../shared/data --out-dir runs/study
+
+Prints one Markdown row per augmentation; the checkpoints land in --out-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mnist_demo import checkpoint, drawcheck  # noqa: E402
+from mnist_demo.augment import AUGMENTATIONS  # noqa: E402
+from mnist_demo.data import load_split  # noqa: E402
+from mnist_demo.training import fit, preset  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir")
+    parser.add_argument("--out-dir", default="runs/study")
+    parser.add_argument("--kinds", nargs="+", default=list(AUGMENTATIONS), choices=AUGMENTATIONS)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--check-size", type=int, default=2000, help="MNIST test digits redrawn for the check")
+    args = parser.parse_args()
+
+    train, test = load_split("mnist", True, args.data_dir), load_split("mnist", False, args.data_dir)
+    check = drawcheck.build(test.images[: args.check_size].numpy(), test.labels[: args.check_size].numpy())
+    print("| augmentation | MNIST test accuracy | drawing check, project path | drawing check, plain resize "
+          "| train time |")
+    print("|---|---|---|---|---|")
+    for kind in args.kinds:
+        result = fit(preset("classroom", augment=kind, epochs=args.epochs), train, test)
+        checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result)
+        score = drawcheck.score(result.model.cpu(), check)
+        print(f"| {kind} | {result.history[-1].test_acc:.2%} | {score.project:.2%} | {score.plain:.2%} "
+              f"| {result.seconds / 60:.1f} min |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

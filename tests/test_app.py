@@ -1,0 +1,110 @@
+"""The app's pages through streamlit.testing: rendering, a live training run, the gallery, drawing."""
+
+import io
+import time
+
+import pytest
+from conftest import ROOT, drawing
+from streamlit.testing.v1 import AppTest
+
+PAGES = ["train", "gallery", "draw", "evaluate", "model"]
+
+
+@pytest.fixture
+def app(tiny_data_dir, monkeypatch):
+    monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tiny_data_dir))
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "warning", "error", "caption")
+                     for e in getattr(at, kind))
+
+
+def count(at: AppTest, kind: str) -> int:
+    return len(at.get(kind))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_renders_without_an_exception(app, page):
+    at = open_page(app, page)
+    assert not at.exception
+    assert at.title[0].value
+    assert "CPU" in at.sidebar.markdown[0].value and "Test accuracy" in texts(at)
+
+
+def wait_for(at: AppTest, done, timeout: float = 240) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
+        at.run()
+    return at
+
+
+def start(at: AppTest, epochs: int, batch_size: int = 16) -> AppTest:
+    at.slider[0].set_value(epochs)
+    at.select_slider[0].set_value(batch_size)
+    next(b for b in at.button if b.label == "Start").click()
+    return at.run()
+
+
+def test_a_training_run_draws_live_and_becomes_the_active_model(app):
+    at = start(app, epochs=2)
+    assert "Run #" in at.subheader[0].value
+    at = wait_for(at, lambda a: "Finished" in texts(a))
+    assert not at.exception
+    assert count(at, "plotly_chart") >= 1
+    table = at.dataframe[0].value
+    assert list(table["Epoch"]) == [1, 2] and table["Test_acc"].between(0, 1).all()
+    assert at.sidebar.selectbox[0].value.startswith("run-")
+    assert next(b for b in at.button if b.label == "Start").disabled is False
+    assert any(b.label == "Download this model" for b in at.get("download_button")) or count(at, "download_button")
+    at = open_page(at, "draw")
+    buf = io.BytesIO()
+    drawing(1).save(buf, "PNG")
+    at.file_uploader[0].set_value(("one.png", buf.getvalue(), "image/png"))
+    assert "Read from the upload one.png by Run #" in texts(at.run())
+
+
+def test_stop_ends_a_run_and_keeps_the_active_model(app):
+    at = start(app, epochs=30)
+    at = wait_for(at, lambda a: "Epoch 1 of 30" in "".join(str(p.proto) for p in a.get("progress")), timeout=60)
+    next(b for b in at.button if b.label == "Stop").click()
+    began = time.monotonic()
+    at.run()
+    assert time.monotonic() - began < 30
+    assert "Stopped by the user" in texts(at) and "active model is unchanged" in texts(at)
+    assert at.sidebar.selectbox[0].value == "shipped"
+
+
+def test_the_gallery_shows_twenty_labelled_images_and_a_new_batch(app):
+    at = open_page(app, "gallery")
+    assert count(at, "image") == 20
+    assert "torch.Size([32, 1, 28, 28])" in texts(at)
+    first = [m.value for m in at.markdown if " · " in m.value]
+    assert len(first) == 20
+    next(b for b in at.button if b.label == "New batch").click()
+    at.run()
+    assert [m.value for m in at.markdown if " · " in m.value] != first
+    at.radio[0].set_value("test")
+    assert count(at.run(), "image") == 20
+
+
+def test_draw_asks_for_a_drawing_then_reads_one(app):
+    at = open_page(app, "draw")
+    assert "Draw a digit" in at.info[0].value and count(at, "plotly_chart") == 0
+    for digit in (1, 7):
+        buf = io.BytesIO()
+        drawing(digit, ink=20, paper=235).save(buf, "PNG")
+        at.file_uploader[0].set_value((f"{digit}.png", buf.getvalue(), "image/png"))
+        at.run()
+        assert not at.exception
+        assert f">{digit}</div>" in texts(at)
+        assert count(at, "plotly_chart") == 4  # probabilities, saliency, conv1, conv2
+        assert "What the network sees" in str([i.proto for i in at.get("image")])
