@@ -60,6 +60,7 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
             torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import checkpoint
+from .augment import AUGMENTATIONS
 from .data import DATASETS, DataMissingError, load_split
+from .errors import ConfigError
 from .inference import probabilities
 from .metrics import per_class_accuracy
 from .preprocess import UnreadableImage, to_mnist
@@ -38,11 +40,12 @@ def load_checkpoint(path: str | None) -> checkpoint.Checkpoint:
 def cmd_train(args: argparse.Namespace) -> int:
     config = preset(
         args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        optimizer=args.optimizer, seed=args.seed, device=args.device,
+        optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
     )
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
-    bar = tqdm(total=config.epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True, disable=args.quiet)
+    bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
+               bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}] {postfix}")
 
     def on_progress(p: Progress) -> None:
         bar.n = p.fraction * config.epochs
@@ -90,7 +93,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for path in args.images:
         try:
             image = to_mnist(Path(path))
-        except (UnreadableImage, OSError) as exc:
+        except UnreadableImage as exc:
             print(f"{path}: cannot read this image ({exc})", file=sys.stderr)
             failed += 1
             continue
@@ -121,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--augment", choices=AUGMENTATIONS, help="none, affine, stroke or both")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, DataMissingError, checkpoint.CheckpointError, ValueError) as exc:
+    except (UsageError, DataMissingError, checkpoint.CheckpointError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torchvision import datasets
 
+from .errors import ConfigError
+
 DATASETS: dict[str, type[datasets.MNIST]] = {
     "mnist": datasets.MNIST,
     "fashion-mnist": datasets.FashionMNIST,
@@ -64,7 +66,7 @@ def expected_files(name: str, root: Path) -> list[Path]:
 def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathLike | None = None) -> Split:
     """Read a split with torchvision; download it when missing; fail with one clear message."""
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     root = resolve_data_dir(data_dir)
     cls = DATASETS[name]
     try:
@@ -92,14 +94,10 @@ def batches(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield (float images, labels) batches on the split's device; the last batch may be short."""
     n = len(split)
-    if shuffle:
-        order = torch.randperm(n, generator=generator).to(split.images.device)
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            yield to_float(split.images[idx]), split.labels[idx]
-    else:
-        for start in range(0, n, batch_size):
-            yield to_float(split.images[start : start + batch_size]), split.labels[start : start + batch_size]
+    order = (torch.randperm(n, generator=generator) if shuffle else torch.arange(n)).to(split.images.device)
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        yield to_float(split.images[idx]), split.labels[idx]
 
 
 def num_batches(n: int, batch_size: int) -> int:

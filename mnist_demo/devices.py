@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .errors import ConfigError
+
 
 def pick_device(name: str = "auto") -> torch.device:
     """`auto` -> cuda, then mps, then cpu; `cuda` fails clearly when there is no GPU."""
@@ -14,7 +16,7 @@ def pick_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto")
+        raise ConfigError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto")
     return torch.device(name)
 
 

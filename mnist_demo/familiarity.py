@@ -24,7 +24,7 @@ class FeatureStats:
     threshold: float
 
     def distance(self, features: torch.Tensor) -> torch.Tensor:
-        """Squared Mahalanobis distance to the nearest class centre, per row."""
+        """Squared Mahalanobis distance to the nearest class centre, per row (what `threshold` bounds)."""
         diff = features.unsqueeze(1) - self.means.to(features.device)  # (N, classes, 64)
         return torch.einsum("nci,ij,ncj->nc", diff, self.precision.to(features.device), diff).min(1).values
 
@@ -45,7 +45,7 @@ def fit_feature_stats(model: nn.Module, split: Split, chunk: int = 1000) -> Feat
     means = torch.stack([feats[labels == c].mean(0) for c in range(classes)])
     centred = feats - means[labels]
     cov = centred.T @ centred / len(feats) + 1e-3 * torch.eye(feats.shape[1], device=feats.device)
-    stats = FeatureStats(means, torch.linalg.inv(cov), 0.0)
-    distances = stats.distance(feats)
-    stats.threshold = float(torch.quantile(distances.float().cpu(), QUANTILE))
-    return FeatureStats(means.cpu(), stats.precision.cpu(), stats.threshold)
+    precision = torch.linalg.inv(cov.double().cpu()).float()
+    stats = FeatureStats(means.cpu(), precision, 0.0)
+    stats.threshold = float(torch.quantile(stats.distance(feats.cpu()), QUANTILE))
+    return stats

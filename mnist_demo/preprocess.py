@@ -41,27 +41,39 @@ def open_image(source: ImageSource) -> Image.Image:
     name = str(source) if isinstance(source, (str, os.PathLike)) else "image"
     try:
         img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        img.draft(None, (2 * WORK_SIZE, 2 * WORK_SIZE))  # JPEG: decode big photos at a reduced scale
         img.load()
     except Exception as exc:
         raise UnreadableImage(f"{name}: not a readable image ({type(exc).__name__})") from None
     return ImageOps.exif_transpose(img)
 
 
+def _border(a: np.ndarray) -> np.ndarray:
+    edge = max(1, min(a.shape) // 40)
+    return np.concatenate([a[:edge].ravel(), a[-edge:].ravel(), a[:, :edge].ravel(), a[:, -edge:].ravel()])
+
+
+def _gray(img: Image.Image) -> np.ndarray:
+    """Luminance in [0, 1]; 16-bit and float images keep their range."""
+    if img.mode.startswith("I") or img.mode == "F":
+        g = np.asarray(img, dtype=np.float32)
+        return g / (65535.0 if g.max() > 255 else 255.0)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255
+
+
 def ink_map(img: Image.Image) -> np.ndarray:
     """Ink strength in [0, 1] per pixel, light ink on dark whatever the picture's polarity."""
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")
     if max(img.size) > WORK_SIZE:
-        img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+        img = ImageOps.contain(img, (WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255
-        alpha = rgba[..., 3]
-        if alpha.min() < 0.99:  # transparent background: the ink is what is opaque
+        alpha = np.asarray(img.convert("RGBA"), dtype=np.float32)[..., 3] / 255
+        if np.median(_border(alpha)) < 0.5:  # a transparent background: the ink is what is opaque
             return _normalise(alpha)
         img = img.convert("RGB")
-    gray = np.asarray(img.convert("L"), dtype=np.float32) / 255
-    edge = max(1, min(gray.shape) // 40)
-    border = np.concatenate([gray[:edge].ravel(), gray[-edge:].ravel(), gray[:, :edge].ravel(),
-                             gray[:, -edge:].ravel()])
-    background = float(np.median(border))
+    gray = _gray(img)
+    background = float(np.median(_border(gray)))
     ink = background - gray if background > 0.5 else gray - background
     return _normalise(np.clip(ink, 0, None))
 
@@ -88,7 +100,7 @@ def keep_digit(ink: np.ndarray) -> np.ndarray:
 
 def to_mnist(source: ImageSource) -> np.ndarray | None:
     """The 28 x 28 float32 image in [0, 1] the network sees, or None when there is no ink to read."""
-    ink = keep_digit(ink_map(open_image(source).copy()))
+    ink = keep_digit(ink_map(open_image(source)))
     rows, cols = np.nonzero(ink > 0)
     if len(rows) == 0:
         return None

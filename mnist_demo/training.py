@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -12,15 +13,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .augment import AUGMENTATIONS
 from .augment import augment as augment_batch
-from .data import Split, batches, num_batches, to_float
+from .data import DATASETS, Split, batches, num_batches, to_float
 from .devices import pick_device
+from .errors import ConfigError
 from .familiarity import FeatureStats, fit_feature_stats
 from .model import CNN
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SAFE_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001}
 EXPLODED = 20  # a running loss this many times chance level (ln of the class count) means the run diverged
+
+
+_init_lock = threading.Lock()  # seeding the global RNG and drawing the initial weights happen together
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,21 @@ class TrainConfig:
     device: str = "auto"
     augment: str = "none"
     schedule: Literal["constant", "cosine"] = "constant"
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.dataset in DATASETS, f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"),
+            (self.epochs >= 1, f"epochs must be at least 1, not {self.epochs}"),
+            (self.batch_size >= 1, f"the batch size must be at least 1, not {self.batch_size}"),
+            (self.lr > 0, f"the learning rate must be above 0, not {self.lr:g}"),
+            (self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS}"),
+            (self.augment in AUGMENTATIONS, f"unknown augmentation {self.augment!r}; choose one of {AUGMENTATIONS}"),
+            (self.schedule in ("constant", "cosine"), f"unknown schedule {self.schedule!r}"),
+            (self.device in ("auto", "cpu", "cuda", "mps"), f"unknown device {self.device!r}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,7 +73,7 @@ PRESETS: dict[str, TrainConfig] = {
 def preset(name: str, **overrides) -> TrainConfig:
     """A preset with the given fields replaced; None values are ignored."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -142,7 +163,7 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
         return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    raise ConfigError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
 def divergence_message(config: TrainConfig, loss: float, epoch: int, batch: int) -> str:
@@ -209,7 +230,7 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 32, chunk: int | 
     is regrouped into batches of `batch_size`, so the figure is the one a DataLoader with that batch size gives.
     """
     model.eval()
-    chunk = chunk or (4096 if split.images.device.type == "cuda" else 128)
+    chunk = chunk or (128 if split.images.device.type == "cpu" else 4096)
     losses, probs = [], []
     for start in range(0, len(split), chunk):
         x = to_float(split.images[start : start + chunk])
@@ -235,15 +256,17 @@ def fit(
     test_split: Split,
     on_progress: Callable[[Progress], None] | None = None,
     stop: StopFlag | None = None,
-    on_epoch_end: Callable[[nn.Module, EvalResult], None] | None = None,
+    on_epoch_end: Callable[[EpochStats, nn.Module, EvalResult], None] | None = None,
 ) -> RunResult:
     """Train a fresh CNN with `config`; same seed, config and device give the same numbers."""
     device = pick_device(config.device)
     if device.type == "cuda":
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
-    torch.manual_seed(config.seed)
-    model = CNN(num_classes=len(train_split.classes)).to(device, memory_format=torch.channels_last)
+    with _init_lock:
+        torch.manual_seed(config.seed)
+        model = CNN(num_classes=len(train_split.classes))
+    model = model.to(device, memory_format=torch.channels_last)
     train_split, test_split = train_split.to(device), test_split.to(device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
     scheduler = (
@@ -285,7 +308,7 @@ def fit(
                            train_seconds, time.monotonic() - test_start)
         result.history.append(stats)
         if on_epoch_end is not None:
-            on_epoch_end(model, test)
+            on_epoch_end(stats, model, test)
         if on_progress is not None:
             n_batches = num_batches(len(train_split), config.batch_size)
             on_progress(

@@ -71,16 +71,41 @@ def test_a_training_run_draws_live_and_becomes_the_active_model(app):
     at.file_uploader[0].set_value(("one.png", buf.getvalue(), "image/png"))
     assert "Read from the upload one.png by Run #" in texts(at.run())
 
+    at = open_page(at, "train")
+    at.select_slider[1].set_value(3e-3)  # a second run with another learning rate, to compare
+    at = start(at, epochs=1)
+    at = wait_for(at, lambda a: "Finished" in texts(a))
+    compare = at.multiselect[0]
+    assert len(compare.value) == 2 and all("lr=" in name for name in compare.value)
+    assert count(at, "plotly_chart") == 2  # the run's curves and the overlay
+    assert sorted(at.dataframe[1].value["epochs"]) == [1, 2]
 
-def test_stop_ends_a_run_and_keeps_the_active_model(app):
+
+def progress_text(at: AppTest) -> str:
+    return "".join(str(p.proto) for p in at.get("progress"))
+
+
+def test_a_run_survives_page_changes_and_stop_ends_it(app):
     at = start(app, epochs=30)
-    at = wait_for(at, lambda a: "Epoch 1 of 30" in "".join(str(p.proto) for p in a.get("progress")), timeout=60)
+    at = wait_for(at, lambda a: "Epoch 1 of 30" in progress_text(a), timeout=60)
+    at = open_page(at, "gallery")
+    assert "in progress" in "".join(i.value for i in at.sidebar.info)
+    at = open_page(at, "train")
+    assert "Epoch " in progress_text(at) and next(b for b in at.button if b.label == "Start").disabled
     next(b for b in at.button if b.label == "Stop").click()
     began = time.monotonic()
     at.run()
     assert time.monotonic() - began < 30
     assert "Stopped by the user" in texts(at) and "active model is unchanged" in texts(at)
     assert at.sidebar.selectbox[0].value == "shipped"
+
+
+def test_a_diverging_run_ends_with_the_explanation(app):
+    app.radio[0].set_value("adam")
+    app.select_slider[1].set_value(1.0)
+    at = wait_for(start(app, epochs=2), lambda a: len(a.error) > 0, timeout=60)
+    assert "too large for adam" in at.error[0].value and "such as 0.001" in at.error[0].value
+    assert not at.exception and at.sidebar.selectbox[0].value == "shipped"
 
 
 def test_the_gallery_shows_twenty_labelled_images_and_a_new_batch(app):
@@ -94,6 +119,24 @@ def test_the_gallery_shows_twenty_labelled_images_and_a_new_batch(app):
     assert [m.value for m in at.markdown if " · " in m.value] != first
     at.radio[0].set_value("test")
     assert count(at.run(), "image") == 20
+
+
+def test_evaluate_shows_the_images_behind_a_cell_of_the_confusion_matrix(app):
+    at = open_page(app, "evaluate")
+    assert "of 200 test images right" in texts(at)
+    assert count(at, "plotly_chart") == 2  # the confusion matrix and the per-class bars
+    cell = at.main.selectbox[0]
+    assert "mistaken for" in cell.options[0]  # the biggest mistake comes first
+
+    def shown(option: str) -> int:
+        return min(int(option.split(": ")[1].split()[0]), 30)
+
+    assert count(at, "image") == shown(cell.options[0])
+    diagonal = next(i for i, o in enumerate(cell.options) if o.startswith("1 read right"))
+    cell.set_value((1, 1))
+    at.run()
+    assert at.main.selectbox[0].value == (1, 1)
+    assert count(at, "image") == shown(cell.options[diagonal])
 
 
 def test_draw_asks_for_a_drawing_then_reads_one(app):

@@ -67,3 +67,18 @@ def test_specks_far_from_the_digit_are_ignored():
 def test_unreadable_bytes_are_named():
     with pytest.raises(UnreadableImage, match="not a readable image"):
         to_mnist(b"GIF89a broken")
+
+
+def test_an_opaque_picture_with_a_few_transparent_pixels_is_read_by_its_colours():
+    img = drawing(1, ink=0, paper=255).convert("RGBA")
+    img.putpixel((0, 0), (255, 255, 255, 0))  # a rounded screenshot corner
+    assert np.abs(to_mnist(img) - to_mnist(drawing(1))).mean() < 0.02
+
+
+def test_sixteen_bit_and_palette_images():
+    sixteen = Image.fromarray(np.asarray(drawing(7, ink=40, paper=200), dtype=np.uint16) * 257)
+    assert sixteen.mode.startswith("I;16")
+    assert np.abs(to_mnist(sixteen) - to_mnist(drawing(7))).mean() < 0.03
+    palette = drawing(4).convert("P")
+    assert np.abs(to_mnist(palette) - to_mnist(drawing(4))).mean() < 0.02
+    assert to_mnist(Image.new("L", (1, 1), 0)) is None

@@ -27,7 +27,8 @@ with left:
         st.session_state["canvas_id"] += 1
         st.rerun()
     upload = st.file_uploader("…or upload a photo or scan of one digit", type=["png", "jpg", "jpeg"],
-                              help="Dark ink on paper or light on dark: either works.")
+                              help="Dark ink on paper or light on dark: either works. Clear removes it.",
+                              key=f"upload-{st.session_state['canvas_id']}")
 
 source, image = None, None
 try:

@@ -21,34 +21,34 @@ def evaluation(key: str, _model: nn.Module, _split: Split, split_size: int) -> E
 
 
 def cell_label(true: int, pred: int, count: int, classes: list[str]) -> str:
-    verdict = "right" if true == pred else "mistaken for"
-    return f"{classes[true]} {verdict} {classes[pred]}: {count} images" if true != pred else \
-        f"{classes[true]} read right: {count} images"
+    if true == pred:
+        return f"{classes[true]} read right: {count} images"
+    return f"{classes[true]} mistaken for {classes[pred]}: {count} images"
 
 
 def show(result: EvalResult, split: Split, note: str) -> None:
     classes = split.classes
     counts = confusion_matrix(result.predictions, result.labels, len(classes)).numpy()
     st.markdown(f"**{result.accuracy:.2%}** of {result.n:,} test images right, test loss {result.loss:.4f}. {note}")
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        event = st.plotly_chart(charts.confusion_heatmap(counts, classes, st.session_state.get("cell")),
-                                on_select="rerun", selection_mode="points", key="confusion")
-        st.caption("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right.")
     cells = sorted(((int(counts[t, p]), t, p) for t in range(len(classes)) for p in range(len(classes))
                     if t != p and counts[t, p]), reverse=True)
-    cells += [(int(counts[t, t]), t, t) for t in range(len(classes))]
-    options = [(t, p) for _, t, p in cells]
-    clicked = event.selection.points[0] if event and event.selection.points else None
-    if clicked is not None:
-        st.session_state["cell"] = (classes.index(str(clicked["y"])), classes.index(str(clicked["x"])))
+    options = [(t, p) for _, t, p in cells] + [(t, t) for t in range(len(classes))]
+    clicked = st.session_state.get("confusion")
+    points = clicked.selection.points if clicked else []
+    if points and points[0] != st.session_state.get("last_click"):
+        st.session_state["last_click"] = points[0]
+        st.session_state["cell"] = (classes.index(str(points[0]["y"])), classes.index(str(points[0]["x"])))
+    current = st.session_state.get("cell")
+    left, right = st.columns([3, 2], gap="large")
     with right:
-        if not options:
-            return
-        current = st.session_state.get("cell")
         chosen = st.selectbox("Cell", options, index=options.index(current) if current in options else 0,
                               format_func=lambda c: cell_label(c[0], c[1], int(counts[c]), classes))
         st.session_state["cell"] = chosen
+    with left:
+        st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select="rerun",
+                        selection_mode="points", key="confusion")
+        st.caption("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right.")
+    with right:
         true, pred = chosen
         idx = np.flatnonzero((result.labels.numpy() == true) & (result.predictions.numpy() == pred))
         st.markdown(f"**{len(idx)}** images: true **{classes[true]}**, read as **{classes[pred]}**"
@@ -71,12 +71,12 @@ if job is not None and st.toggle("Follow the training run", value=True,
                                  help="Refreshes after each epoch of the run in progress."):
     @st.fragment(run_every=2.0)
     def follow() -> None:
-        result = job.last_eval
-        if result is None:
+        snap = job.snapshot()
+        if snap.last_eval is None:
             st.info("The first epoch is still training: the matrix appears when it ends.", icon=":material/timer:")
         else:
-            snap = job.snapshot()
-            show(result, job.test_split, f"Run {job.name}, after epoch {len(snap.history)} of {job.config.epochs}.")
+            show(snap.last_eval, job.test_split,
+                 f"Run {job.name}, after epoch {snap.last_eval_epoch} of {job.config.epochs}.")
         if not job.running:
             st.rerun()
 

@@ -18,21 +18,23 @@ st.title("Train a network to read handwriting")
 st.caption("The tutorial's CNN, trained from scratch. Pick the settings, press Start, and watch it learn.")
 
 running = state.running_job()
+# The controls show the running (else the last) run's settings, so a second run changes one thing at a time.
+shown = state.jobs()[-1].config if state.jobs() else TrainConfig(epochs=5)
+busy = running is not None
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
-    dataset = c1.selectbox("Dataset", list(DATASETS), disabled=running is not None)
-    epochs = c1.slider("Epochs", 1, 30, 5, disabled=running is not None)
-    batch_size = c2.select_slider("Batch size", BATCH_SIZES, value=32, disabled=running is not None)
-    lr = c2.select_slider("Learning rate", LEARNING_RATES, value=0.01, format_func=lambda v: f"{v:g}",
-                          disabled=running is not None, help="Log scale. The tutorial uses 0.01.")
-    optimizer = c3.radio("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, horizontal=True,
-                         disabled=running is not None)
-    seed = c3.number_input("Seed", 0, 10_000, 0, disabled=running is not None,
+    dataset = c1.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
+    epochs = c1.slider("Epochs", 1, 30, shown.epochs, disabled=busy)
+    batch_size = c2.select_slider("Batch size", BATCH_SIZES, value=shown.batch_size, disabled=busy)
+    lr = c2.select_slider("Learning rate", LEARNING_RATES, value=shown.lr, format_func=lambda v: f"{v:g}",
+                          disabled=busy, help="Log scale. The tutorial uses 0.01.")
+    optimizer = c3.radio("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
+                         format_func=OPTIMIZER_NAMES.get, horizontal=True, disabled=busy)
+    seed = c3.number_input("Seed", 0, 10_000, shown.seed, disabled=busy,
                            help="Same seed and settings on the same device give the same numbers.")
     b1, b2, _ = st.columns([1, 1, 4])
-    start = b1.button("Start", type="primary", icon=":material/play_arrow:", disabled=running is not None,
-                      width="stretch")
-    stop = b2.button("Stop", icon=":material/stop:", disabled=running is None, width="stretch")
+    start = b1.button("Start", type="primary", icon=":material/play_arrow:", disabled=busy, width="stretch")
+    stop = b2.button("Stop", icon=":material/stop:", disabled=not busy, width="stretch")
 
 if stop and running is not None:
     running.stop()
@@ -65,7 +67,9 @@ def show_job(job: TrainingJob) -> None:
     snap = job.snapshot()
     p = snap.progress
     st.subheader(f"Run {job.name}")
-    if snap.state == "running":
+    if snap.state == "queued":
+        st.info("Waiting for another run (from another browser tab) to finish.", icon=":material/hourglass_top:")
+    elif snap.state == "running":
         if p is None:
             st.progress(0.0, text="Starting…")
         else:

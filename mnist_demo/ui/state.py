@@ -24,16 +24,17 @@ def device() -> torch.device:
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
-def _dataset(name: str, train: bool, data_dir: str) -> tuple[Split | None, str]:
-    try:
-        return load_split(name, train, data_dir), ""
-    except DataMissingError as exc:
-        return None, str(exc)
+def _dataset(name: str, train: bool, data_dir: str) -> Split:
+    return load_split(name, train, data_dir)
 
 
 def dataset(name: str, train: bool) -> tuple[Split | None, str]:
-    """(split, "") or (None, a message that says where to put the files)."""
-    return _dataset(name, train, str(resolve_data_dir()))
+    """(split, "") or (None, a message that says where to put the files). Failures are not cached: files put
+    in place while the app runs are found on the next rerun."""
+    try:
+        return _dataset(name, train, str(resolve_data_dir())), ""
+    except DataMissingError as exc:
+        return None, str(exc)
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,9 +43,16 @@ def sample() -> Split:
 
 
 @st.cache_resource(show_spinner="Loading the shipped model…")
+def _shipped(mtime: float) -> checkpoint.Checkpoint:
+    return checkpoint.load(checkpoint.SHIPPED, device())
+
+
 def shipped() -> tuple[checkpoint.Checkpoint | None, str]:
+    """(the shipped model, "") or (None, why not); reloaded when the file changes."""
     try:
-        return checkpoint.load(checkpoint.SHIPPED, device()), ""
+        return _shipped(checkpoint.SHIPPED.stat().st_mtime), ""
+    except FileNotFoundError:
+        return None, f"No model at {checkpoint.SHIPPED}."
     except checkpoint.CheckpointError as exc:
         return None, str(exc)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -46,7 +48,7 @@ def model_panel() -> None:
 
 
 def duration(seconds: float) -> str:
-    if seconds != seconds:  # NaN: not known yet
+    if math.isnan(seconds):
         return "…"
     m, s = divmod(int(round(seconds)), 60)
     return f"{m} min {s:02d} s" if m else f"{s} s"
