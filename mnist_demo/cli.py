@@ -45,7 +45,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
-               bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}] {postfix}")
+               bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
 
     def on_progress(p: Progress) -> None:
         bar.n = p.fraction * config.epochs

@@ -151,3 +151,25 @@ def test_draw_asks_for_a_drawing_then_reads_one(app):
         assert f">{digit}</div>" in texts(at)
         assert count(at, "plotly_chart") == 4  # probabilities, saliency, conv1, conv2
         assert "What the network sees" in str([i.proto for i in at.get("image")])
+
+
+def test_without_data_or_network_the_gallery_shows_the_shipped_sample_and_draw_works(tmp_path, monkeypatch):
+    from torchvision import datasets
+
+    def offline(self):
+        raise OSError("no network")
+
+    monkeypatch.setattr(datasets.MNIST, "download", offline)
+    monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.chdir(ROOT)
+    at = open_page(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run(), "gallery")
+    assert not at.exception and count(at, "image") == 20
+    assert "500 MNIST test images shipped in `assets/`" in at.info[0].value
+    assert "train-images-idx3-ubyte" in at.info[0].value
+    at = open_page(at, "evaluate")
+    assert "of 500 test images right" in texts(at)
+    at = open_page(at, "draw")
+    buf = io.BytesIO()
+    drawing(4).save(buf, "PNG")
+    at.file_uploader[0].set_value(("four.png", buf.getvalue(), "image/png"))
+    assert ">4</div>" in texts(at.run())

@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_demo import charts
+from mnist_demo.familiarity import QUANTILE
 from mnist_demo.inference import UNSURE_BELOW, read
 from mnist_demo.preprocess import UnreadableImage, to_mnist
 from mnist_demo.ui import state
@@ -15,6 +16,9 @@ if active is None:
     st.warning("There is no model to read drawings yet: train one on the Train page.", icon=":material/warning:")
     st.stop()
 
+if active.dataset != "mnist":
+    st.info(f"The active model learned {active.dataset}: it will read your drawing as one of its classes. Pick the "
+            "shipped model in the sidebar to read digits.", icon=":material/info:")
 st.session_state.setdefault("canvas_id", 0)
 left, right = st.columns([1, 1], gap="large")
 with left:
@@ -61,7 +65,7 @@ with right:
         big.markdown(f"Maybe **{names[digit]}** ({p1:.0%}) or **{names[second]}** ({p2:.0%}), but {why}. "
                      "Try a clearer digit.")
         st.caption(f"The app says \"not sure\" when the top probability is under {UNSURE_BELOW:.0%} or the drawing "
-                   "is farther from every digit class than 99.5% of the training images (distance in the "
+                   f"is farther from every digit class than {QUANTILE:.0%} of the training images (distance in the "
                    "network's last hidden layer).")
     seen.image(enlarge(image, 140), caption="What the network sees (28 x 28)")
     st.plotly_chart(charts.probability_bars(reading.probabilities, names), key="probabilities")
