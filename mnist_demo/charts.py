@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,8 +29,15 @@ def learning_curves(
         fig.add_trace(go.Scatter(x=x, y=test, name="Test", mode="lines+markers", line_color=TEST_COLOUR,
                                  legendgroup="test", showlegend=col == 1, hovertemplate=f"%{{y:{fmt}}}"), 1, col)
     if live:
-        fig.add_trace(go.Scatter(x=[p[0] for p in live], y=[p[1] for p in live], name="Training (running)",
-                                 mode="lines", line=dict(color=LIVE_COLOUR, dash="dot")), 1, 2)
+        xs, ys = [], []
+        for (x0, _), (x1, y1) in zip([(math.inf, 0.0), *live], live):
+            if x1 < x0 or math.ceil(x1) != math.ceil(x0):  # a new epoch: its running mean starts afresh
+                xs.append(None)
+                ys.append(None)
+            xs.append(x1)
+            ys.append(y1)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name="Training (running)", mode="lines", connectgaps=False,
+                                 line=dict(color=LIVE_COLOUR, dash="dot")), 1, 2)
     fig.update_yaxes(tickformat=".0%", row=1, col=1)
     top = max(epochs or 0, len(history), 1)
     fig.update_xaxes(title_text="epoch", range=[0 if live else 0.5, top + 0.5], dtick=1 if top <= 15 else 5)

@@ -4,14 +4,28 @@ import io
 import time
 
 import pytest
+import streamlit as st
 from conftest import ROOT, drawing
 from streamlit.testing.v1 import AppTest
+
+from mnist_demo.ui import state
 
 PAGES = ["train", "gallery", "draw", "evaluate", "model"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_app_state():
+    """Runs are shared across sessions (st.cache_resource): each test starts with none."""
+    st.cache_resource.clear()
+    yield
+    for job in state.jobs():
+        job.stop()
+        job.join(timeout=30)
+    st.cache_resource.clear()
+
+
 @pytest.fixture
-def app(tiny_data_dir, monkeypatch):
+def app(tiny_data_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tiny_data_dir))
     monkeypatch.chdir(ROOT)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
@@ -85,9 +99,18 @@ def progress_text(at: AppTest) -> str:
     return "".join(str(p.proto) for p in at.get("progress"))
 
 
-def test_a_run_survives_page_changes_and_stop_ends_it(app):
+def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):
+    import mnist_demo.training
+
+    original = mnist_demo.training.train_epoch
+
+    def slow_epoch(*args, **kwargs):  # at least 60 s for the whole run: time to change pages, then stop it
+        time.sleep(2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mnist_demo.training, "train_epoch", slow_epoch)
     at = start(app, epochs=30)
-    at = wait_for(at, lambda a: "Epoch 1 of 30" in progress_text(a), timeout=60)
+    at = wait_for(at, lambda a: "of 30: batch" in progress_text(a), timeout=60)
     at = open_page(at, "gallery")
     assert "in progress" in "".join(i.value for i in at.sidebar.info)
     at = open_page(at, "train")

@@ -109,7 +109,7 @@ def live() -> None:
 if state.jobs():
     live()
 else:
-    st.info("No run yet in this session. The Draw page already works with the shipped model; press Start to "
+    st.info("No run yet. The Draw page already works with the shipped model; press Start to "
             "train your own and watch the curves climb.", icon=":material/info:")
 
 snapshots = {j.name: j.snapshot() for j in state.jobs()}

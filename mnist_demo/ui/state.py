@@ -1,4 +1,4 @@
-"""What every page shares: cached data, device and models, the session's runs, the sidebar."""
+"""What every page shares: cached data, device and models, the app's runs, the sidebar."""
 
 from __future__ import annotations
 
@@ -71,9 +71,11 @@ class ActiveModel:
         return CLASS_NAMES[self.dataset]
 
 
+@st.cache_resource
 def jobs() -> list[TrainingJob]:
-    """The runs of this session, oldest first."""
-    return st.session_state.setdefault("jobs", [])
+    """Every run since the app started, oldest first: shared by all browser tabs, so a run survives page
+    changes and reloads, and the class sees the teacher's run."""
+    return []
 
 
 def running_job() -> TrainingJob | None:
@@ -81,7 +83,7 @@ def running_job() -> TrainingJob | None:
 
 
 def candidates() -> dict[str, ActiveModel]:
-    """Every model this session can use: the shipped one and each finished run."""
+    """Every model there is to use: the shipped one and each finished run."""
     found: dict[str, ActiveModel] = {}
     ckpt, _ = shipped()
     if ckpt is not None:
