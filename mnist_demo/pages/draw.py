@@ -22,6 +22,8 @@ if active.dataset != "mnist":
 st.session_state.setdefault("canvas_id", 0)
 left, right = st.columns([1, 1], gap="large")
 with left:
+    st.caption("White ink on black, like MNIST. Draw one digit, big or small, anywhere.")
+    st.space(40)  # room for the canvas's floating toolbar
     canvas = st_canvas(stroke_width=st.session_state.get("pen", 20), stroke_color="#FFFFFF",
                        background_color="#000000", height=280, width=280, drawing_mode="freedraw",
                        return_image_data=True, key=f"canvas-{st.session_state['canvas_id']}")

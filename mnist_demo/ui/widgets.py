@@ -44,7 +44,6 @@ def model_panel() -> None:
     st.dataframe(layers_frame(), hide_index=True, width="stretch",
                  column_config={"parameters": st.column_config.NumberColumn(format="localized")})
     st.markdown(WALKTHROUGH)
-    st.caption("Parameters: 320 + 18,496 + 102,464 + 650 = 121,930. Pooling and ReLU learn nothing.")
 
 
 def duration(seconds: float) -> str:

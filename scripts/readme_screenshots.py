@@ -1,0 +1,92 @@
+"""The README's screenshots: the real app, the real MNIST, the shipped model, in Debian's Chromium.
+
+    python scripts/readme_screenshots.py assets [--data-dir ../shared/data]
+
+Opens Gallery, Evaluate, Model and Draw (drawing a 7 with the mouse), then starts a 3-epoch run on the
+Train page (SGD + momentum, batch 128) and shoots it during epoch 2. Reuses the browser test's helpers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from test_browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SEVEN,
+    VIEWPORT,
+    _free_port,
+    _healthy,
+    draw,
+    screenshot,
+    wait_for_run,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--data-dir", default=os.environ.get("MNIST_DEMO_DATA_DIR", "../shared/data"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MNIST_DEMO_DATA_DIR=str(Path(args.data_dir).resolve()))
+    port = _free_port()
+    log = open(Path(tempfile.gettempdir()) / "readme-screenshots-streamlit.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while not _healthy(f"{url}/_stcore/health"):
+            time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.set_default_timeout(300_000)
+            for name in ("gallery", "evaluate", "model"):
+                page.goto(f"{url}/{name}")
+                wait_for_run(page)
+                screenshot(page, args.out / f"screenshot-{name}.png")
+            page.goto(f"{url}/draw")
+            wait_for_run(page)
+            draw(page, SEVEN)
+            page.get_by_text("Probability of each digit").wait_for()
+            wait_for_run(page)
+            screenshot(page, args.out / "screenshot-draw.png")
+
+            page.goto(url)
+            wait_for_run(page)
+            sliders = page.get_by_role("slider")
+            sliders.nth(0).focus()
+            for _ in range(2):  # epochs 5 -> 3
+                page.keyboard.press("ArrowLeft")
+            wait_for_run(page)
+            sliders.nth(1).focus()
+            for _ in range(2):  # batch 32 -> 128
+                page.keyboard.press("ArrowRight")
+            wait_for_run(page)
+            page.get_by_text("SGD + momentum").click()
+            wait_for_run(page)
+            page.get_by_role("button", name=re.compile(r"Start$")).click()
+            page.get_by_text(re.compile(r"Epoch 2 of 3")).first.wait_for()
+            time.sleep(12)
+            screenshot(page, args.out / "screenshot-train.png")
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    main()
