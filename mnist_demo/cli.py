@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -80,8 +81,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                           "per_class_accuracy": per_class, "n": result.n}))
         return 0
     correct = round(result.accuracy * result.n)
-    print(f"{ckpt.path} on the {dataset} test set: accuracy {result.accuracy:.2%} ({correct}/{result.n}), "
-          f"loss {result.loss:.4f}")
+    print(f"{os.path.relpath(ckpt.path)} on the {dataset} test set: accuracy {result.accuracy:.2%} "
+          f"({correct}/{result.n}), loss {result.loss:.4f}")
     for name, acc in zip(split.classes, per_class):
         print(f"  {name:>12}: {acc:.2%}")
     return 0
