@@ -104,6 +104,7 @@ def live() -> None:
     show_job(job)
     if running is not None and not job.running:
         st.rerun()  # the run just ended: redraw the whole page, its controls and the sidebar
+    state.rerun_if_sidebar_is_stale()
 
 
 if state.jobs():

@@ -109,7 +109,14 @@ def active_model() -> ActiveModel | None:
     return next(reversed(found.values()), None)
 
 
+def rerun_if_sidebar_is_stale() -> None:
+    """A run that finished after the sidebar was drawn adds a model: draw the whole app again."""
+    if tuple(candidates()) != st.session_state.get("sidebar_models"):
+        st.rerun()
+
+
 def sidebar() -> None:
+    st.session_state["sidebar_models"] = tuple(candidates())
     with st.sidebar:
         st.caption("Device")
         st.markdown(f"**{describe(device())}**")
