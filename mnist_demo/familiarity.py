@@ -42,8 +42,9 @@ class FeatureStats:
 
 
 @torch.no_grad()
-def fit_feature_stats(model: nn.Module, split: Split, chunk: int = 1000) -> FeatureStats:
+def fit_feature_stats(model: nn.Module, split: Split, chunk: int | None = None) -> FeatureStats:
     model.eval()
+    chunk = chunk or (128 if split.images.device.type == "cpu" else 4096)
     feats = torch.cat([model.embed(to_float(split.images[i : i + chunk])) for i in range(0, len(split), chunk)])
     feats, labels = feats.cpu(), split.labels.cpu()
     means = torch.stack([feats[labels == c].mean(0) for c in range(int(labels.max()) + 1)])
