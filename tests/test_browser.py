@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import real_data_dir, require_real_data
 
 from mnist_demo.data import DATA_DIR_ENV
 
@@ -90,8 +91,7 @@ def _healthy(url: str) -> bool:
 def app_url(browser, request, tmp_path_factory) -> str:
     """The app served by `streamlit run` in its own process group; its log is in a tmp folder."""
     env = dict(os.environ)
-    if not env.get(DATA_DIR_ENV):
-        env[DATA_DIR_ENV] = str(request.getfixturevalue("tiny_data_dir"))
+    env[DATA_DIR_ENV] = str(real_data_dir() or request.getfixturevalue("tiny_data_dir"))
     port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -266,3 +266,18 @@ def test_draw_a_one_then_a_seven(page, app_url, shots):
     seen = expect_reading(page)
     screenshot(page, shots / "screenshot-draw-7.png")
     assert seen == "7", f"the app read a drawn 7 as {seen!r}"
+
+
+def test_start_a_run_and_stop_it_with_the_mouse(page, app_url, shots):
+    require_real_data()  # the tiny test set trains to the end before a click can stop it
+    open_page(page, app_url, "train")
+    page.get_by_role("button", name=re.compile(r"Start$")).click()
+    expect(page.get_by_text(re.compile(r"Epoch 1 of \d+: batch"))).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.get_by_text("in progress")).to_be_visible()  # the sidebar says a run is training
+    screenshot(page, shots / "screenshot-train-running.png")
+    page.get_by_role("button", name=re.compile(r"Stop$")).click()
+    expect(page.get_by_text(re.compile(r"Stopped by the user during epoch 1"))).to_be_visible(
+        timeout=PREDICTION_TIMEOUT_MS)
+    wait_for_run(page)
+    assert_no_exception(page)
+    expect(page.get_by_role("button", name=re.compile(r"Start$"))).to_be_enabled()
