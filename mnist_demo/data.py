@@ -63,6 +63,18 @@ def expected_files(name: str, root: Path) -> list[Path]:
     return [raw / Path(url).name.removesuffix(".gz") for url, _ in cls.resources]
 
 
+def missing_message(name: str, root: Path, exc: BaseException) -> str:
+    """One line: which folder was searched, why the download failed, and the files to put there by hand."""
+    files = [str(p) for p in expected_files(name, root.resolve())]
+    why = str(exc).strip().splitlines()[0][:120].rstrip(":") if str(exc).strip() else ""
+    return (
+        f"The {name} dataset is not in {root.resolve()} and could not be downloaded "
+        f"({type(exc).__name__}{': ' + why if why else ''}). Copy its four files, uncompressed (IDX), to "
+        f"{', '.join(files[:-1])} and {files[-1]}; or point --data-dir or ${DATA_DIR_ENV} at a folder that holds "
+        f"{DATASETS[name].__name__}/raw/."
+    )
+
+
 def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathLike | None = None) -> Split:
     """Read a split with torchvision; download it when missing; fail with one clear message."""
     if name not in DATASETS:
@@ -75,12 +87,7 @@ def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathL
         try:
             ds = cls(str(root), train=train, download=True)
         except Exception as exc:  # offline, permission, bad mirror...
-            files = "\n  ".join(str(p) for p in expected_files(name, root))
-            raise DataMissingError(
-                f"The {name} dataset is not in {root.resolve()} and could not be downloaded "
-                f"({type(exc).__name__}).\nPut these files there (uncompressed IDX):\n  {files}\n"
-                f"or point --data-dir / ${DATA_DIR_ENV} at a folder that holds them."
-            ) from None
+            raise DataMissingError(missing_message(name, root, exc)) from None
     return Split(name, train, ds.data.clone(), ds.targets.clone().long())
 
 

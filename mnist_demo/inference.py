@@ -1,4 +1,10 @@
-"""Running the network on 28 x 28 images."""
+"""Running the network on 28 x 28 images.
+
+Safe from many threads at once on one shared model (every browser tab reads drawings with the same model, while
+a training thread trains another): nothing here changes the model. No train()/eval() switching (a model must be in
+eval mode before it is shared: checkpoint.load and training.fit leave it so), no hooks, and gradients are taken
+with respect to the input only, so no parameter's .grad is ever written.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,11 @@ def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
+def _check_eval(model: nn.Module) -> None:
+    if model.training:
+        raise ValueError("the model is in training mode: call model.eval() once, before sharing it")
+
+
 def as_batch(images: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
     """(28, 28) or (N, 28, 28) floats in [0, 1] -> (N, 1, 28, 28) on `device`."""
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
@@ -24,7 +35,7 @@ def as_batch(images: np.ndarray | torch.Tensor, device: torch.device) -> torch.T
 @torch.no_grad()
 def probabilities(model: nn.Module, images: np.ndarray | torch.Tensor) -> np.ndarray:
     """(N, 10) class probabilities for a batch of 28 x 28 images."""
-    model.eval()
+    _check_eval(model)
     return model(as_batch(images, model_device(model))).softmax(1).cpu().numpy()
 
 
@@ -57,21 +68,24 @@ class Reading:
 
 
 def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int, steps: int = 32) -> torch.Tensor:
-    """Attribution of each input pixel to `target`, from a black image to `x` (Sundararajan et al., 2017)."""
+    """Attribution of each input pixel to `target`, from a black image to `x` (Sundararajan et al., 2017).
+
+    torch.autograd.grad with respect to the input alone: the parameters' .grad stay untouched (None)."""
     alphas = torch.linspace(1 / steps, 1, steps, device=x.device).view(-1, 1, 1, 1)
-    path = (alphas * x).requires_grad_(True)
-    (grads,) = torch.autograd.grad(model(path)[:, target].sum(), path)
-    return (grads.mean(0) * x[0]).squeeze(0)
+    with torch.enable_grad():
+        path = (alphas * x.detach()).requires_grad_(True)
+        (grads,) = torch.autograd.grad(model(path)[:, target].sum(), path)
+    return (grads.mean(0) * x[0]).squeeze(0).detach()
 
 
 def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None) -> Reading:
     """Probabilities, feature maps, saliency and (with `stats`) digit-likeness for one 28 x 28 image."""
-    model.eval()
+    _check_eval(model)
     x = as_batch(image, model_device(model))
     with torch.no_grad():
         probs = model(x).softmax(1)[0]
         f1, f2 = model.features(x)
         distance = float(stats.distance(model.embed(x))[0]) if stats else None
     saliency = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
-    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), saliency.detach().cpu().numpy(),
+    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), saliency.cpu().numpy(),
                    distance, stats.threshold if stats else None)

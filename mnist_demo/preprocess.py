@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from typing import BinaryIO
 
 import numpy as np
@@ -23,14 +24,51 @@ NOISE_FLOOR = 0.25  # ink below this share of the strongest stroke is paper text
 BOX = 20
 FIELD = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (mean over the test set: 14.0, 14.0)
+MAX_BYTES = 25 * 2**20  # a phone photo is a few MB; .streamlit/config.toml's maxUploadSize says the same
+MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; a decompression bomb is refused before decoding
 
 
 class UnreadableImage(ValueError):
-    """The file or bytes are not an image PIL can read."""
+    """A file or bytes this app will not read as a picture; the message says why, after "Cannot read X: "."""
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def _read_capped(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
+    """The bytes of `source`, refusing anything over MAX_BYTES without reading it all."""
+    too_big = f"it is {{}}; the most this app reads is {_megabytes(MAX_BYTES)}. Crop the photo or save it smaller."
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if os.path.isdir(path):
+            raise UnreadableImage("it is a folder, not a picture")
+        try:
+            size = os.path.getsize(path)
+            if size > MAX_BYTES:
+                raise UnreadableImage(too_big.format(_megabytes(size)))
+            with open(path, "rb") as f:
+                data = f.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise UnreadableImage("there is no such file") from None
+        except PermissionError:
+            raise UnreadableImage("no permission to read it") from None
+    else:
+        data = source.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        size = len(data) if isinstance(source, bytes) else None
+        raise UnreadableImage(too_big.format(_megabytes(size) if size else f"over {_megabytes(MAX_BYTES)}"))
+    return data
 
 
 def open_image(source: ImageSource) -> Image.Image:
-    """A PIL image from a path, bytes, file object, PIL image or array."""
+    """A PIL image from a path, bytes, file object, PIL image or array.
+
+    Files and bytes are refused, with UnreadableImage, when they are not a picture, weigh over MAX_BYTES or
+    claim over MAX_PIXELS: the size is read from the header, before anything is decoded.
+    """
     if isinstance(source, Image.Image):
         return source
     if isinstance(source, np.ndarray):
@@ -38,13 +76,24 @@ def open_image(source: ImageSource) -> Image.Image:
         if arr.dtype != np.uint8:
             arr = np.clip(arr * (255 if arr.max() <= 1 else 1), 0, 255).astype(np.uint8)
         return Image.fromarray(arr)
-    name = str(source) if isinstance(source, (str, os.PathLike)) else "image"
+    data = _read_capped(source)
     try:
-        img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with its size
+            img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise UnreadableImage(f"it has over {MAX_PIXELS / 1e6:.0f} megapixels; save it smaller") from None
+    except Exception:
+        raise UnreadableImage("it is not a readable image (a PNG or JPEG of one digit is expected)") from None
+    width, height = img.size
+    if width * height > MAX_PIXELS:
+        raise UnreadableImage(f"it is {width} x {height} px; the most this app reads is {MAX_PIXELS / 1e6:.0f} "
+                              "megapixels. Save it smaller.")
+    try:
         img.draft(None, (2 * WORK_SIZE, 2 * WORK_SIZE))  # JPEG: decode big photos at a reduced scale
         img.load()
     except Exception as exc:
-        raise UnreadableImage(f"{name}: not a readable image ({type(exc).__name__})") from None
+        raise UnreadableImage(f"it is a damaged or truncated picture ({type(exc).__name__})") from None
     return ImageOps.exif_transpose(img)
 
 
@@ -61,13 +110,22 @@ def _gray(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.float32) / 255
 
 
-def ink_map(img: Image.Image) -> np.ndarray:
-    """Ink strength in [0, 1] per pixel, light ink on dark whatever the picture's polarity."""
+def _work_image(img: Image.Image) -> Image.Image:
     if img.mode.startswith("I;16"):
         img = img.convert("I")
     if max(img.size) > WORK_SIZE:
         img = ImageOps.contain(img, (WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    return img
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+def ink_map(img: Image.Image) -> np.ndarray:
+    """Ink strength in [0, 1] per pixel, light ink on dark whatever the picture's polarity."""
+    img = _work_image(img)
+    if _has_alpha(img):
         alpha = np.asarray(img.convert("RGBA"), dtype=np.float32)[..., 3] / 255
         if np.median(_border(alpha)) < 0.5:  # a transparent background: the ink is what is opaque
             return _normalise(alpha)
@@ -116,3 +174,16 @@ def to_mnist(source: ImageSource) -> np.ndarray | None:
     cy, cx = ndimage.center_of_mass(field)
     field = ndimage.shift(field, (CENTRE - cy, CENTRE - cx), order=1, mode="constant")
     return np.clip(field, 0, 1).astype(np.float32)
+
+
+def why_blank(source: ImageSource) -> str:
+    """Why `to_mnist` found nothing to read, in words for the user: "it is all white", "it is all black",
+    "it is fully transparent", "it is all one colour" or "its marks are too faint or too small to be a digit"."""
+    img = _work_image(open_image(source))
+    if _has_alpha(img) and int(np.asarray(img.convert("RGBA"))[..., 3].max()) == 0:
+        return "it is fully transparent"
+    gray = _gray(img.convert("RGB") if _has_alpha(img) else img)
+    if float(gray.max() - gray.min()) < MIN_CONTRAST:
+        level = float(gray.mean())
+        return "it is all white" if level > 0.9 else "it is all black" if level < 0.1 else "it is all one colour"
+    return "its marks are too faint or too small to be a digit"

@@ -6,7 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 from mnist_demo import charts
 from mnist_demo.familiarity import QUANTILE
 from mnist_demo.inference import UNSURE_BELOW, read
-from mnist_demo.preprocess import UnreadableImage, to_mnist
+from mnist_demo.preprocess import UnreadableImage, to_mnist, why_blank
 from mnist_demo.ui import state
 from mnist_demo.ui.widgets import enlarge
 
@@ -42,14 +42,19 @@ try:
         source, image = f"the upload {upload.name}", to_mnist(upload.getvalue())
     elif canvas.image_data is not None:
         source, image = "your drawing", to_mnist(canvas.image_data)
-except UnreadableImage as exc:
+except UnreadableImage as exc:  # not a picture, too many bytes or pixels: said before anything is decoded
     right.error(f"Cannot read {upload.name}: {exc}", icon=":material/broken_image:")
     st.stop()
 
 with right:
+    if image is None and upload is not None:
+        st.warning(f"Nothing to read in {upload.name}: {why_blank(upload.getvalue())}. Upload a photo or scan of "
+                   "one digit, dark on light or light on dark, or press Clear and draw one.",
+                   icon=":material/hide_image:")
+        st.stop()
     if image is None:
-        what = f"{source} has no ink to read" if source else "the canvas is empty"
-        st.info(f"Draw a digit on the black square with your mouse or finger ({what}).", icon=":material/draw:")
+        st.info("Draw a digit on the black square with your mouse or finger (the canvas is empty).",
+                icon=":material/draw:")
         st.stop()
     reading = read(active.model, image, active.stats)
     (digit, p1), (second, p2) = reading.top2

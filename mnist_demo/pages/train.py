@@ -5,6 +5,7 @@ import streamlit as st
 
 from mnist_demo import charts
 from mnist_demo.data import DATASETS
+from mnist_demo.errors import ConfigError
 from mnist_demo.jobs import TrainingJob
 from mnist_demo.training import OPTIMIZERS, TrainConfig
 from mnist_demo.ui import state
@@ -20,7 +21,7 @@ st.caption("The tutorial's CNN, trained from scratch. Pick the settings, press S
 running = state.running_job()
 # The controls show the running (else the last) run's settings, so a second run changes one thing at a time.
 shown = state.jobs()[-1].config if state.jobs() else TrainConfig(epochs=5)
-busy = running is not None
+busy = not state.can_start()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     dataset = c1.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
@@ -34,7 +35,7 @@ with st.container(border=True):
                            help="Same seed and settings on the same device give the same numbers.")
     b1, b2, _ = st.columns([1, 1, 4])
     start = b1.button("Start", type="primary", icon=":material/play_arrow:", disabled=busy, width="stretch")
-    stop = b2.button("Stop", icon=":material/stop:", disabled=not busy, width="stretch")
+    stop = b2.button("Stop", icon=":material/stop:", disabled=running is None, width="stretch")
 
 if stop and running is not None:
     running.stop()
@@ -47,10 +48,15 @@ if start:
     if train_split is None or test_split is None:
         st.error(why, icon=":material/folder_off:")
     else:
-        config = TrainConfig(dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                             seed=int(seed), device=state.device().type)
-        state.jobs().append(TrainingJob(config, train_split, test_split).start())
-        st.rerun()
+        try:
+            config = TrainConfig(dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                                 seed=int(seed), device=state.device().type)
+            config.check_against(len(train_split))
+        except ConfigError as exc:  # said before the run starts; the active model is untouched
+            st.error(f"Cannot start: {exc}.", icon=":material/tune:")
+        else:
+            state.jobs().append(TrainingJob(config, train_split, test_split).start())
+            st.rerun()
 
 
 PERCENT_COLUMNS = {c: st.column_config.NumberColumn(format="percent") for c in ("Train_acc", "Test_acc")}
@@ -83,6 +89,8 @@ def show_job(job: TrainingJob) -> None:
     elif snap.state == "finished":
         st.success(f"Finished in {duration(snap.elapsed)}. This model is now the active model for Gallery, Draw "
                    "and Evaluate.", icon=":material/check_circle:")
+        if snap.message:  # it could not be saved: a read-only or full checkpoints folder
+            st.warning(snap.message, icon=":material/save:")
     elif snap.state == "stopped":
         st.warning(f"{snap.message} The active model is unchanged.", icon=":material/stop_circle:")
     else:
@@ -100,7 +108,7 @@ def show_job(job: TrainingJob) -> None:
 
 @st.fragment(run_every=1.0 if running is not None else None)
 def live() -> None:
-    job = state.jobs()[-1]
+    job = running if running is not None else state.jobs()[-1]  # not the newest when that one was stopped queued
     show_job(job)
     if running is not None and not job.running:
         st.rerun()  # the run just ended: redraw the whole page, its controls and the sidebar

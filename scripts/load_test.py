@@ -1,0 +1,747 @@
+"""Many sessions against a real `streamlit run app.py`, spoken to over Streamlit's own websocket protocol.
+
+Each simulated browser tab is one websocket to ws://127.0.0.1:PORT/_stcore/stream that sends what the browser's
+frontend sends (BackMsg.rerun_script with the page and its widget states, the Draw canvas's drawing as the JSON the
+streamlit-drawable-canvas 0.13 frontend sends: {"drawing": {"raw": <Fabric.js JSON>, "data": <PNG data URL>}}), and
+runs `st.fragment(run_every=...)` timers as the frontend does. No browser runs, so on a small machine the figures are
+the server's, not Chromium's. `--validate` checks the protocol once against a real page in Chromium: the same drawing
+must give the same prediction text and the same probability chart.
+
+    # 30 tabs draw 5 digits each and wait for each prediction while a run trains (the tutorial's recipe, 5 epochs)
+    python scripts/load_test.py --data-dir ../shared/data
+    # open, predict once and close 50 tabs, twice; the server's RSS before and after each round
+    python scripts/load_test.py --data-dir ../shared/data --churn 50
+    # the protocol against Chromium (Debian's /usr/bin/chromium, Playwright)
+    python scripts/load_test.py --data-dir ../shared/data --validate
+
+Latency is measured from sending the drawing to (a) the delta that carries the big digit (or "Not sure") and (b) the
+end of the page's run (probabilities, saliency and both feature-map charts sent). Errors: exceptions shown on the
+page, timeouts, websocket disconnects and runs that end in a compile error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import io
+import json
+import math
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+ROOT = Path(__file__).resolve().parent.parent
+FINISHED, COMPILE_ERROR, FINISHED_EARLY, FRAGMENT_FINISHED = 0, 1, 2, 3  # ForwardMsg.ScriptFinishedStatus
+BIG_DIGIT = re.compile(r"font-size:[^>]*>([^<]*)</div>")
+
+# --- the server ----------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` in its own process group, as the README runs it, on a free port."""
+
+    def __init__(self, data_dir: str | None, log: Path, session_ttl: int | None = None,
+                 options: list[str] = ()) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
+        self.log = log
+        env = dict(os.environ)
+        if data_dir:
+            env["MNIST_DEMO_DATA_DIR"] = str(Path(data_dir).resolve())
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+               str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+        if session_ttl is not None:
+            cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
+        for option in options:  # --set runner.postScriptGC=true -> --runner.postScriptGC true
+            key, _, value = option.partition("=")
+            cmd += [f"--{key}", value]
+        self.command = " ".join(cmd[1:])
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.25)
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                return r.read().strip() == b"ok"
+        except OSError:
+            return False
+
+    def memory(self) -> dict[str, float]:
+        """The server process's resident memory now (rss) and at its peak (hwm), in MiB."""
+        found = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found["rss" if key == "VmRSS" else "hwm"] = int(value.split()[0]) / 1024
+        return found
+
+    def sessions(self) -> dict[str, float]:
+        """Streamlit's own counters from /_stcore/metrics: active sessions, connects, disconnects, and the bytes its
+        media file storage holds (the images pages show)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/metrics", timeout=10) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}
+        found = {}
+        for line in text.splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.match(r'(\w+)(?:\{([^}]*)\})?\s+([0-9.e+-]+)$', line.strip())
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', (m.group(2) or "") if m else ""))
+            if m and "session" in m.group(1):
+                found[m.group(1) + ("." + labels["type"] if "type" in labels else "")] = float(m.group(3))
+            elif m and labels.get("cache_type") == "st_memory_media_file_storage":
+                found["media_bytes"] = float(m.group(3))
+        return found
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def cpu_times(pid: int) -> dict[str, float]:
+    """Seconds of CPU so far: the whole machine busy and idle, the server, this load client."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+
+    def proc(p: int | str) -> float:
+        stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / ticks  # utime + stime
+
+    return {"busy": (sum(fields[:8]) - idle) / ticks, "idle": idle / ticks, "server": proc(pid), "client": proc("self")}
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float]) -> str:
+    """Where the machine's CPU went between two cpu_times(), as shares of all its cores."""
+    d = {k: after[k] - before[k] for k in before}
+    total = d["busy"] + d["idle"]
+    other = d["busy"] - d["server"] - d["client"]
+    return (f"CPU of the {os.cpu_count()} cores: server {d['server'] / total:.0%}, "
+            f"load client {d['client'] / total:.0%}, other processes {max(other, 0) / total:.0%}, "
+            f"idle {d['idle'] / total:.0%}")
+
+
+# --- drawings ------------------------------------------------------------------------------------------------------
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int) -> list[tuple[float, float]]:
+    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a))) for a in np.linspace(a0, a1, n)]
+
+
+STROKES = {  # each digit as pen strokes on a unit square
+    0: [_arc(0.5, 0.5, 0.25, 0.38, -90, 270, 24)],
+    1: [[(0.42, 0.22), (0.55, 0.1), (0.55, 0.9)]],
+    2: [_arc(0.5, 0.32, 0.24, 0.2, 190, 360, 10) + _arc(0.5, 0.32, 0.24, 0.2, 0, 50, 4) + [(0.25, 0.88), (0.8, 0.88)]],
+    3: [_arc(0.48, 0.3, 0.24, 0.19, 200, 450, 14) + _arc(0.48, 0.69, 0.27, 0.2, 270, 520, 14)],
+    4: [[(0.6, 0.1), (0.2, 0.6), (0.8, 0.6)], [(0.6, 0.3), (0.6, 0.9)]],
+    5: [[(0.75, 0.12), (0.32, 0.12), (0.28, 0.45)] + _arc(0.5, 0.65, 0.26, 0.24, 240, 480, 14)],
+    6: [[(0.68, 0.1), (0.45, 0.3), (0.28, 0.6)] + _arc(0.5, 0.68, 0.22, 0.21, 180, 540, 20)],
+    7: [[(0.2, 0.12), (0.8, 0.12), (0.4, 0.9)]],
+    8: [_arc(0.5, 0.3, 0.2, 0.19, 90, 450, 18), _arc(0.5, 0.69, 0.25, 0.21, -90, 270, 18)],
+    9: [_arc(0.5, 0.32, 0.22, 0.2, 0, 360, 18) + [(0.72, 0.32), (0.68, 0.9)]],
+}
+
+
+def canvas_value(digit: int, rng: random.Random, size: int = 280) -> str:
+    """What the Draw page's canvas sends for a drawing of `digit`: white ink on opaque black, RGBA PNG, somewhere
+    on the canvas at 55-90 % of its size, pen 16-26 px."""
+    scale = rng.uniform(0.55, 0.9)
+    cx, cy = (rng.uniform(0.5 - (1 - scale) / 2, 0.5 + (1 - scale) / 2) for _ in range(2))
+    pen = rng.randint(16, 26)
+    big = Image.new("RGBA", (2 * size, 2 * size), (0, 0, 0, 255))  # drawn at 2x, then smoothed like the browser's
+    draw = ImageDraw.Draw(big)
+    objects = []
+    for stroke in STROKES[digit]:
+        points = [((cx + (x - 0.5) * scale) * size, (cy + (y - 0.5) * scale) * size) for x, y in stroke]
+        draw.line([(2 * x, 2 * y) for x, y in points], fill=(255, 255, 255, 255), width=2 * pen, joint="curve")
+        for x, y in points:
+            draw.ellipse((2 * x - pen, 2 * y - pen, 2 * x + pen, 2 * y + pen), fill=(255, 255, 255, 255))
+        path = [["M", *points[0]]] + [["L", *p] for p in points[1:]]
+        objects.append({"type": "Path", "version": "7.4.0", "stroke": "#FFFFFF", "strokeWidth": pen,
+                        "strokeLineCap": "round", "strokeLineJoin": "round", "fill": None, "path": path})
+    buf = io.BytesIO()
+    big.resize((size, size), Image.Resampling.LANCZOS).save(buf, "PNG")
+    data = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return json.dumps({"drawing": {"raw": {"version": "7.4.0", "objects": objects, "background": "#000000"},
+                                   "data": data}}, separators=(",", ":"))
+
+
+# --- one browser tab -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reading:
+    digit: int | None
+    big: str = ""  # the big text: a digit or "Not sure"
+    detail: str = ""  # "**100%** sure · next best **4** (0.0%)" or the not-sure line
+    prediction_s: float = math.nan  # send -> the delta with the big text
+    page_s: float = math.nan  # send -> the run's end
+    error: str = ""
+    training: bool = False  # a run was training when the drawing was sent
+
+
+@dataclass
+class _Pending:
+    t0: float
+    started: bool = False  # a full run began after the drawing was sent
+    reading: Reading = field(default_factory=lambda: Reading(None))
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Tab:
+    """One browser tab: a websocket session that reruns pages with widget states, as Streamlit's frontend does."""
+
+    def __init__(self, ws_url: str, name: str) -> None:
+        self.ws_url, self.name = ws_url, name
+        self.ws = None
+        self.page_hash = ""
+        self.widgets: dict[str, WidgetState] = {}  # sent with every rerun, as the frontend does
+        self.ids: dict[str, str] = {}  # widget label (or "canvas") -> widget id
+        self.disabled: dict[str, bool] = {}
+        self.texts: list[str] = []  # markdown, alerts, progress texts of the latest run (full or fragment)
+        self.progress: str = ""
+        self.errors: list[str] = []
+        self.timers: dict[str, asyncio.Task] = {}
+        self.pending: _Pending | None = None
+        self.run_done = asyncio.Event()  # a full run ended
+        self.closing = False
+        self.reader: asyncio.Task | None = None
+        self.received: list[ForwardMsg] = []
+        self.keep = False  # keep every ForwardMsg (for --validate)
+        self.trace: list[str] = []  # what arrived since the last drawing was sent, for a timeout's report
+
+    async def open(self, page_name: str, timeout: float) -> float:
+        """Connect and run `page_name` ("" for the default page); seconds until the page's run ended."""
+        t0 = time.perf_counter()
+        self.ws = await asyncio.wait_for(connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
+                                                 ping_interval=None, open_timeout=timeout), timeout)
+        self.reader = asyncio.create_task(self._read())
+        self.run_done.clear()
+        await self._send(page_name=page_name)
+        await asyncio.wait_for(self.run_done.wait(), timeout)
+        return time.perf_counter() - t0
+
+    async def close(self) -> None:
+        self.closing = True
+        for task in self.timers.values():
+            task.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+        if self.reader is not None:
+            with contextlib.suppress(Exception):
+                await self.reader
+
+    async def _send(self, page_name: str | None = None, triggers: tuple[WidgetState, ...] = (),
+                    fragment_id: str = "", auto: bool = False) -> None:
+        msg = BackMsg()
+        state = msg.rerun_script
+        if page_name is not None:
+            state.page_name = page_name
+        else:
+            state.page_script_hash = self.page_hash
+        state.widget_states.widgets.extend([*self.widgets.values(), *triggers])
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, auto
+        info = state.context_info
+        info.timezone, info.timezone_offset, info.locale, info.color_scheme = "UTC", 0, "en-US", "light"
+        info.url = self.ws_url.replace("ws://", "http://").replace("/_stcore/stream", "/" + (page_name or ""))
+        await self.ws.send(msg.SerializeToString())
+
+    async def rerun(self, triggers: tuple[WidgetState, ...] = ()) -> None:
+        self.run_done.clear()
+        await self._send(triggers=triggers)
+
+    async def click(self, label: str, timeout: float) -> None:
+        await self.rerun((WidgetState(id=self.ids[label], trigger_value=True),))
+        await asyncio.wait_for(self.run_done.wait(), timeout)
+
+    async def _tick(self, fragment_id: str, interval: float) -> None:
+        while True:  # the frontend's setInterval: fires whether or not the last rerun has ended
+            await asyncio.sleep(interval)
+            with contextlib.suppress(ConnectionClosed):
+                await self._send(fragment_id=fragment_id, auto=True)
+
+    def _stop_timers(self, ids=None) -> None:
+        for fid in list(self.timers if ids is None else ids):
+            task = self.timers.pop(fid, None)
+            if task is not None:
+                task.cancel()
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                if self.keep:
+                    self.received.append(msg)
+                self._handle(msg, time.perf_counter())
+        except ConnectionClosed as exc:
+            if not self.closing:
+                self.errors.append(f"disconnected ({exc})")
+        finally:
+            if not self.closing and not any(e.startswith("disconnected") for e in self.errors):
+                self.errors.append("disconnected")
+            if self.pending is not None and not self.pending.done.is_set():
+                self.pending.reading.error = self.pending.reading.error or "disconnected"
+                self.pending.done.set()
+            self.run_done.set()
+
+    def _handle(self, msg: ForwardMsg, now: float) -> None:
+        kind = msg.WhichOneof("type")
+        fragment_run = bool(msg.metadata.run.fragment_ids)
+        if self.pending is not None and kind != "delta":
+            detail = msg.script_finished if kind == "script_finished" else ""
+            self.trace.append(f"{now - self.pending.t0:.2f} {kind} {detail}{' (fragment)' if fragment_run else ''}")
+        if kind == "navigation":  # the page this run shows (new_session names the main script on a first run)
+            self.page_hash = msg.navigation.page_script_hash
+        elif kind == "new_session":
+            self.texts = []
+            if not fragment_run:
+                self._stop_timers()  # as the frontend does on a full run
+                if self.pending is not None:
+                    self.pending.started = True
+        elif kind == "auto_rerun":
+            fid, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            self._stop_timers([fid])
+            self.timers[fid] = asyncio.get_running_loop().create_task(self._tick(fid, interval))
+        elif kind == "stop_auto_rerun":
+            self._stop_timers(list(msg.stop_auto_rerun.fragment_ids))
+        elif kind == "script_finished":
+            status = msg.script_finished
+            if status == COMPILE_ERROR:
+                self.errors.append("compile error")
+            if status in (FINISHED, COMPILE_ERROR):
+                self.run_done.set()
+                p = self.pending
+                if p is not None and p.started and not p.done.is_set():
+                    p.reading.page_s = now - p.t0
+                    if not p.reading.big:
+                        p.reading.error = p.reading.error or "no prediction on the page"
+                    p.done.set()
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg.delta.new_element, now)
+
+    def _element(self, el, now: float) -> None:
+        kind = el.WhichOneof("type")
+        text = ""
+        if kind == "markdown":
+            text = el.markdown.body
+        elif kind == "alert":
+            text = el.alert.body
+        elif kind == "progress":
+            text = el.progress.text
+            if text.startswith("Epoch "):  # the Train page's bar for the epoch (the other is the whole run's)
+                self.progress = text
+        elif kind == "exception":
+            error = f"exception: {el.exception.type}: {el.exception.message}"
+            self.errors.append(error)
+            if self.pending is not None:
+                self.pending.reading.error = error
+        elif kind in ("button", "slider", "selectbox"):
+            widget = getattr(el, kind)
+            self.ids[widget.label] = widget.id
+            self.disabled[widget.label] = widget.disabled
+        elif kind == "bidi_component" and "canvas" in el.bidi_component.id:
+            self.ids["canvas"] = el.bidi_component.id
+        if text:
+            self.texts.append(text)
+        p = self.pending
+        if p is None or not p.started or not text:
+            return
+        big = BIG_DIGIT.search(text)
+        if big and not p.reading.big:
+            p.reading.big, p.reading.prediction_s = big.group(1).strip(), now - p.t0
+        elif " sure · next best " in text or text.startswith("Maybe "):
+            p.reading.detail = text
+
+    async def draw(self, value: str, digit: int | None, timeout: float, training: bool = False) -> Reading:
+        """Send one drawing, as the canvas does on mouse-up, and wait for the page's answer."""
+        self.widgets[self.ids["canvas"]] = WidgetState(id=self.ids["canvas"], json_value=value)
+        self.pending = _Pending(time.perf_counter())
+        self.trace = []
+        self.pending.reading.digit, self.pending.reading.training = digit, training
+        try:
+            await self.rerun()
+            await asyncio.wait_for(self.pending.done.wait(), timeout)
+        except asyncio.TimeoutError:
+            self.pending.reading.error = f"timeout ({timeout:g} s)"
+            if os.environ.get("LOAD_TEST_TRACE"):
+                print(f"{self.name} timed out; got {self.pending.reading}; messages since sending:\n  "
+                      + "\n  ".join(self.trace[:80]), file=sys.stderr, flush=True)
+        except ConnectionClosed:
+            self.pending.reading.error = "disconnected"
+        reading, self.pending = self.pending.reading, None
+        return reading
+
+
+# --- scenarios -----------------------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(v for v in values if not math.isnan(v))
+    if not values:
+        return math.nan
+    k = (len(values) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def line(name: str, values: list[float]) -> str:
+    v = [x for x in values if not math.isnan(x)]
+    if not v:
+        return f"| {name} | 0 | - | - | - | - |"
+    return (f"| {name} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.95):.2f} | {max(v):.2f} | "
+            f"{statistics.fmean(v):.2f} |")
+
+
+class Trainer:
+    """The teacher's tab: opens the Train page, starts a run, follows it through the page's live fragment."""
+
+    def __init__(self, server: Server, epochs: int, timeout: float) -> None:
+        self.tab = Tab(server.ws_url, "teacher")
+        self.epochs, self.timeout = epochs, timeout
+
+    async def start(self) -> float:
+        seconds = await self.tab.open("", self.timeout)
+        tab = self.tab
+        epochs = tab.ids["Epochs"]
+        tab.widgets[epochs] = WidgetState(id=epochs)
+        tab.widgets[epochs].double_array_value.data.append(self.epochs)
+        await tab.click("Start", self.timeout)
+        deadline = time.monotonic() + self.timeout
+        while "batch" not in tab.progress:  # the live fragment's first progress bar
+            if tab.errors or time.monotonic() > deadline:
+                raise RuntimeError(f"the run did not start: {tab.errors or tab.texts}")
+            await asyncio.sleep(0.2)
+        return seconds
+
+    @property
+    def training(self) -> bool:
+        return "batch" in self.tab.progress and not any("Finished in" in t for t in self.tab.texts)
+
+    def position(self) -> tuple[float, int] | None:
+        """(now, batches trained so far) from the Train page's progress bar: "Epoch 2 of 5: batch 1,234 of 1,875"."""
+        m = re.match(r"Epoch (\d+) of \d+: batch ([\d,]+) of ([\d,]+)", self.tab.progress)
+        if not m:
+            return None
+        epoch, batch, batches = (int(g.replace(",", "")) for g in m.groups())
+        return time.perf_counter(), (epoch - 1) * batches + batch
+
+    def images_per_s(self, since: tuple[float, int] | None, batch_size: int = 32) -> float:
+        now = self.position()
+        if since is None or now is None or now[0] <= since[0]:
+            return math.nan
+        return (now[1] - since[1]) * batch_size / (now[0] - since[0])
+
+    async def stop(self) -> str:
+        """Press Stop if the run is still going; what the page said of the run."""
+        tab = self.tab
+        said = tab.progress
+        if self.training and not tab.disabled.get("Stop", True):
+            await tab.click("Stop", self.timeout)
+        await tab.close()
+        return said
+
+
+async def scenario_load(server: Server, args) -> int:
+    rng = random.Random(args.seed)
+    memory = {"start": server.memory()}
+    warm = Tab(server.ws_url, "warm-up")
+    warm_open = await warm.open("draw", args.timeout)
+    warm_read = await warm.draw(canvas_value(7, rng), 7, args.timeout)
+    await warm.close()
+    print(f"warm-up: Draw opened in {warm_open:.2f} s, first prediction in {warm_read.prediction_s:.2f} s "
+          f"({warm_read.big!r})", flush=True)
+
+    trainer = None
+    if not args.no_train:
+        trainer = Trainer(server, args.epochs, args.timeout)
+        t = await trainer.start()
+        print(f"teacher: Train page in {t:.2f} s, run started: {trainer.tab.progress}", flush=True)
+        mark, cpu = trainer.position(), cpu_times(server.process.pid)
+        await asyncio.sleep(args.baseline)
+        alone = trainer.images_per_s(mark)
+        print(f"teacher: {alone:,.0f} images/s over {args.baseline:g} s with no student; "
+              f"{cpu_share(cpu, cpu_times(server.process.pid))}", flush=True)
+    memory["before"] = server.memory()
+    mark = trainer.position() if trainer else None
+
+    tabs = [Tab(server.ws_url, f"student-{i}") for i in range(args.sessions)]
+    opened: list[float] = []
+    readings: list[Reading] = []
+    open_errors: list[str] = []
+
+    async def student(tab: Tab, seed: int) -> None:
+        r = random.Random(seed)
+        try:
+            opened.append(await tab.open("draw", args.timeout))
+            if "canvas" not in tab.ids:
+                open_errors.append(f"{tab.name}: no canvas on the Draw page: {tab.errors}")
+                return
+            for _ in range(args.drawings):
+                await asyncio.sleep(r.uniform(0.5, 1.5) * args.think)  # a student drawing a digit
+                digit = r.randrange(10)
+                readings.append(await tab.draw(canvas_value(digit, r), digit, args.timeout,
+                                               trainer is not None and trainer.training))
+        except (asyncio.TimeoutError, ConnectionClosed, OSError) as exc:
+            open_errors.append(f"{tab.name}: open failed: {type(exc).__name__} {exc}")
+        finally:
+            await tab.close()
+
+    began, cpu = time.perf_counter(), cpu_times(server.process.pid)
+    await asyncio.gather(*(student(tab, args.seed * 1000 + i) for i, tab in enumerate(tabs)))
+    cpu = cpu_share(cpu, cpu_times(server.process.pid))
+    wall = time.perf_counter() - began
+    memory["after"] = server.memory()
+    during = trainer.images_per_s(mark) if trainer else math.nan
+    still = trainer.training if trainer else False
+    said = await trainer.stop() if trainer else ""
+
+    errors = [f"{r.error}" for r in readings if r.error] + open_errors
+    errors += [f"{t.name}: {e}" for t in tabs for e in t.errors if not any(e in x for x in errors)]
+    right = sum(r.big == str(r.digit) for r in readings)
+    unsure = sum(r.big == "Not sure" for r in readings)
+    print()
+    print(f"{args.sessions} sessions x {args.drawings} drawings (think time {args.think:g} s), "
+          f"{'while a run trains' if trainer else 'no training'}; {wall:.0f} s wall")
+    print()
+    print("| seconds | n | p50 | p95 | max | mean |")
+    print("|---|---|---|---|---|---|")
+    print(line("open the Draw page", opened))
+    print(line("drawing -> prediction", [r.prediction_s for r in readings]))
+    print(line("drawing -> whole page (incl. feature maps)", [r.page_s for r in readings]))
+    print()
+    print(f"drawings sent: {len(readings)}, answered: {sum(not r.error for r in readings)}, "
+          f"read as drawn: {right}, 'Not sure': {unsure}")
+    print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in sorted(set(errors))[:20]))
+    if trainer:
+        print(f"training: {sum(r.training for r in readings)} of {len(readings)} drawings sent while the run trained; "
+              f"still training at the end: {still}; the Train page's last progress: {said!r}")
+        print(f"training speed: {alone:,.0f} images/s with no student, {during:,.0f} images/s while they drew "
+              "(batch 32, from the Train page's progress bar)")
+    print(cpu)
+    print(f"server RSS (MiB): start {memory['start']['rss']:.0f}, before the students (run started) "
+          f"{memory['before']['rss']:.0f}, after {memory['after']['rss']:.0f}, peak {memory['after']['hwm']:.0f}")
+    return 1 if errors else 0
+
+
+async def one_session(server: Server, rng: random.Random, timeout: float) -> list[str]:
+    tab = Tab(server.ws_url, "churn")
+    try:
+        await tab.open("draw", timeout)
+        digit = rng.randrange(10)
+        reading = await tab.draw(canvas_value(digit, rng), digit, timeout)
+        return [reading.error] if reading.error else list(tab.errors)
+    except (asyncio.TimeoutError, ConnectionClosed, OSError) as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    finally:
+        await tab.close()
+
+
+async def released(server: Server, ttl: float) -> None:
+    """Wait out the disconnected-session TTL, then connect and leave once: Streamlit drops expired sessions from its
+    store when the next one is stored, not by a timer."""
+    await asyncio.sleep(ttl + 5)
+    probe = Tab(server.ws_url, "probe")
+    probe.ws = await connect(server.ws_url, subprotocols=["streamlit"], max_size=None, ping_interval=None)
+    await asyncio.sleep(0.5)
+    probe.closing = True
+    await probe.ws.close()
+    await asyncio.sleep(3)
+
+
+async def scenario_churn(server: Server, args) -> int:
+    rng = random.Random(args.seed)
+    ttl = args.session_ttl if args.session_ttl is not None else 120  # Streamlit's default
+    rows = [("server started", server.memory(), server.sessions(), 0)]
+    errors = await one_session(server, rng, args.timeout)  # imports, the model, the first run of each page
+    await released(server, ttl)
+    rows.append(("warm: 1 session opened, predicted, closed, released", server.memory(), server.sessions(), 0))
+    for r in range(1, args.rounds + 1):
+        began = time.perf_counter()
+        for start in range(0, args.churn, args.wave):
+            batch = await asyncio.gather(*(one_session(server, rng, args.timeout)
+                                           for _ in range(min(args.wave, args.churn - start))))
+            errors += [e for found in batch for e in found]
+        took = time.perf_counter() - began
+        rows.append((f"round {r}: {args.churn} sessions closed ({took:.0f} s)", server.memory(), server.sessions(),
+                     args.churn))
+        await released(server, ttl)
+        rows.append((f"round {r}: after the TTL ({ttl} s), sessions released", server.memory(), server.sessions(), 0))
+    print()
+    print(f"churn: {args.rounds} rounds of {args.churn} sessions (waves of {args.wave}: open Draw, predict once, "
+          f"close); disconnected-session TTL {ttl} s")
+    print()
+    print("| moment | RSS MiB | peak RSS MiB | sessions active | connects | disconnects | media files kB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, mem, sess, _ in rows:
+        print(f"| {name} | {mem['rss']:.0f} | {mem['hwm']:.0f} | {sess.get('active_sessions', math.nan):g} | "
+              f"{sess.get('session_events_total.connect', math.nan):g} | "
+              f"{sess.get('session_events_total.disconnect', math.nan):g} | "
+              f"{sess.get('media_bytes', math.nan) / 1000:.1f} |")
+    released_rows = [mem["rss"] for name, mem, _, _ in rows if "released" in name]
+    print()
+    print("RSS after release: " + ", ".join(f"{v:.0f}" for v in released_rows) + " MiB; growth per round: "
+          + ", ".join(f"{b - a:+.0f}" for a, b in zip(released_rows, released_rows[1:])) + " MiB")
+    print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in sorted(set(errors))[:20]))
+    return 1 if errors else 0
+
+
+# --- the protocol against Chromium ---------------------------------------------------------------------------------
+
+
+def chart_specs(messages: list[ForwardMsg]) -> list[str]:
+    return [m.delta.new_element.plotly_chart.spec for m in messages
+            if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element"
+            and m.delta.new_element.WhichOneof("type") == "plotly_chart"]
+
+
+async def scenario_validate(server: Server, args) -> int:
+    """Draw a 1 and a 7 with the mouse in Chromium; send the very JSON the browser sent through the protocol client;
+    the page's answer (big text, the sure line, the probability chart) must be the same."""
+    from playwright.async_api import async_playwright
+
+    strokes = {"1": [[(0.5, 0.15), (0.5, 0.85)]], "7": [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.85)]]}
+    failures = 0
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        sent: list[bytes] = []
+        received: list[bytes] = []
+
+        def on_socket(ws) -> None:
+            ws.on("framesent", lambda p: sent.append(p if isinstance(p, bytes) else p.encode()))
+            ws.on("framereceived", lambda p: received.append(p if isinstance(p, bytes) else p.encode()))
+
+        page.on("websocket", on_socket)
+        await page.goto(f"{server.url}/draw")
+        await page.get_by_text("Draw a digit on the black square").wait_for(timeout=120_000)
+        for digit, digit_strokes in strokes.items():
+            clear = page.get_by_role("button", name=re.compile(r"Clear$"))
+            if digit != "1":
+                await clear.click()
+                await page.get_by_text("Draw a digit on the black square").wait_for(timeout=60_000)
+            await page.wait_for_timeout(1000)
+            sent.clear()
+            received.clear()
+            canvas = page.locator("canvas.upper-canvas")
+            box = await canvas.bounding_box()
+            for stroke in digit_strokes:
+                await page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
+                await page.mouse.down()
+                for x, y in stroke[1:]:
+                    await page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=25)
+                await page.mouse.up()
+            big = page.locator('[data-testid="stMarkdownContainer"] div[style*="font-size"]')
+            await big.wait_for(timeout=60_000)
+            await page.get_by_text("conv2: 64 feature maps").first.wait_for(timeout=60_000)
+            await page.wait_for_timeout(1500)
+            browser_big = (await big.inner_text()).strip()
+            browser_detail = (await page.get_by_text(re.compile(r"sure · next best|^Maybe")).first.inner_text()).strip()
+            values = []
+            for frame in sent:
+                back = BackMsg()
+                back.ParseFromString(frame)
+                values += [w.json_value for w in back.rerun_script.widget_states.widgets
+                           if "canvas" in w.id and w.json_value]
+            browser_msgs = []
+            for frame in received:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(frame)
+                browser_msgs.append(fwd)
+            tab = Tab(server.ws_url, "protocol")
+            tab.keep = True
+            await tab.open("draw", args.timeout)
+            tab.received.clear()
+            reading = await tab.draw(values[-1], int(digit), args.timeout)
+            await tab.close()
+            same_chart = chart_specs(browser_msgs)[:1] == chart_specs(tab.received)[:1] != []
+            plain = reading.detail.replace("**", "")
+            ok = browser_big == reading.big and browser_detail == plain and same_chart and not reading.error
+            failures += not ok
+            print(f"drew {digit} with the mouse: Chromium shows {browser_big!r} / {browser_detail!r}; the protocol "
+                  f"client got {reading.big!r} / {plain!r}; probability chart identical: {same_chart}; "
+                  f"{'SAME' if ok else 'DIFFERENT'} ({len(values[-1])} bytes of canvas JSON)")
+        await browser.close()
+    return 1 if failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", help="folder holding MNIST/raw/ (sets MNIST_DEMO_DATA_DIR for the server)")
+    parser.add_argument("--sessions", type=int, default=30, help="students drawing at once (default 30)")
+    parser.add_argument("--drawings", type=int, default=5, help="drawings per student (default 5)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean seconds a student takes to draw the next digit (0.5-1.5 x this; default 3)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of the teacher's run (the tutorial's recipe "
+                        "otherwise: batch 32, SGD 0.01; default 5). It is stopped when the students are done")
+    parser.add_argument("--no-train", action="store_true", help="no training run: the baseline")
+    parser.add_argument("--baseline", type=float, default=10,
+                        help="seconds the run trains alone before the students come, to measure its speed (default 10)")
+    parser.add_argument("--churn", type=int, default=0, metavar="N",
+                        help="instead: open, predict once and close N sessions per round; RSS before and after")
+    parser.add_argument("--rounds", type=int, default=2, help="churn rounds (default 2)")
+    parser.add_argument("--wave", type=int, default=10, help="churn sessions open at once (default 10)")
+    parser.add_argument("--session-ttl", type=int, default=None,
+                        help="server.disconnectedSessionTTL for the server (default: Streamlit's, 120 s)")
+    parser.add_argument("--validate", action="store_true", help="instead: the protocol against Chromium")
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
+                        help="a Streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for any one answer")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--log", type=Path, default=ROOT / "runs" / "load_test_server.log")
+    args = parser.parse_args()
+
+    server = Server(args.data_dir, args.log, args.session_ttl, args.set)
+    print(f"server: {server.command} (pid {server.process.pid}, log {args.log})", flush=True)
+    try:
+        scenario = scenario_validate if args.validate else scenario_churn if args.churn else scenario_load
+        return asyncio.run(scenario(server, args))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

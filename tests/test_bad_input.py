@@ -1,0 +1,677 @@
+"""Bad input: each case a test, each answer a clear message, nothing lost.
+
+Every row is met where a user meets it: the engine (what the app and the CLI call), the command line (exactly one
+line on stderr, a non-zero exit status, never a traceback) and the app's pages through Streamlit's AppTest.
+
+| case                               | engine                    | CLI                              | app page       |
+|------------------------------------|---------------------------|----------------------------------|----------------|
+| learning rate that diverges        | fit: "diverged", message  | train --lr 1000: exit 1          | Train          |
+| batch size larger than the dataset | TrainConfig.check_against | train --batch-size 1000: exit 2  | Train          |
+| 0 epochs                           | TrainConfig: ConfigError  | train --epochs 0: exit 2         | Train (slider) |
+| Stop during the first batch        | fit, TrainingJob          | Ctrl-C in batch 1: exit 130      | Train: Stop    |
+| corrupt or truncated checkpoint    | checkpoint.load           | evaluate --checkpoint: exit 2    | shipped model  |
+| checkpoint of another architecture | checkpoint.load           | evaluate --checkpoint: exit 2    |                |
+| checkpoint pickle carrying code    | checkpoint.load           | predict --checkpoint: exit 2     |                |
+| upload: not an image, 50 MB,       | to_mnist, why_blank       | predict IMAGE: exit 1            | Draw: upload   |
+|   10000 x 10000 px, all white,     |                           |                                  |                |
+|   all black, transparent           |                           |                                  |                |
+| empty canvas                       | to_mnist: None            |                                  | Draw           |
+| data missing while offline         | load_split                | train --data-dir: exit 2         | Train: Start   |
+| read-only checkpoints folder       | checkpoint.save           | train --out: exit 1, before run  | Train: run end |
+| full checkpoints folder            | checkpoint.save           | train --out: exit 1              | Train: run end |
+
+"Nothing lost": a checkpoint already at the path keeps its bytes and no temporary file is left next to it; a
+stopped or diverged run does not become the active model and saves nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import io
+import os
+import shlex
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+import torch
+from conftest import ROOT, drawing, write_dataset
+from PIL import Image, ImageFile
+from streamlit.testing.v1 import AppTest
+from torch import nn
+from torchvision import datasets
+
+import mnist_demo.jobs
+from mnist_demo import checkpoint, cli
+from mnist_demo.data import DataMissingError, load_split
+from mnist_demo.errors import ConfigError
+from mnist_demo.jobs import TrainingJob
+from mnist_demo.model import CNN
+from mnist_demo.preprocess import UnreadableImage, to_mnist, why_blank
+from mnist_demo.training import TrainConfig, fit
+from mnist_demo.ui import state
+
+# --------------------------------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+@pytest.fixture(scope="module")
+def splits(tiny_data_dir):
+    return load_split("mnist", True, tiny_data_dir), load_split("mnist", False, tiny_data_dir)
+
+
+@pytest.fixture
+def previous(tmp_path) -> tuple[Path, bytes]:
+    """A checkpoint already in place: whatever goes wrong next, it must come out byte for byte the same."""
+    torch.manual_seed(0)
+    path = checkpoint.save(tmp_path / "checkpoints" / "model.pt", CNN().eval(), {"dataset": "mnist"})
+    return path, path.read_bytes()
+
+
+def assert_intact(path: Path, before: bytes) -> None:
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # nothing new, no temporary file
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process: (exit status, stdout, stderr)."""
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    """The CLI's whole answer to bad input: exactly one line on stderr, no traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def offline(monkeypatch) -> None:
+    def no_network(self):
+        raise OSError("no network")
+
+    monkeypatch.setattr(datasets.MNIST, "download", no_network)
+
+
+def deny_writes_in(folder: Path, monkeypatch) -> None:
+    """A read-only folder, also for root (whom permission bits do not stop): creating a file there fails."""
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve() == folder.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def disk_full(monkeypatch) -> None:
+    """A disk that fills up halfway through writing the checkpoint."""
+
+    def save(obj, f, *args, **kwargs):
+        f.write(b"\0" * 4096)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", save)
+
+
+def read_only_for_real(folder: Path) -> None:
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):
+        folder.chmod(0o755)
+        pytest.skip("running as root: permission bits do not stop writes (the simulated case covers it)")
+
+
+def held_in_first_batch(real_fit=fit):
+    """fit, with the run held in its first batch until someone presses Stop: a Stop that lands mid-batch."""
+
+    def fit_(config, train, test, on_progress=None, stop=None, on_epoch_end=None):
+        first = [True]
+
+        def progress(p):
+            if on_progress is not None:
+                on_progress(p)
+            if first[0] and p.kind == "batch":
+                first[0] = False
+                assert stop.wait(60), "nobody pressed Stop"
+
+        return real_fit(config, train, test, progress, stop, on_epoch_end)
+
+    return fit_
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Training settings: a learning rate that diverges, a batch larger than the dataset, 0 epochs
+
+
+def test_engine_a_diverging_learning_rate_stops_the_run_with_the_reason(splits):
+    result = fit(TrainConfig(epochs=3, lr=1e3, device="cpu"), *splits)
+    assert result.status == "diverged" and result.history == []
+    assert "A learning rate of 1000 is too large for sgd" in result.message and "such as 0.01" in result.message
+
+
+def test_engine_batch_size_larger_than_the_dataset_is_refused_before_training(splits):
+    config = TrainConfig(batch_size=1000, device="cpu")
+    with pytest.raises(ConfigError, match="the batch size 1,000 is larger than the 600 training images of mnist"):
+        config.check_against(len(splits[0]))
+    TrainConfig(batch_size=600).check_against(600)  # one full batch is fine
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"epochs": 0}, "epochs must be at least 1, not 0"),
+    ({"lr": float("inf")}, "the learning rate must be a number above 0, not inf"),
+    ({"lr": float("nan")}, "the learning rate must be a number above 0, not nan"),
+])
+def test_engine_settings_that_cannot_train_are_refused(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**settings)
+
+
+def test_cli_a_diverging_run_says_why_and_keeps_the_previous_checkpoint(capsys, tiny_data_dir, previous):
+    path, before = previous
+    code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--lr", 1000,
+                             "--device", "cpu", "--quiet", "--out", path)
+    assert code == 1 and "Done" not in out
+    assert one_line(err).startswith("error: Training stopped: the loss") and "learning rate of 1000 is too large" in err
+    assert_intact(path, before)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--batch-size", 1000], "error: the batch size 1,000 is larger than the 600 training images of mnist: "
+                             "choose a batch size of at most 600"),
+    (["--epochs", 0], "error: epochs must be at least 1, not 0"),
+    (["--epochs", "two"], "error: argument --epochs: invalid int value: 'two'"),
+])
+def test_cli_settings_that_cannot_train_are_one_line_before_any_training(capsys, tiny_data_dir, previous, flags,
+                                                                         message):
+    path, before = previous
+    started = time.monotonic()
+    try:
+        code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--device", "cpu", "--quiet",
+                                 "--out", path, *flags)
+    except SystemExit as exit_:  # argparse's own refusal
+        code, (out, err) = exit_.code, capsys.readouterr()
+    assert code == 2 and out == "" and one_line(err).startswith(message)
+    assert time.monotonic() - started < 10
+    assert_intact(path, before)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Stop during the first batch: the run ends, saves nothing and does not become the active model
+
+
+def test_engine_stop_during_the_first_batch(splits):
+    stop = threading.Event()
+    result = fit(TrainConfig(epochs=5, batch_size=16, device="cpu"), *splits,
+                 on_progress=lambda p: stop.set(), stop=stop)
+    assert result.status == "stopped" and result.message == "Stopped by the user during epoch 1."
+    assert result.history == [] and result.feature_stats is None
+
+
+@pytest.mark.parametrize("ending", ["stopped in the first batch", "diverged"])
+def test_a_run_that_does_not_finish_leaves_the_previous_model_and_checkpoint(splits, previous, monkeypatch, ending):
+    path, before = previous
+    if ending == "diverged":
+        config = TrainConfig(epochs=2, lr=1e3, device="cpu")
+    else:
+        config = TrainConfig(epochs=2, batch_size=16, device="cpu")
+        monkeypatch.setattr(mnist_demo.jobs, "fit", held_in_first_batch())
+    job = TrainingJob(config, *splits, checkpoint_dir=path.parent).start()
+    if ending != "diverged":
+        deadline = time.monotonic() + 60
+        while job.snapshot().progress is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        job.stop()
+    job.join(timeout=60)
+    snap = job.snapshot()
+    if ending == "diverged":
+        assert snap.state == "diverged" and "too large" in snap.message
+    else:
+        assert snap.state == "stopped" and snap.message == "Stopped by the user during epoch 1."
+    assert job.model is None and job.checkpoint_path is None  # it cannot become the active model
+    assert_intact(path, before)
+
+
+def test_cli_ctrl_c_in_the_first_batch_keeps_the_previous_checkpoint(capsys, tiny_data_dir, previous, monkeypatch):
+    path, before = previous
+
+    def interrupted(config, train, test, on_progress=None, **kwargs):
+        def progress(p):
+            raise KeyboardInterrupt
+
+        return fit(config, train, test, progress, **kwargs)
+
+    monkeypatch.setattr(cli, "fit", interrupted)
+    code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--device", "cpu",
+                             "--quiet", "--out", path)
+    assert code == 130 and out == ""
+    assert one_line(err) == f"Interrupted: nothing was saved; {path} is unchanged."
+    assert_intact(path, before)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Checkpoints: corrupt, of another architecture, carrying code
+
+
+class RunsCode:
+    """Unpickled without weights_only, this calls os.system: what a booby-trapped checkpoint does."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {shlex.quote(str(self.marker))}",)
+
+
+def corrupt(path: Path, marker: Path) -> None:
+    path.write_bytes(b"this is not a checkpoint")
+
+
+def truncated(path: Path, marker: Path) -> None:
+    good = checkpoint.save(path, CNN(), {}).read_bytes()
+    path.write_bytes(good[: len(good) // 2])
+
+
+def another_architecture(path: Path, marker: Path) -> None:
+    checkpoint.save(path, nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)), {})
+
+
+def another_head(path: Path, marker: Path) -> None:
+    checkpoint.save(path, CNN(num_classes=5), {"num_classes": 10})
+
+
+def bare_state_dict(path: Path, marker: Path) -> None:
+    torch.save(CNN().state_dict(), path)
+
+
+def carrying_code(path: Path, marker: Path) -> None:
+    torch.save({"format": checkpoint.FORMAT, "state_dict": CNN().state_dict(), "meta": {"note": RunsCode(marker)}},
+               path)
+
+
+CHECKPOINTS = {  # case: (how the file is made, what the user is told after its path)
+    "corrupt": (corrupt, "is not a readable checkpoint (corrupt or truncated?)"),
+    "truncated": (truncated, "is not a readable checkpoint (corrupt or truncated?)"),
+    "another architecture": (another_architecture, "holds weights that do not fit the tutorial's CNN (another "
+                             "architecture?): missing conv1.weight, conv1.bias, conv2.weight and 5 more; unexpected "
+                             "1.weight, 1.bias, 3.weight and 1 more"),
+    "another number of classes": (another_head, "holds weights that do not fit the tutorial's CNN (another "
+                                  "architecture?): fc2.weight is 5 x 64, expected 10 x 64; fc2.bias is 5, expected 10"),
+    "a bare state_dict": (bare_state_dict, "is not an mnist-demo checkpoint"),
+    "a pickle carrying code": (carrying_code, "was refused: besides weights it holds Python objects (posix.system)"
+                               if os.name == "posix" else "was refused"),
+}
+
+
+def test_the_booby_trapped_checkpoint_is_live(tmp_path):
+    """Without weights_only it does run its code: the refusals below are not vacuous."""
+    carrying_code(tmp_path / "evil.pt", tmp_path / "ran")
+    torch.load(tmp_path / "evil.pt", weights_only=False)
+    assert (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("case", CHECKPOINTS)
+def test_engine_bad_checkpoints_are_refused_by_name(tmp_path, case):
+    make, message = CHECKPOINTS[case]
+    path, marker = tmp_path / "model.pt", tmp_path / "code-ran"
+    make(path, marker)
+    with pytest.raises(checkpoint.CheckpointError) as info:
+        checkpoint.load(path)
+    assert str(info.value).startswith(f"{path} {message}")
+    assert "\n" not in str(info.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("case", CHECKPOINTS)
+def test_cli_bad_checkpoints_are_one_line(capsys, tmp_path, tiny_data_dir, case):
+    make, message = CHECKPOINTS[case]
+    path, marker = tmp_path / "model.pt", tmp_path / "code-ran"
+    make(path, marker)
+    code, out, err = run_cli(capsys, "evaluate", "--checkpoint", path, "--data-dir", tiny_data_dir)
+    assert code == 2 and out == "" and one_line(err).startswith(f"error: {path} {message}")
+    assert not marker.exists()
+
+
+def test_cli_a_checkpoint_carrying_code_is_refused_in_a_real_process(tmp_path):
+    path, marker, image = tmp_path / "model.pt", tmp_path / "code-ran", tmp_path / "one.png"
+    carrying_code(path, marker)
+    drawing(1).save(image)
+    run = subprocess.run([sys.executable, "-m", "mnist_demo", "predict", "--checkpoint", str(path), str(image)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert one_line(run.stderr).startswith(f"error: {path} was refused")
+    assert not marker.exists()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Uploads and the canvas: not an image, 50 MB, 10000 x 10000 px, all white, all black, transparent, empty
+
+
+def encoded(img: Image.Image, kind: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, kind)
+    return buf.getvalue()
+
+
+@functools.cache
+def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
+    """A valid, complete black PNG of width x height: about 100 kB that would decode to 100 MB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    z, row = zlib.compressobj(9), bytes(width + 1)  # filter byte 0, then black pixels
+    pixels = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+UPLOADS = {  # case: (file name, its bytes, what the user is told after "Cannot read X: " or "Nothing to read in X: ")
+    "not an image": ("notes.png", lambda: b"Shopping list: milk, eggs, flour",
+                     "it is not a readable image (a PNG or JPEG of one digit is expected)"),
+    "50 MB": ("big.png", lambda: encoded(drawing(7)) + bytes(50 * 2**20),
+              "it is 50 MB; the most this app reads is 25 MB. Crop the photo or save it smaller."),
+    "10000 x 10000 px": ("huge.png", png_bomb,
+                         "it is 10000 x 10000 px; the most this app reads is 50 megapixels. Save it smaller."),
+    "all white": ("white.png", lambda: encoded(Image.new("L", (640, 480), 255)), "it is all white"),
+    "all black": ("black.jpg", lambda: encoded(Image.new("RGB", (640, 480), 0), "JPEG"), "it is all black"),
+    "transparent": ("clear.png", lambda: encoded(Image.new("RGBA", (280, 280), (0, 0, 0, 0))),
+                    "it is fully transparent"),
+}
+REFUSED = ("not an image", "50 MB", "10000 x 10000 px")  # refused before decoding; the others are read, and empty
+
+
+@pytest.fixture
+def nothing_decodes_big(monkeypatch):
+    """Fail loudly if a picture over a few megapixels were decoded."""
+    real = ImageFile.ImageFile.load
+
+    def load(self):
+        assert self.size[0] * self.size[1] < 5_000_000, f"decoded a {self.size} picture"
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+
+
+@pytest.mark.parametrize("case", UPLOADS)
+def test_engine_uploads_that_cannot_be_read(case, nothing_decodes_big):
+    _, make, message = UPLOADS[case]
+    data = make()
+    started = time.monotonic()
+    if case in REFUSED:
+        with pytest.raises(UnreadableImage) as info:
+            to_mnist(data)
+        assert str(info.value) == message
+    else:
+        assert to_mnist(data) is None and why_blank(data) == message
+    assert time.monotonic() - started < 2
+
+
+def test_engine_an_empty_canvas_has_nothing_to_read():
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)  # what the canvas sends before anyone draws
+    assert to_mnist(canvas) is None and to_mnist(Image.new("L", (280, 280), 0)) is None
+
+
+@pytest.mark.parametrize("case", UPLOADS)
+def test_cli_images_that_cannot_be_read_are_one_line_each(capsys, tmp_path, case, nothing_decodes_big):
+    name, make, message = UPLOADS[case]
+    path = tmp_path / name
+    path.write_bytes(make())
+    code, out, err = run_cli(capsys, "predict", path)
+    what = "cannot read this image" if case in REFUSED else "nothing to read"
+    assert code == 1 and out == "" and one_line(err) == f"{path}: {what}: {message}"
+
+
+def test_cli_a_missing_image_or_a_folder_is_one_line(capsys, tmp_path):
+    for path, message in ((tmp_path / "missing.png", "there is no such file"), (tmp_path, "it is a folder")):
+        code, _, err = run_cli(capsys, "predict", path)
+        assert code == 1 and one_line(err).startswith(f"{path}: cannot read this image: {message}")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Data missing while offline
+
+
+def test_engine_missing_data_says_where_to_put_the_files(tmp_path, monkeypatch):
+    offline(monkeypatch)
+    with pytest.raises(DataMissingError) as info:
+        load_split("mnist", True, tmp_path / "empty")
+    message = str(info.value)
+    raw = tmp_path.resolve() / "empty" / "MNIST" / "raw"
+    assert "\n" not in message and "could not be downloaded (OSError: no network)" in message
+    assert all(str(raw / f) in message for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
+
+
+def test_cli_missing_data_is_one_line_that_says_where_to_put_the_files(capsys, tmp_path, monkeypatch, previous):
+    path, before = previous
+    offline(monkeypatch)
+    code, out, err = run_cli(capsys, "train", "--data-dir", tmp_path / "empty", "--quiet", "--out", path)
+    line = one_line(err)
+    assert code == 2 and out == "" and line.startswith("error: The mnist dataset is not in ")
+    assert str(tmp_path.resolve() / "empty" / "MNIST" / "raw" / "train-images-idx3-ubyte") in line
+    assert_intact(path, before)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A read-only or full checkpoints folder on save
+
+
+@pytest.mark.parametrize("how", ["chmod 555", "simulated read-only", "disk full"])
+def test_engine_save_says_what_is_wrong_and_keeps_the_previous_checkpoint(previous, monkeypatch, how):
+    path, before = previous
+    if how == "chmod 555":
+        read_only_for_real(path.parent)
+    elif how == "simulated read-only":
+        deny_writes_in(path.parent, monkeypatch)
+    else:
+        disk_full(monkeypatch)
+    try:
+        with pytest.raises(checkpoint.SaveError) as info:
+            checkpoint.save(path, CNN(), {})
+    finally:
+        path.parent.chmod(0o755)
+    why = (f"the disk is full (no space left for it in {path.parent})" if how == "disk full"
+           else f"the folder {path.parent} is read-only (no permission to write there)")
+    assert str(info.value) == f"Cannot save the checkpoint {path}: {why}. The previous checkpoint there is unchanged."
+    assert isinstance(info.value, OSError)  # what the app's training job catches
+    assert_intact(path, before)
+
+
+def test_cli_a_read_only_folder_is_refused_before_training(capsys, tiny_data_dir, previous, monkeypatch):
+    path, before = previous
+    deny_writes_in(path.parent, monkeypatch)
+    code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--device", "cpu",
+                             "--quiet", "--out", path)
+    assert code == 1 and out == ""  # not a single epoch was spent
+    assert one_line(err) == (f"error: Cannot save the checkpoint {path}: the folder {path.parent} is read-only (no "
+                             "permission to write there). The previous checkpoint there is unchanged.")
+    assert_intact(path, before)
+
+
+def test_cli_a_disk_that_fills_up_during_the_run_is_one_line(capsys, tiny_data_dir, previous, monkeypatch):
+    path, before = previous
+    disk_full(monkeypatch)
+    code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--device", "cpu",
+                             "--quiet", "--out", path)
+    assert code == 1 and out.startswith("Epoch: 1,") and "Done" not in out
+    assert one_line(err) == (f"error: Cannot save the checkpoint {path}: the disk is full (no space left for it in "
+                             f"{path.parent}). The previous checkpoint there is unchanged.")
+    assert_intact(path, before)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The app's pages
+
+
+@pytest.fixture(autouse=True)
+def fresh_app_state():
+    """Runs are shared across sessions (st.cache_resource): each test starts with none."""
+    st.cache_resource.clear()
+    yield
+    for job in state.jobs():
+        job.stop()
+        job.join(timeout=30)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_in(monkeypatch, tmp_path):
+    """Open the app on the data in `data_dir`, run from `tmp_path`, so that its runs save under tmp_path."""
+
+    def open_(data_dir: Path) -> AppTest:
+        monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(data_dir))
+        monkeypatch.chdir(tmp_path)
+        return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+    return open_
+
+
+@pytest.fixture
+def app(app_in, tiny_data_dir):
+    return app_in(tiny_data_dir)
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "warning", "error", "caption")
+                     for e in getattr(at, kind))
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def wait_for(at: AppTest, done, timeout: float = 120) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+        at.run()
+    return at
+
+
+def progress_text(at: AppTest) -> str:
+    return "".join(str(p.proto) for p in at.get("progress"))
+
+
+def runs_saved(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "checkpoints" / "runs"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_app_a_diverging_learning_rate_ends_the_run_with_the_reason(app, tmp_path):
+    app.radio[0].set_value("adam")
+    app.select_slider[1].set_value(1.0)
+    button(app, "Start").click()
+    at = wait_for(app.run(), lambda a: len(a.error) > 0)
+    error = at.main.error[0].value
+    assert "A learning rate of 1 is too large for adam" in error and "such as 0.001" in error
+    assert not at.exception and at.sidebar.selectbox[0].value == "shipped" and runs_saved(tmp_path) == []
+
+
+@pytest.fixture(scope="module")
+def small_data_dir(tmp_path_factory) -> Path:
+    """100 training images: fewer than the Train page's largest batch size."""
+    return write_dataset(tmp_path_factory.mktemp("small"), n_train=100, n_test=20)
+
+
+def test_app_a_batch_size_larger_than_the_dataset_is_refused_before_the_run(app_in, small_data_dir, tmp_path):
+    at = app_in(small_data_dir)
+    at.select_slider[0].set_value(128)
+    button(at, "Start").click()
+    at.run()
+    assert at.main.error[0].value == ("Cannot start: the batch size 128 is larger than the 100 training images of "
+                                      "mnist: choose a batch size of at most 100.")
+    assert not at.exception and not state.jobs() and at.sidebar.selectbox[0].value == "shipped"
+
+
+def test_app_zero_epochs_cannot_be_chosen(app):
+    assert app.slider[0].label == "Epochs" and app.slider[0].min == 1
+
+
+def test_app_stop_during_the_first_batch_keeps_the_active_model(app, monkeypatch, tmp_path):
+    monkeypatch.setattr(mnist_demo.jobs, "fit", held_in_first_batch())
+    button(app, "Start").click()
+    at = wait_for(app.run(), lambda a: "Epoch 1 of" in progress_text(a))
+    button(at, "Stop").click()
+    at.run()
+    assert at.main.warning[0].value == "Stopped by the user during epoch 1. The active model is unchanged."
+    assert not at.exception and at.sidebar.selectbox[0].value == "shipped" and runs_saved(tmp_path) == []
+
+
+def test_app_a_corrupt_shipped_checkpoint_is_named_and_the_app_still_runs(app_in, tiny_data_dir, tmp_path,
+                                                                          monkeypatch):
+    broken = tmp_path / "mnist_cnn.pt"
+    corrupt(broken, tmp_path / "unused")
+    monkeypatch.setattr(checkpoint, "SHIPPED", broken)
+    at = app_in(tiny_data_dir)
+    assert not at.exception
+    assert f"{broken} is not a readable checkpoint (corrupt or truncated?)" in at.sidebar.warning[0].value
+    at = open_page(at, "draw")
+    assert "There is no model to read drawings yet" in at.main.warning[0].value and not at.exception
+
+
+def test_app_missing_data_while_offline_says_where_to_put_the_files(app_in, tmp_path, monkeypatch):
+    offline(monkeypatch)
+    at = app_in(tmp_path / "empty")
+    button(at, "Start").click()
+    at.run()
+    message = at.main.error[0].value
+    assert message.startswith("The mnist dataset is not in ") and "could not be downloaded" in message
+    assert str(tmp_path.resolve() / "empty" / "MNIST" / "raw" / "train-images-idx3-ubyte") in message
+    assert not at.exception and not state.jobs()
+
+
+@pytest.mark.parametrize("how", ["read-only", "disk full"])
+def test_app_a_run_that_cannot_be_saved_says_so_and_stays_active(app, tmp_path, monkeypatch, how):
+    runs = tmp_path / "checkpoints" / "runs"
+    earlier = checkpoint.save(runs / "run-earlier.pt", CNN(), {})
+    before = earlier.read_bytes()
+    if how == "read-only":
+        deny_writes_in(runs, monkeypatch)
+    else:
+        disk_full(monkeypatch)
+    app.slider[0].set_value(1)
+    button(app, "Start").click()
+    at = wait_for(app.run(), lambda a: "Finished" in texts(a))
+    why = "the folder checkpoints/runs is read-only" if how == "read-only" else "the disk is full"
+    warning = next(w.value for w in at.warning if "could not be saved" in w.value)
+    assert warning.startswith("The model is active but could not be saved: Cannot save the checkpoint "
+                              "checkpoints/runs/run-") and why in warning
+    assert not at.exception and at.sidebar.selectbox[0].value.startswith("run-")  # the run is the active model
+    assert not any(b.label == "Download this model" for b in at.get("download_button"))
+    assert_intact(earlier, before)
+
+
+@pytest.mark.parametrize("case", UPLOADS)
+def test_app_draw_uploads_that_cannot_be_read(app, case, nothing_decodes_big):
+    name, make, message = UPLOADS[case]
+    at = open_page(app, "draw")
+    at.file_uploader[0].set_value((name, make(), "image/png"))
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) == 0  # no reading is shown
+    if case in REFUSED:
+        assert at.main.error[0].value == f"Cannot read {name}: {message}"
+    else:
+        assert at.main.warning[0].value.startswith(f"Nothing to read in {name}: {message}. Upload a photo or scan")
+
+
+def test_app_draw_an_empty_canvas_asks_for_a_drawing(app):
+    at = open_page(app, "draw")
+    assert at.main.info[0].value == "Draw a digit on the black square with your mouse or finger (the canvas is empty)."
+    assert not at.exception and len(at.get("plotly_chart")) == 0

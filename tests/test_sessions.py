@@ -1,0 +1,355 @@
+"""Many sessions on one server: shared models read from many threads, the run limit, bounded memory."""
+
+from __future__ import annotations
+
+import gc
+import io
+import threading
+import time
+import weakref
+
+import numpy as np
+import pytest
+import streamlit as st
+import torch
+from conftest import ROOT, drawing
+from streamlit.testing.v1 import AppTest
+
+from mnist_demo import checkpoint, jobs
+from mnist_demo.data import load_sample, load_split, to_float
+from mnist_demo.inference import read
+from mnist_demo.jobs import MAX_RUNS_ENV, TrainingJob, max_runs
+from mnist_demo.model import CNN
+from mnist_demo.preprocess import to_mnist
+from mnist_demo.training import EpochStats, RunResult, TrainConfig, train_epoch
+from mnist_demo.ui import state
+
+# --- inference from many threads --------------------------------------------------------------------------------
+
+
+def _no_state_on(model: torch.nn.Module) -> None:
+    """Reading left nothing on the shared model: no gradients, no hooks, still in eval mode."""
+    assert all(p.grad is None for p in model.parameters())
+    assert not model.training and not any(m.training for m in model.modules())
+    for m in model.modules():
+        assert not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks), f"a hook was left on {m}"
+
+
+def test_read_from_eight_threads_gives_the_single_threaded_readings(tiny_data_dir):
+    ckpt = checkpoint.load(checkpoint.SHIPPED)
+    model, stats = ckpt.model, ckpt.feature_stats
+    sample = load_sample()
+    images = [to_float(sample.images[i : i + 1])[0, 0].numpy() for i in range(0, 240, 20)]  # 12 digits
+    images.append(to_mnist(np.asarray(drawing(7))))  # and one drawn with a pen
+    expected = [read(model, image, stats) for image in images]
+
+    # Meanwhile a training thread trains another network, as when the teacher trains while the class draws.
+    other, split = CNN(), load_split("mnist", True, tiny_data_dir)
+    optimizer = torch.optim.SGD(other.parameters(), lr=0.01)
+    done = threading.Event()
+
+    def train() -> None:
+        while not done.is_set():
+            train_epoch(other, split, optimizer, 32, torch.Generator().manual_seed(0))
+
+    trainer = threading.Thread(target=train, daemon=True)
+    trainer.start()
+
+    errors: list[BaseException] = []
+    results: dict[tuple[int, int], object] = {}
+    barrier = threading.Barrier(8)
+
+    def reader(t: int) -> None:
+        try:
+            barrier.wait()
+            for rep in range(3):
+                for i in np.random.default_rng(t * 10 + rep).permutation(len(images)):
+                    results[(t, int(i), rep)] = read(model, images[i], stats)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    done.set()
+    trainer.join(timeout=60)
+
+    assert not errors, errors
+    assert len(results) == 8 * 3 * len(images)
+    for (_, i, _), got in results.items():
+        want = expected[i]
+        np.testing.assert_array_equal(got.probabilities, want.probabilities)
+        np.testing.assert_array_equal(got.conv1, want.conv1)
+        np.testing.assert_array_equal(got.conv2, want.conv2)
+        np.testing.assert_array_equal(got.saliency, want.saliency)
+        assert got.distance == want.distance and got.sure == want.sure
+    _no_state_on(model)
+
+
+def test_read_refuses_a_model_in_training_mode_instead_of_switching_it():
+    model = CNN()  # nn.Module starts in training mode
+    with pytest.raises(ValueError, match="training mode"):
+        read(model, np.zeros((28, 28), np.float32))
+    assert model.training
+
+
+# --- the run limit ----------------------------------------------------------------------------------------------
+
+
+class Gate:
+    """A stand-in for training.fit that trains until the test opens its gate."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.entered: list[int] = []
+
+    def __call__(self, config, train_split, test_split, on_progress=None, stop=None, on_epoch_end=None):
+        self.entered.append(id(threading.current_thread()))
+        while not self.open.is_set() and not (stop is not None and stop.is_set()):
+            time.sleep(0.01)
+        return RunResult(config, CNN().eval(), [EpochStats(1, 0.5, 1.0, 0.5, 1.0, 0.1, 0.1)], "finished")
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    g = Gate()
+    monkeypatch.setattr(jobs, "fit", g)
+    yield g
+    g.open.set()
+
+
+def new_job(tmp_path) -> TrainingJob:
+    return TrainingJob(TrainConfig(epochs=1), None, None, checkpoint_dir=tmp_path)
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_max_runs_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
+    assert max_runs() == 1
+    for raw, want in (("3", 3), (" 2 ", 2), ("0", 1), ("-4", 1), ("many", 1), ("", 1)):
+        monkeypatch.setenv(MAX_RUNS_ENV, raw)
+        assert max_runs() == want, raw
+
+
+def test_runs_queue_in_order_beyond_the_limit_and_a_queued_run_stops_at_once(gate, tmp_path, monkeypatch):
+    monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
+    a = new_job(tmp_path).start()
+    wait_until(lambda: a.snapshot().state == "running")
+    b = new_job(tmp_path).start()
+    wait_until(lambda: b.snapshot().queue_position == 1)
+    c = new_job(tmp_path).start()
+    wait_until(lambda: c.snapshot().queue_position == 2)
+    assert [b.snapshot().state, b.snapshot().queue_position] == ["queued", 1]
+    assert b.snapshot().fraction == 0.0
+
+    c.stop()  # a queued run does not wait for a slot to end
+    c.join(timeout=5)
+    assert not c.running and c.snapshot().state == "stopped" and "before it started" in c.snapshot().message
+    assert b.snapshot().queue_position == 1
+
+    monkeypatch.setenv(MAX_RUNS_ENV, "2")  # read when a run asks for a slot: b starts beside a
+    wait_until(lambda: b.snapshot().state == "running")
+    assert a.snapshot().state == "running" and len(gate.entered) == 2
+
+    gate.open.set()
+    for job in (a, b):
+        job.join(timeout=10)
+        assert job.snapshot().state == "finished" and job.model is not None and job.checkpoint_path.exists()
+    assert jobs.slots.training == 0
+
+
+# --- bounded memory ---------------------------------------------------------------------------------------------
+
+
+def finished_job(tmp_path, gate) -> TrainingJob:
+    gate.open.set()
+    job = new_job(tmp_path).start()
+    job.join(timeout=10)
+    job._on_epoch_end(job.result.history[-1], job.model,
+                      jobs.EvalResult(0.5, 1.0, torch.zeros(10_000), torch.zeros(10_000, 10), torch.zeros(10_000)))
+    return job
+
+
+def test_trim_keeps_the_newest_models_and_chosen_runs_and_frees_the_rest(gate, tmp_path):
+    runs = [finished_job(tmp_path, gate) for _ in range(8)]
+    models = {j.id: weakref.ref(j.model) for j in runs}
+    evals = {j.id: weakref.ref(j.snapshot().last_eval) for j in runs}
+    pinned = {runs[1].id}
+    listed = list(runs)
+
+    touched = jobs.trim(listed, pinned, keep_models=3, keep_runs=6)
+    kept = {runs[1].id} | {j.id for j in runs[-3:]}
+    assert {j.id for j in listed if j.model is not None} == kept
+    for job in listed:
+        snap = job.snapshot()
+        assert snap.history, "the per-epoch table stays for Compare runs"
+        if job.id not in kept:
+            assert job.released and snap.last_eval is None and not snap.live_loss and job.train_split is None
+    assert len(listed) == 6 and runs[1] in listed and runs[0] not in listed and runs[2] not in listed
+    assert {j.id for j in touched} == {j.id for j in runs} - kept
+    assert all(j.checkpoint_path.exists() for j in runs)  # the released models are still on disk
+
+    del touched, job, snap
+    gc.collect()
+    for job_id, ref in models.items():
+        assert (ref() is not None) == (job_id in kept), f"run {job_id}'s model"
+        assert (evals[job_id]() is not None) == (job_id in kept), f"run {job_id}'s test-set readings"
+
+    assert jobs.trim(listed, pinned, keep_models=3, keep_runs=6) == []  # nothing more to do: stable
+
+
+def test_trim_never_touches_a_run_in_progress(gate, tmp_path, monkeypatch):
+    monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
+    done = [finished_job(tmp_path, gate) for _ in range(2)]
+    gate.open.clear()
+    running = new_job(tmp_path).start()
+    wait_until(lambda: running.snapshot().state == "running")
+    queued = new_job(tmp_path).start()
+    wait_until(lambda: queued.snapshot().queue_position == 1)
+    listed = done + [running, queued]
+    jobs.trim(listed, keep_models=0, keep_runs=1)
+    assert listed == [running, queued] and not running.released and not queued.released
+    gate.open.set()
+    for job in (running, queued):
+        job.join(timeout=10)
+
+
+# --- through the app: other sessions see the run and still draw --------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_app_state():
+    st.cache_resource.clear()
+    yield
+    for job in state.jobs():
+        job.stop()
+        job.join(timeout=30)
+    st.cache_resource.clear()
+
+
+def session(tiny_data_dir, monkeypatch, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tiny_data_dir))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    return at.switch_page(f"mnist_demo/pages/{page}.py").run() if page else at
+
+
+def sidebar_text(at: AppTest) -> str:
+    return "\n".join(i.value for i in at.sidebar.info)
+
+
+def heavy_values(obj, path: str = "", depth: int = 0, seen: set | None = None) -> list[str]:
+    """Paths to tensors, modules or big arrays anywhere inside plain containers and objects."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 8 or isinstance(obj, (str, bytes, int, float, type(None), type)) or callable(obj):
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)) or (isinstance(obj, np.ndarray) and obj.nbytes > 10_000):
+        return [f"{path}: {type(obj).__name__}"]
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = enumerate(obj)
+    else:
+        fields = getattr(obj, "__dict__", {}) or {s: getattr(obj, s, None) for s in getattr(obj, "__slots__", ())}
+        items = fields.items()
+    return [hit for k, v in items for hit in heavy_values(v, f"{path}/{k}", depth + 1, seen)]
+
+
+def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monkeypatch, tmp_path):
+    import mnist_demo.training
+
+    monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
+    original = mnist_demo.training.train_epoch
+
+    def slow_epoch(*args, **kwargs):
+        time.sleep(2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mnist_demo.training, "train_epoch", slow_epoch)
+    teacher = session(tiny_data_dir, monkeypatch)
+    teacher.slider[0].set_value(30)
+    next(b for b in teacher.button if b.label == "Start").click()
+    teacher.run()
+    job = state.jobs()[-1]
+    wait_until(lambda: job.snapshot().progress is not None, timeout=60)
+
+    student = session(tiny_data_dir, monkeypatch, "gallery")
+    assert not student.exception and len(student.get("image")) == 20
+    text = sidebar_text(student)
+    assert f"Training run {job.name} in progress: epoch " in text and " of 30, " in text and "% done" in text
+    assert not student.exception
+
+    student = student.switch_page("mnist_demo/pages/draw.py").run()
+    buf = io.BytesIO()
+    drawing(7).save(buf, "PNG")
+    student.file_uploader[0].set_value(("seven.png", buf.getvalue(), "image/png"))
+    student.run()
+    assert not student.exception and ">7</div>" in "".join(m.value for m in student.markdown)
+    assert "in progress" in sidebar_text(student)
+    inner = student._session_state._state
+    hits = heavy_values({"old": inner._old_state, "new": inner._new_session_state,
+                         "widgets": inner._new_widget_state.states})
+    assert not hits, f"session state holds tensors or models: {hits}"
+
+    student = student.switch_page("mnist_demo/pages/evaluate.py").run()
+    assert not student.exception
+
+    # A second run asked for meanwhile (two tabs pressing Start at once) waits, and says so.
+    student = student.switch_page("mnist_demo/pages/train.py").run()
+    assert next(b for b in student.button if b.label == "Start").disabled
+    split = state.dataset("mnist", True)[0]
+    waiting = TrainingJob(TrainConfig(epochs=1, batch_size=64), split, split, checkpoint_dir=tmp_path).start()
+    state.jobs().append(waiting)
+    wait_until(lambda: waiting.snapshot().state == "queued")
+    student = student.switch_page("mnist_demo/pages/gallery.py").run()
+    assert f"Run {waiting.name} is waiting (1st in line): 1 run trains at a time." in sidebar_text(student)
+
+    monkeypatch.setenv(MAX_RUNS_ENV, "2")  # a second slot: the waiting run starts beside the teacher's
+    wait_until(lambda: waiting.snapshot().state == "running")
+    assert job.snapshot().state == "running"
+    waiting.stop()
+    waiting.join(timeout=60)
+    assert waiting.snapshot().state == "stopped"
+    student = student.switch_page("mnist_demo/pages/train.py").run()  # one run of two: a student may start one
+    assert not next(b for b in student.button if b.label == "Start").disabled
+    next(b for b in teacher.button if b.label == "Stop").click()
+    teacher.run()
+    assert not job.running and not teacher.exception
+
+
+def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, monkeypatch, tmp_path):
+    at = session(tiny_data_dir, monkeypatch)
+    split = state.dataset("mnist", True)[0]
+    old, new = (TrainingJob(TrainConfig(epochs=1, batch_size=64), split, split, checkpoint_dir=tmp_path)
+                for _ in range(2))
+    for job in (old, new):
+        state.jobs().append(job.start())
+        job.join(timeout=120)
+    at.run()
+    assert at.sidebar.selectbox[0].value == f"run-{new.id}"  # the newest run is active by itself
+    at.sidebar.selectbox[0].set_value(f"run-{old.id}")  # this student goes back to the older one
+    at.run()
+    assert state.pinned_runs() == {old.id}
+
+    monkeypatch.setattr(jobs, "KEEP_MODELS", 0)
+    state.trim_runs()
+    assert old.model is not None, "a run chosen by a live session keeps its model"
+    assert new.released and new.model is None
+    at.run()
+    assert at.sidebar.selectbox[0].value == f"run-{old.id}" and not at.exception
+
+    del at  # the session ends: its pin goes with its session state
+    gc.collect()
+    assert state.pinned_runs() == set()
+    state.trim_runs()
+    assert old.released and old.model is None
+    assert set(state.candidates()) == {state.SHIPPED_KEY}
