@@ -15,7 +15,7 @@ test: $(VENV)/.dev
 setup: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python -m mnist_demo bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

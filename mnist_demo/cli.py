@@ -1,4 +1,4 @@
-"""Headless command line: python -m mnist_demo train | evaluate | predict."""
+"""Headless command line: python -m mnist_demo train | evaluate | predict | bench."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
@@ -16,7 +17,7 @@ from .data import DATASETS, DataMissingError, load_split
 from .errors import ConfigError
 from .inference import probabilities
 from .metrics import per_class_accuracy
-from .preprocess import UnreadableImage, to_mnist
+from .preprocess import UnreadableImage, to_mnist, why_blank
 from .training import OPTIMIZERS, PRESETS, Progress, evaluate, fit, preset
 
 
@@ -24,11 +25,23 @@ class UsageError(RuntimeError):
     """A problem the user can fix; printed without a traceback."""
 
 
+USER_ERRORS = (UsageError, DataMissingError, checkpoint.CheckpointError, ConfigError, UnreadableImage)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, answering a bad argument with one line on stderr (and exit status 2) like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def one_line(message: object) -> str:
+    return " ".join(str(message).split())
+
+
 def no_model_message(path: Path) -> str:
-    return (
-        f"No model at {path}. Train one first, for example:\n"
-        f"  python -m mnist_demo train --preset classroom --out {path}"
-    )
+    return (f"No model at {path}. Train one first, for example: "
+            f"python -m mnist_demo train --preset classroom --out {path}")
 
 
 def load_checkpoint(path: str | None) -> checkpoint.Checkpoint:
@@ -43,8 +56,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
     )
+    checkpoint.check_writable(args.out)  # a read-only folder fails now, not after the run
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
+    config.check_against(len(train_split))
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
                bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
 
@@ -59,10 +74,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             tqdm.write(p.history[-1].line(), file=sys.stdout)
             sys.stdout.flush()
 
-    result = fit(config, train_split, test_split, on_progress=on_progress)
+    try:
+        result = fit(config, train_split, test_split, on_progress=on_progress)
+    except KeyboardInterrupt:
+        bar.close()
+        kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
+        print(f"Interrupted: nothing was saved{kept}.", file=sys.stderr)
+        return 130
     bar.close()
     if result.status != "finished":
-        print(result.message, file=sys.stderr)
+        print(f"error: {one_line(result.message)}", file=sys.stderr)
         return 1
     path = checkpoint.save_run(args.out, result)
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
@@ -95,11 +116,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         try:
             image = to_mnist(Path(path))
         except UnreadableImage as exc:
-            print(f"{path}: cannot read this image ({exc})", file=sys.stderr)
+            print(f"{path}: cannot read this image: {one_line(exc)}", file=sys.stderr)
             failed += 1
             continue
         if image is None:
-            print(f"{path}: no ink found, nothing to read", file=sys.stderr)
+            print(f"{path}: nothing to read: {why_blank(Path(path))}", file=sys.stderr)
             failed += 1
             continue
         probs = probabilities(ckpt.model, image)[0]
@@ -111,8 +132,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+    from .devices import pick_device
+
+    return bench.main(args.data_dir, pick_device(args.device), args.epochs, args.test_batch_size, not args.no_app)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mnist_demo", description=__doc__)
+    parser = Parser(prog="python -m mnist_demo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train the tutorial's CNN; one tutorial line per epoch, then Done")
@@ -142,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--checkpoint")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=cmd_predict)
+
+    be = sub.add_parser("bench", help="the tutorial's pipeline and this engine side by side; latency; start time")
+    be.add_argument("--data-dir")
+    be.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    be.add_argument("--epochs", type=int, default=1, help="epochs of each pipeline (default: 1)")
+    be.add_argument("--test-batch-size", type=int, default=1,
+                    help="the test DataLoader's batch size in both pipelines (default: 1, as the tutorial)")
+    be.add_argument("--no-app", action="store_true", help="skip timing the app's start")
+    be.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -149,9 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, DataMissingError, checkpoint.CheckpointError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except USER_ERRORS as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only folder (checkpoint.SaveError says which), a vanished file
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

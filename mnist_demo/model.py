@@ -27,9 +27,13 @@ class CNN(nn.Module):
         return f1, f2
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The 64 numbers fc2 decides from."""
-        x = self.pool1(torch.relu(self.conv1(x)))
-        x = self.pool2(torch.relu(self.conv2(x)))
+        """The 64 numbers fc2 decides from.
+
+        Max-pooling and ReLU commute (ReLU never changes which value is largest), so pooling first gives the
+        tutorial's conv -> ReLU -> pool exactly, outputs and gradients alike, with a quarter of the ReLU work.
+        """
+        x = torch.relu(self.pool1(self.conv1(x)))
+        x = torch.relu(self.pool2(self.conv2(x)))
         x = torch.flatten(x, 1)
         return torch.relu(self.fc1(x))
 

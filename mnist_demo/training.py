@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,13 @@ from .familiarity import FeatureStats, fit_feature_stats
 from .model import CNN
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+SCHEDULES = ("constant", "cosine", "onecycle")  # onecycle: warm up to lr, then anneal, batch by batch (Smith, 2018)
 SAFE_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001}
 EXPLODED = 20  # a running loss this many times chance level (ln of the class count) means the run diverged
 
+
+# Replay each epoch's training step as a CUDA graph on a GPU; MNIST_DEMO_CUDA_GRAPHS=0 runs it eagerly.
+CUDA_GRAPHS = os.environ.get("MNIST_DEMO_CUDA_GRAPHS", "1") != "0"
 
 _init_lock = threading.Lock()  # seeding the global RNG and drawing the initial weights happen together
 
@@ -39,17 +44,17 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     augment: str = "none"
-    schedule: Literal["constant", "cosine"] = "constant"
+    schedule: Literal["constant", "cosine", "onecycle"] = "constant"
 
     def __post_init__(self) -> None:
         checks = [
             (self.dataset in DATASETS, f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"),
-            (self.epochs >= 1, f"epochs must be at least 1, not {self.epochs}"),
+            (self.epochs >= 1, f"epochs must be at least 1, not {self.epochs}: there would be nothing to train"),
             (self.batch_size >= 1, f"the batch size must be at least 1, not {self.batch_size}"),
-            (self.lr > 0, f"the learning rate must be above 0, not {self.lr:g}"),
+            (self.lr > 0 and math.isfinite(self.lr), f"the learning rate must be a number above 0, not {self.lr:g}"),
             (self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS}"),
             (self.augment in AUGMENTATIONS, f"unknown augmentation {self.augment!r}; choose one of {AUGMENTATIONS}"),
-            (self.schedule in ("constant", "cosine"), f"unknown schedule {self.schedule!r}"),
+            (self.schedule in SCHEDULES, f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"),
             (self.device in ("auto", "cpu", "cuda", "mps"), f"unknown device {self.device!r}"),
         ]
         for ok, message in checks:
@@ -58,6 +63,14 @@ class TrainConfig:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def check_against(self, n_train: int) -> None:
+        """Raise ConfigError, before any training, when the batch size is larger than the training set."""
+        if self.batch_size > n_train:
+            raise ConfigError(
+                f"the batch size {self.batch_size:,} is larger than the {n_train:,} training images of "
+                f"{self.dataset}: choose a batch size of at most {n_train:,}"
+            )
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -156,13 +169,14 @@ class Diverged(RuntimeError):
         self.loss, self.batch = loss, batch
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, params, lr: float, capturable: bool = False) -> torch.optim.Optimizer:
+    """`capturable` keeps Adam's step count on the device, so a CUDA graph can record its update."""
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
         return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, capturable=capturable)
     raise ConfigError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
@@ -175,6 +189,72 @@ def divergence_message(config: TrainConfig, loss: float, epoch: int, batch: int)
     )
 
 
+class _Step:
+    """One optimizer step on a batch. The loss and the correct count add up on the device: no host sync."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device) -> None:
+        self.model, self.optimizer = model, optimizer
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        logits = self.model(x)
+        loss = F.cross_entropy(logits, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.loss_sum += loss.detach()
+        self.correct += (logits.argmax(1) == y).sum()
+
+
+class _GraphedStep(_Step):
+    """The same step, recorded once as a CUDA graph and replayed for every full batch.
+
+    At batch 32 a step of this small network is a few dozen tiny kernels: launching them from Python costs more
+    than running them. Replaying a graph launches them all at once. The learning rate is recorded in the graph,
+    so a new one is recorded each epoch (see train_epoch); batches of another size (the last) run eagerly.
+    """
+
+    WARMUP = 3  # eager steps on a side stream before recording, as torch.cuda.graph requires
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device) -> None:
+        super().__init__(model, optimizer, device)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.x = self.y = None
+        self.steps = 0
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        if self.graph is None and self.steps < self.WARMUP:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                super().__call__(x, y)
+            torch.cuda.current_stream().wait_stream(side)
+            self.steps += 1
+        elif self.graph is None:
+            self._record(x, y)  # records the step without running it
+            self.graph.replay()
+        elif x.shape == self.x.shape:
+            self.x.copy_(x)
+            self.y.copy_(y)
+            self.graph.replay()
+        else:
+            super().__call__(x, y)
+
+    def _record(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x.clone(), y.clone()
+        self.optimizer.zero_grad(set_to_none=True)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            logits = self.model(self.x)
+            loss = F.cross_entropy(logits, self.y)
+            loss.backward()
+            self.optimizer.step()
+            self.loss_sum += loss.detach()
+            self.correct += (logits.argmax(1) == self.y).sum()
+        self.graph = graph
+
+
 def train_epoch(
     model: nn.Module,
     split: Split,
@@ -185,41 +265,42 @@ def train_epoch(
     on_batch: Callable[[int, int, float, float, int], None] | None = None,
     stop: StopFlag | None = None,
     report_every: float = 0.1,
+    after_step: Callable[[], None] | None = None,
+    cuda_graph: bool = False,
 ) -> tuple[float, float] | None:
     """One pass over `split`. Returns (accuracy, mean batch loss), or None if `stop` was set.
 
     Accuracy counts the predictions made during the epoch, as the tutorial does. `on_batch(batch, batches,
-    running_loss, running_acc, seen)` is called at most every `report_every` seconds and after the last batch.
-    Raises Diverged as soon as the running loss is not finite or explodes (EXPLODED times chance level).
+    running_loss, running_acc, seen)` is called at most every `report_every` seconds and after the last batch:
+    only then does the host wait for the device. `after_step` runs after each optimizer step (a per-batch
+    learning-rate schedule). With `cuda_graph` (CUDA only, not with `after_step`) full batches replay a recorded
+    CUDA graph. Raises Diverged as soon as the running loss is not finite or explodes (EXPLODED times chance).
     """
     model.train()
+    device = split.images.device
     limit = EXPLODED * math.log(model.fc2.out_features)
     total = num_batches(len(split), batch_size)
-    loss_sum = torch.zeros((), device=split.images.device)
-    correct = torch.zeros((), device=split.images.device, dtype=torch.long)
+    graphed = cuda_graph and device.type == "cuda" and after_step is None
+    step = _GraphedStep(model, optimizer, device) if graphed else _Step(model, optimizer, device)
     seen, last_report = 0, -math.inf
     for i, (x, y) in enumerate(batches(split, batch_size, shuffle=True, generator=generator), start=1):
         if stop is not None and stop.is_set():
             return None
         if augment != "none":
             x = augment_batch(x, augment, generator)
-        logits = model(x)
-        loss = F.cross_entropy(logits, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        loss_sum += loss.detach()
-        correct += (logits.argmax(1) == y).sum()
+        step(x, y)
+        if after_step is not None:
+            after_step()
         seen += len(y)
         now = time.monotonic()
         if now - last_report >= report_every or i == total:
             last_report = now
-            running_loss = loss_sum.item() / i
+            running_loss = step.loss_sum.item() / i
             if not running_loss < limit:
                 raise Diverged(running_loss, i)
             if on_batch is not None:
-                on_batch(i, total, running_loss, correct.item() / seen, seen)
-    return correct.item() / len(split), loss_sum.item() / total
+                on_batch(i, total, running_loss, step.correct.item() / seen, seen)
+    return step.correct.item() / len(split), step.loss_sum.item() / total
 
 
 @torch.no_grad()
@@ -268,12 +349,15 @@ def fit(
         model = CNN(num_classes=len(train_split.classes))
     model = model.to(device, memory_format=torch.channels_last)
     train_split, test_split = train_split.to(device), test_split.to(device)
-    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
-    scheduler = (
-        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
-        if config.schedule == "cosine"
-        else None
-    )
+    config.check_against(len(train_split))
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, capturable=device.type == "cuda")
+    per_epoch, per_batch = None, None
+    if config.schedule == "cosine":
+        per_epoch = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    elif config.schedule == "onecycle":
+        per_batch = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=num_batches(len(train_split),
+            config.batch_size), pct_start=0.25)
     generator = torch.Generator().manual_seed(config.seed)
     result = RunResult(config=config, model=model, device=str(device))
     started = time.monotonic()
@@ -291,7 +375,8 @@ def fit(
 
         try:
             trained = train_epoch(
-                model, train_split, optimizer, config.batch_size, generator, config.augment, on_batch, stop
+                model, train_split, optimizer, config.batch_size, generator, config.augment, on_batch, stop,
+                after_step=per_batch.step if per_batch is not None else None, cuda_graph=CUDA_GRAPHS,
             )
         except Diverged as exc:
             result.status, result.message = "diverged", divergence_message(config, exc.loss, epoch, exc.batch)
@@ -300,8 +385,8 @@ def fit(
             result.status, result.message = "stopped", f"Stopped by the user during epoch {epoch}."
             break
         train_seconds = time.monotonic() - epoch_start
-        if scheduler is not None:
-            scheduler.step()
+        if per_epoch is not None:
+            per_epoch.step()
         test_start = time.monotonic()
         test = evaluate(model, test_split, config.batch_size)
         stats = EpochStats(epoch, trained[0], trained[1], test.accuracy, test.loss,

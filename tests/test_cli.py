@@ -95,3 +95,14 @@ def test_predict_names_an_unreadable_file_and_fails(tmp_path):
 def test_without_a_model_the_cli_says_how_to_train_one(tmp_path):
     run = cli("predict", "--checkpoint", tmp_path / "none.pt", "x.png")
     assert run.returncode == 2 and "python -m mnist_demo train" in run.stderr
+
+
+def test_bench_prints_both_pipelines_side_by_side(tiny_data_dir):
+    run = cli("bench", "--data-dir", tiny_data_dir, "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    rows = [line for line in out.splitlines() if line.startswith(("| tutorial |", "| mnist-demo |"))]
+    assert len(rows) == 2, out
+    assert re.search(r"mnist-demo vs the tutorial's pipeline: train [\d.]+x, test [\d.]+x, train \+ test [\d.]+x", out)
+    assert re.search(r"drawing -> probabilities: p50 [\d.]+ ms, p95 [\d.]+ ms", out)
+    assert re.search(r"app: imports [\d.]+ s .* healthy after [\d.]+ s", out)

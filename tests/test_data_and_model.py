@@ -68,3 +68,26 @@ def test_the_tutorials_network():
     assert rows["fc1"].output_shape == (64,) and rows["fc2"].output_shape == (10,)
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
 
+
+
+def test_pooling_before_relu_is_the_tutorials_order_exactly():
+    """The fast forward (pool, then ReLU) gives the tutorial's conv -> ReLU -> pool outputs and gradients."""
+    torch.manual_seed(0)
+    model = CNN()
+    x = torch.randn(8, 1, 28, 28)
+
+    def tutorial(m: CNN, x: torch.Tensor) -> torch.Tensor:
+        x = m.pool1(torch.relu(m.conv1(x)))
+        x = m.pool2(torch.relu(m.conv2(x)))
+        return m.fc2(torch.relu(m.fc1(torch.flatten(x, 1))))
+
+    outputs, grads = [], []
+    for forward in (tutorial, lambda m, x: m(x)):
+        model.zero_grad()
+        out = forward(model, x)
+        out.square().sum().backward()
+        outputs.append(out.detach())
+        grads.append([p.grad.clone() for p in model.parameters()])
+    assert torch.equal(outputs[0], outputs[1])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)

@@ -104,3 +104,19 @@ def test_test_loss_is_the_mean_of_batch_losses_as_a_dataloader_gives(splits):
     assert result.accuracy == correct / len(test)
     assert result.probabilities.shape == (200, 10)
     assert math.isclose(result.probabilities[0].sum().item(), 1, rel_tol=1e-5)
+
+
+def test_the_onecycle_schedule_warms_up_then_anneals_batch_by_batch(splits):
+    train, test = splits
+    seen: list[float] = []
+    config = TrainConfig(epochs=2, batch_size=32, optimizer="adam", lr=3e-3, device="cpu", schedule="onecycle")
+    result = fit(config, train, test, on_epoch_end=lambda stats, model, ev: seen.append(stats.test_acc))
+    assert result.status == "finished" and len(seen) == 2
+    assert result.history[-1].test_acc > 0.6
+    with pytest.raises(Exception, match="unknown schedule"):
+        TrainConfig(schedule="sometimes")
+
+
+def test_the_fast_preset_is_the_tutorials_network_with_a_short_schedule():
+    fast = preset("fast")
+    assert fast.schedule == "onecycle" and fast.augment == "none" and fast.epochs <= 3
