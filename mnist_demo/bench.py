@@ -26,7 +26,7 @@ from torch import nn
 
 from . import checkpoint
 from .data import Split, load_split, resolve_data_dir
-from .devices import describe
+from .devices import describe, keep_freed_memory
 from .drawcheck import render
 from .familiarity import FeatureStats
 from .inference import probabilities, read
@@ -142,6 +142,8 @@ def run_tutorial(root: str, device: torch.device, init: dict, epochs: int, test_
 
 def run_engine(train: Split, test: Split, device: torch.device, init: dict, epochs: int,
                test_batch: int) -> list[PipelineRun]:
+    if device.type == "cpu":
+        keep_freed_memory()  # as fit() does
     model = CNN().to(device, memory_format=torch.channels_last)
     model.load_state_dict(init)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)

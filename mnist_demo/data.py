@@ -9,21 +9,24 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torchvision import datasets
 
 from .errors import ConfigError
 
-DATASETS: dict[str, type[datasets.MNIST]] = {
-    "mnist": datasets.MNIST,
-    "fashion-mnist": datasets.FashionMNIST,
-    "kmnist": datasets.KMNIST,
+DATASETS: dict[str, str] = {  # name -> torchvision's class, which is also its folder under the data directory
+    "mnist": "MNIST",
+    "fashion-mnist": "FashionMNIST",
+    "kmnist": "KMNIST",
 }
 
-CLASS_NAMES: dict[str, list[str]] = {
+CLASS_NAMES: dict[str, list[str]] = {  # as torchvision names them
     "mnist": [str(d) for d in range(10)],
-    "fashion-mnist": list(datasets.FashionMNIST.classes),
-    "kmnist": list(datasets.KMNIST.classes),
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"],
+    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
 }
+
+FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+         False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
 DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
 
@@ -58,9 +61,19 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def expected_files(name: str, root: Path) -> list[Path]:
-    cls = DATASETS[name]
-    raw = root / cls.__name__ / "raw"
-    return [raw / Path(url).name.removesuffix(".gz") for url, _ in cls.resources]
+    raw = root / DATASETS[name] / "raw"
+    return [raw / f for f in FILES[True] + FILES[False]]
+
+
+def read_idx(path: Path, magic: int) -> np.ndarray:
+    """An uncompressed IDX file (MNIST's format) as a uint8 array: (N,) labels or (N, rows, cols) images."""
+    data = path.read_bytes()
+    header = np.frombuffer(data, dtype=">u4", count=1)
+    if len(data) < 8 or int(header[0]) != magic:
+        raise ValueError(f"{path} is not an IDX file of this kind")
+    dims = np.frombuffer(data, dtype=">u4", count=magic & 0xFF, offset=4).astype(int)
+    offset = 4 + 4 * len(dims)
+    return np.frombuffer(data, dtype=np.uint8, count=int(np.prod(dims)), offset=offset).reshape(dims)
 
 
 def missing_message(name: str, root: Path, exc: BaseException) -> str:
@@ -71,16 +84,27 @@ def missing_message(name: str, root: Path, exc: BaseException) -> str:
         f"The {name} dataset is not in {root.resolve()} and could not be downloaded "
         f"({type(exc).__name__}{': ' + why if why else ''}). Copy its four files, uncompressed (IDX), to "
         f"{', '.join(files[:-1])} and {files[-1]}; or point --data-dir or ${DATA_DIR_ENV} at a folder that holds "
-        f"{DATASETS[name].__name__}/raw/."
+        f"{DATASETS[name]}/raw/."
     )
 
 
 def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathLike | None = None) -> Split:
-    """Read a split with torchvision; download it when missing; fail with one clear message."""
+    """Read a split's IDX files (torchvision's layout); download them with torchvision when missing; fail with
+    one clear message."""
     if name not in DATASETS:
         raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     root = resolve_data_dir(data_dir)
-    cls = DATASETS[name]
+    raw = root / DATASETS[name] / "raw"
+    images_file, labels_file = FILES[train]
+    try:
+        images, labels = read_idx(raw / images_file, 2051), read_idx(raw / labels_file, 2049)
+        if len(images) == len(labels):
+            return Split(name, train, torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+    except (OSError, ValueError):
+        pass
+    from torchvision import datasets  # only to download: reading the files needs no torchvision (2 s to import)
+
+    cls = getattr(datasets, DATASETS[name])
     try:
         ds = cls(str(root), train=train, download=False)
     except RuntimeError:

@@ -18,7 +18,7 @@ from scipy import ndimage
 
 ImageSource = str | os.PathLike | bytes | BinaryIO | Image.Image | np.ndarray
 
-WORK_SIZE = 280  # pictures are brought to at most this size before the maths
+WORK_SIZE = 140  # pictures are brought to at most this size before the maths (7 x the 20 px box)
 MIN_CONTRAST = 0.15  # weaker ink than this (0-1) counts as an empty picture
 NOISE_FLOOR = 0.25  # ink below this share of the strongest stroke is paper texture or JPEG noise
 BOX = 20
@@ -113,6 +113,8 @@ def _gray(img: Image.Image) -> np.ndarray:
 def _work_image(img: Image.Image) -> Image.Image:
     if img.mode.startswith("I;16"):
         img = img.convert("I")
+    if max(img.size) >= 2 * WORK_SIZE and img.mode not in ("P", "1"):
+        img = img.reduce(max(img.size) // WORK_SIZE)  # a box filter by a whole factor: fast, and as good here
     if max(img.size) > WORK_SIZE:
         img = ImageOps.contain(img, (WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
     return img

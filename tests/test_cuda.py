@@ -25,7 +25,7 @@ def test_a_cuda_graph_trains_exactly_as_eager_steps_do(splits, optimizer):
     for graphed in (False, True):
         model = CNN().cuda().to(memory_format=torch.channels_last)
         model.load_state_dict(init)
-        opt = make_optimizer(optimizer, model.parameters(), 1e-2 if optimizer != "adam" else 1e-3, capturable=True)
+        opt = make_optimizer(optimizer, model.parameters(), 1e-2 if optimizer != "adam" else 1e-3, "cuda")
         gen = torch.Generator().manual_seed(0)
         per_epoch = [train_epoch(model, train, opt, 32, gen, cuda_graph=graphed) for _ in range(2)]
         metrics.append(per_epoch)
