@@ -93,3 +93,18 @@ def drawing(digit: int, size: int = 280, width: int = 20, box: tuple[float, floa
         for x, y in points:
             draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=colour)
     return img
+
+
+@pytest.fixture
+def fresh_app_state():
+    """Runs are shared across sessions (st.cache_resource): each test starts with none, and stops its own."""
+    import streamlit as st
+
+    from mnist_demo.ui import state
+
+    st.cache_resource.clear()
+    yield
+    for job in state.jobs():
+        job.stop()
+        job.join(timeout=30)
+    st.cache_resource.clear()

@@ -4,24 +4,12 @@ import io
 import time
 
 import pytest
-import streamlit as st
 from conftest import ROOT, drawing
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo.ui import state
+pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
 PAGES = ["train", "gallery", "draw", "evaluate", "model"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_app_state():
-    """Runs are shared across sessions (st.cache_resource): each test starts with none."""
-    st.cache_resource.clear()
-    yield
-    for job in state.jobs():
-        job.stop()
-        job.join(timeout=30)
-    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -42,7 +42,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 import torch
 from conftest import ROOT, drawing, write_dataset
 from PIL import Image, ImageFile
@@ -59,6 +58,8 @@ from mnist_demo.model import CNN
 from mnist_demo.preprocess import UnreadableImage, to_mnist, why_blank
 from mnist_demo.training import TrainConfig, fit
 from mnist_demo.ui import state
+
+pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
 # --------------------------------------------------------------------------------------------------------------------
 # Shared pieces
@@ -514,16 +515,6 @@ def test_cli_a_disk_that_fills_up_during_the_run_is_one_line(capsys, tiny_data_d
 # --------------------------------------------------------------------------------------------------------------------
 # The app's pages
 
-
-@pytest.fixture(autouse=True)
-def fresh_app_state():
-    """Runs are shared across sessions (st.cache_resource): each test starts with none."""
-    st.cache_resource.clear()
-    yield
-    for job in state.jobs():
-        job.stop()
-        job.join(timeout=30)
-    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import weakref
 
 import numpy as np
 import pytest
-import streamlit as st
 import torch
 from conftest import ROOT, drawing
 from streamlit.testing.v1 import AppTest
@@ -23,6 +22,8 @@ from mnist_demo.model import CNN
 from mnist_demo.preprocess import to_mnist
 from mnist_demo.training import EpochStats, RunResult, TrainConfig, train_epoch
 from mnist_demo.ui import state
+
+pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
 # --- inference from many threads --------------------------------------------------------------------------------
 
@@ -224,15 +225,6 @@ def test_trim_never_touches_a_run_in_progress(gate, tmp_path, monkeypatch):
 
 # --- through the app: other sessions see the run and still draw --------------------------------------------------
 
-
-@pytest.fixture(autouse=True)
-def fresh_app_state():
-    st.cache_resource.clear()
-    yield
-    for job in state.jobs():
-        job.stop()
-        job.join(timeout=30)
-    st.cache_resource.clear()
 
 
 def session(tiny_data_dir, monkeypatch, page: str | None = None) -> AppTest:
