@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +30,8 @@ from .familiarity import FeatureStats
 from .inference import probabilities, read
 from .model import CNN
 from .preprocess import to_mnist
+from .serve import ROOT, AppServer
 from .training import evaluate, train_epoch
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -188,35 +185,14 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def app_start(timeout: float = 120.0) -> tuple[float, float]:
+def app_start() -> tuple[float, float]:
     """Seconds to import the app's modules in a fresh interpreter, and from `streamlit run app.py` to healthy."""
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import streamlit, mnist_demo.ui.state, mnist_demo.charts"],
                    cwd=ROOT, check=True)
     import_s = time.perf_counter() - t0
-    port = free_port()
-    t0 = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - t0 < timeout:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    if r.read().strip() == b"ok":
-                        return import_s, time.perf_counter() - t0
-            except OSError:
-                time.sleep(0.05)
-        return import_s, float("nan")
-    finally:
-        server.terminate()
-        server.wait(10)
+    with AppServer() as server:
+        return import_s, server.ready_s
 
 
 def table(runs: list[PipelineRun], n_train: int) -> str:

@@ -31,10 +31,7 @@ import math
 import os
 import random
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -50,55 +47,30 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mnist_demo.serve import AppServer  # noqa: E402
+
 FINISHED, COMPILE_ERROR, FINISHED_EARLY, FRAGMENT_FINISHED = 0, 1, 2, 3  # ForwardMsg.ScriptFinishedStatus
 BIG_DIGIT = re.compile(r"font-size:[^>]*>([^<]*)</div>")
 
 # --- the server ----------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`streamlit run app.py` in its own process group, as the README runs it, on a free port."""
+class Server(AppServer):
+    """The app as the README runs it, plus what the load test reads off it: ws_url, memory(), sessions()."""
 
     def __init__(self, data_dir: str | None, log: Path, session_ttl: int | None = None,
                  options: list[str] = ()) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
-        self.log = log
         env = dict(os.environ)
         if data_dir:
             env["MNIST_DEMO_DATA_DIR"] = str(Path(data_dir).resolve())
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-               str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-        if session_ttl is not None:
-            cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
+        flags = ["--server.disconnectedSessionTTL", str(session_ttl)] if session_ttl is not None else []
         for option in options:  # --set runner.postScriptGC=true -> --runner.postScriptGC true
             key, _, value = option.partition("=")
-            cmd += [f"--{key}", value]
-        self.command = " ".join(cmd[1:])
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "wb") as out:
-            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        deadline = time.monotonic() + 120
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.25)
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                return r.read().strip() == b"ok"
-        except OSError:
-            return False
+            flags += [f"--{key}", value]
+        super().__init__(env, flags, log)
+        self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
 
     def memory(self) -> dict[str, float]:
         """The server process's resident memory now (rss) and at its peak (hwm), in MiB."""
@@ -128,15 +100,6 @@ class Server:
             elif m and labels.get("cache_type") == "st_memory_media_file_storage":
                 found["media_bytes"] = float(m.group(3))
         return found
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
 
 
 def cpu_times(pid: int) -> dict[str, float]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,12 +25,12 @@ from test_browser import (  # noqa: E402
     CHROMIUM_ARGS,
     SEVEN,
     VIEWPORT,
-    _free_port,
-    _healthy,
     draw,
     screenshot,
     wait_for_run,
 )
+
+from mnist_demo.serve import AppServer  # noqa: E402
 
 
 def main() -> None:
@@ -42,15 +40,9 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MNIST_DEMO_DATA_DIR=str(Path(args.data_dir).resolve()))
-    port = _free_port()
-    log = open(Path(tempfile.gettempdir()) / "readme-screenshots-streamlit.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                               "--server.port", str(port), "--server.address", "127.0.0.1"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        while not _healthy(f"{url}/_stcore/health"):
-            time.sleep(0.5)
+    log = Path(tempfile.gettempdir()) / "readme-screenshots-streamlit.log"
+    with AppServer(env, log=log) as server:
+        url = server.url
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=VIEWPORT).new_page()
@@ -84,8 +76,6 @@ def main() -> None:
             time.sleep(12)
             screenshot(page, args.out / "screenshot-train.png")
             browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import real_data_dir, require_real_data
 
 from mnist_demo.data import DATA_DIR_ENV
+from mnist_demo.serve import AppServer
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -73,52 +69,19 @@ def browser():
         chromium.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def app_url(browser, request, tmp_path_factory) -> str:
     """The app served by `streamlit run` in its own process group; its log is in a tmp folder."""
     env = dict(os.environ)
     env[DATA_DIR_ENV] = str(real_data_dir() or request.getfixturevalue("tiny_data_dir"))
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               # no file watcher: nothing changes under test, and watching .venv floods inotify on a small machine
-               "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(f"{url}/_stcore/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                why = f"exited with {process.returncode}" if process.poll() is not None else \
-                    f"not healthy after {START_TIMEOUT_S} s"
-                pytest.fail(f"streamlit {why}:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        # no file watcher: nothing changes under test, and watching .venv floods inotify on a small machine
+        server = AppServer(env, ["--server.fileWatcherType", "none"], log_path, timeout=START_TIMEOUT_S)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    with server:
+        yield server.url
 
 
 @pytest.fixture

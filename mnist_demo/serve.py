@@ -1,0 +1,77 @@
+"""`streamlit run app.py` as a child process on a free port, as the README runs it: for the benchmark, the load
+test, the browser tests and the README's screenshots."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server at `url` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+class AppServer:
+    """The app in its own process group; `options` are extra `streamlit run` flags, `log` takes its output.
+
+    Returns once the server is healthy (`ready_s` says after how long); raises RuntimeError, with the end of the log,
+    if it exits or is not healthy within `timeout` seconds. A context manager: leaving it stops the server."""
+
+    def __init__(self, env: dict[str, str] | None = None, options: list[str] = (), log: Path | None = None,
+                 timeout: float = 120.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--browser.gatherUsageStats", "false", *options]
+        self.command = " ".join(command[1:])
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        with open(log or os.devnull, "wb") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        while not healthy(self.url):
+            if self.process.poll() is not None or time.monotonic() - started > timeout:
+                why = (f"exited with {self.process.returncode}" if self.process.poll() is not None
+                       else f"not healthy after {timeout:.0f} s")
+                self.stop()
+                tail = log.read_text(errors="replace")[-3000:] if log is not None else ""
+                raise RuntimeError(f"streamlit {why}:\n{tail}")
+            time.sleep(0.05)
+        self.ready_s = time.monotonic() - started
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def __enter__(self) -> AppServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
