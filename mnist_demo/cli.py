@@ -14,10 +14,8 @@ from tqdm import tqdm
 from . import checkpoint
 from .augment import AUGMENTATIONS
 from .data import DATASETS, DataMissingError, load_split
-from .errors import ConfigError
-from .inference import probabilities
+from .errors import ConfigError, UnreadableImage
 from .metrics import per_class_accuracy
-from .preprocess import UnreadableImage, to_mnist, why_blank
 from .training import OPTIMIZERS, PRESETS, Progress, evaluate, fit, preset
 
 
@@ -55,6 +53,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = preset(
         args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
+        label_smoothing=args.label_smoothing,
     )
     checkpoint.check_writable(args.out)  # a read-only folder fails now, not after the run
     train_split = load_split(config.dataset, True, args.data_dir)
@@ -110,6 +109,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from .inference import probabilities  # with scipy and PIL, 0.4 s that training does not need
+    from .preprocess import to_mnist, why_blank
+
     ckpt = load_checkpoint(args.checkpoint)
     failed = 0
     for path in args.images:
@@ -154,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
     train.add_argument("--augment", choices=AUGMENTATIONS, help="none, affine, stroke or both")
+    train.add_argument("--label-smoothing", type=float, metavar="E",
+                       help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)

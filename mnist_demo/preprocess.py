@@ -16,6 +16,8 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
+from .errors import UnreadableImage
+
 ImageSource = str | os.PathLike | bytes | BinaryIO | Image.Image | np.ndarray
 
 WORK_SIZE = 140  # pictures are brought to at most this size before the maths (7 x the 20 px box)
@@ -26,10 +28,6 @@ FIELD = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (mean over the test set: 14.0, 14.0)
 MAX_BYTES = 25 * 2**20  # a phone photo is a few MB; .streamlit/config.toml's maxUploadSize says the same
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; a decompression bomb is refused before decoding
-
-
-class UnreadableImage(ValueError):
-    """A file or bytes this app will not read as a picture; the message says why, after "Cannot read X: "."""
 
 
 def _megabytes(n: int) -> str:

@@ -172,6 +172,8 @@ def test_engine_batch_size_larger_than_the_dataset_is_refused_before_training(sp
     ({"epochs": 0}, "epochs must be at least 1, not 0"),
     ({"lr": float("inf")}, "the learning rate must be a number above 0, not inf"),
     ({"lr": float("nan")}, "the learning rate must be a number above 0, not nan"),
+    ({"label_smoothing": 1.0}, "label smoothing must be at least 0 and below 1, not 1"),
+    ({"label_smoothing": -0.1}, "label smoothing must be at least 0 and below 1, not -0.1"),
 ])
 def test_engine_settings_that_cannot_train_are_refused(settings, message):
     with pytest.raises(ConfigError, match=message):

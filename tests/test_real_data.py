@@ -28,3 +28,11 @@ def test_the_shipped_model_reads_99_percent_of_the_test_set(mnist):
     result = evaluate(shipped.model, test, batch_size=1000)
     assert result.accuracy >= 0.99
     assert result.accuracy == pytest.approx(shipped.test_accuracy, abs=1e-9)
+
+
+def test_the_fast_preset_reaches_99_percent_in_one_epoch(mnist):
+    train, test = mnist
+    result = fit(preset("fast", device="cpu"), train, test)
+    print(result.history[-1].line())
+    assert result.status == "finished" and len(result.history) == 1
+    assert result.history[-1].test_acc >= 0.99

@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from mnist_demo.data import load_split, to_float
-from mnist_demo.training import EpochStats, TrainConfig, evaluate, fit, preset
+from mnist_demo.model import CNN
+from mnist_demo.training import EpochStats, TrainConfig, _Step, evaluate, fit, preset
 
 LINE = re.compile(r"^Epoch:[ \d]\d, Train_acc:\d+\.\d%, Train_loss:\d+\.\d{3}, Test_acc:\d+\.\d%,Test_loss:\d+\.\d{3}$")
 
@@ -115,6 +116,24 @@ def test_the_onecycle_schedule_learns_batch_by_batch(splits):
     assert result.history[-1].train_loss < result.history[0].train_loss
     with pytest.raises(Exception, match="unknown schedule"):
         TrainConfig(schedule="sometimes")
+
+
+def test_label_smoothing_trains_on_the_smoothed_loss_and_reports_the_plain_one(splits):
+    train, _ = splits
+    x, y = to_float(train.images[:64]), train.labels[:64]
+    for e in (0.0, 0.1):
+        torch.manual_seed(0)
+        model, twin = CNN(), CNN()
+        twin.load_state_dict(model.state_dict())
+        plain = F.cross_entropy(twin(x), y).item()
+        step = _Step(model, torch.optim.SGD(model.parameters(), lr=0.1), torch.device("cpu"), label_smoothing=e)
+        step(x, y)
+        F.cross_entropy(twin(x), y, label_smoothing=e).backward()
+        with torch.no_grad():
+            for q in twin.parameters():
+                q -= 0.1 * q.grad
+        assert all(torch.allclose(p, q, atol=1e-6) for p, q in zip(model.parameters(), twin.parameters()))
+        assert step.loss_sum.item() == pytest.approx(plain, rel=1e-6)
 
 
 def test_the_fast_preset_is_the_tutorials_network_with_a_short_schedule():
