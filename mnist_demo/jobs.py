@@ -152,7 +152,14 @@ class TrainingJob:
     @property
     def name(self) -> str:
         c = self.config
-        return f"#{self.id} {c.dataset} {c.optimizer} lr={c.lr:g} batch={c.batch_size}"
+        words = [f"#{self.id}", c.dataset, c.optimizer, f"lr={c.lr:g}", f"batch={c.batch_size}"]
+        if c.schedule != "constant":
+            words.append(c.schedule)
+        if c.augment != "none":
+            words.append(f"augment={c.augment}")
+        if c.label_smoothing:
+            words.append(f"smoothing={c.label_smoothing:g}")
+        return " ".join(words)
 
     def start(self) -> TrainingJob:
         self._thread.start()

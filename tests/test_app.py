@@ -1,6 +1,7 @@
 """The app's pages through streamlit.testing: rendering, a live training run, the gallery, drawing."""
 
 import io
+import re
 import time
 
 import pytest
@@ -81,6 +82,19 @@ def test_a_training_run_draws_live_and_becomes_the_active_model(app):
     assert len(compare.value) == 2 and all("lr=" in name for name in compare.value)
     assert count(at, "plotly_chart") == 2  # the run's curves and the overlay
     assert sorted(at.dataframe[1].value["epochs"]) == [1, 2]
+
+
+def test_the_fast_recipe_loads_its_settings_and_trains_with_them(app):
+    assert app.segmented_control[0].value == "seed" and app.select_slider[0].value == 32
+    at = app.segmented_control[0].set_value("fast").run()
+    assert (at.slider[0].value, at.select_slider[0].value, at.select_slider[1].value, at.radio[0].value) == (
+        1, 128, 0.016, "adam")
+    assert "label smoothing 0.05" in texts(at)
+    next(b for b in at.button if b.label == "Start").click()
+    at = wait_for(at.run(), lambda a: "Finished" in texts(a))
+    assert re.fullmatch(r"Run #\d+ mnist adam lr=0\.016 batch=128 onecycle smoothing=0\.05", at.subheader[0].value)
+    assert at.segmented_control[0].value == "fast"  # the finished run's recipe stays chosen for the next one
+    assert list(at.dataframe[0].value["Epoch"]) == [1]
 
 
 def progress_text(at: AppTest) -> str:
