@@ -236,7 +236,8 @@ def test_start_a_run_and_stop_it_with_the_mouse(page, app_url, shots):
     open_page(page, app_url, "train")
     page.get_by_role("button", name=re.compile(r"Start$")).click()
     expect(page.get_by_text(re.compile(r"Epoch 1 of \d+: batch"))).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
-    expect(page.get_by_text("in progress")).to_be_visible()  # the sidebar says a run is training
+    # the sidebar says a run is training, and how far it has got, without waiting for another click
+    expect(page.get_by_text(re.compile(r"in progress: epoch 1 of \d+"))).to_be_visible(timeout=10_000)
     screenshot(page, shots / "screenshot-train-running.png")
     page.get_by_role("button", name=re.compile(r"Stop$")).click()
     expect(page.get_by_text(re.compile(r"Stopped by the user during epoch 1"))).to_be_visible(

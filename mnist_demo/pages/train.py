@@ -16,13 +16,13 @@ from mnist_demo.ui.widgets import duration, model_panel
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
-RECIPES = {  # preset name: (button, what it brings beyond the controls below)
-    "seed": ("Tutorial", "The tutorial's recipe: batch 32, plain SGD at a learning rate of 0.01."),
-    "quick": ("Quick", "SGD with momentum at batch 64, three epochs."),
+RECIPES = {  # preset name: (button, what it brings beyond the controls below, whose starting values it sets)
+    "seed": ("Tutorial", "The tutorial's recipe as published: a constant learning rate, nothing added."),
+    "quick": ("Quick", "SGD with momentum and a constant learning rate."),
     "fast": ("Fast", "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and "
-                     "label smoothing 0.05: 99 % after a single epoch."),
+                     "label smoothing 0.05: 99 % after a single epoch at its starting settings."),
     "classroom": ("Classroom", "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted "
-                               "and redrawn thicker or thinner, so that people's drawings read well. 15 epochs."),
+                               "and redrawn thicker or thinner, so that people's drawings read well."),
 }
 
 

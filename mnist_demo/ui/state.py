@@ -159,9 +159,20 @@ def trim_runs() -> list[TrainingJob]:
 
 
 def rerun_if_sidebar_is_stale() -> None:
-    """A run that finished after the sidebar was drawn adds a model: draw the whole app again."""
-    if tuple(candidates()) != st.session_state.get("sidebar_models"):
+    """Draw the whole app again when the sidebar is out of date: a run finished and added a model, or a run has
+    reached another epoch since the sidebar said how far it had got."""
+    if tuple(candidates()) != st.session_state.get("sidebar_models") or (
+            _run_marks() != st.session_state.get("sidebar_runs")):
         st.rerun()
+
+
+def _run_marks() -> tuple:
+    """Each queued or training run, with its place in line or its epoch: what the sidebar's account depends on."""
+    marks = []
+    for job in alive_jobs():
+        snap = job.snapshot()
+        marks.append((job.id, snap.state, snap.queue_position, snap.progress.epoch if snap.progress else None))
+    return tuple(marks)
 
 
 def ordinal(n: int) -> str:
@@ -191,6 +202,7 @@ def _runs_in_progress() -> None:
     fragment rerun arrives just as that run ends, which left about 4 % of the drawings in scripts/load_test.py with a
     page that never finished (docs/load.md).
     """
+    st.session_state["sidebar_runs"] = _run_marks()
     for job in alive_jobs():
         icon, line = run_status(job)
         st.info(line, icon=icon)
