@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from streamlit.testing.v1 import AppTest
 
 from mnist_demo.data import DATA_DIR_ENV, expected_files
 
@@ -108,3 +110,28 @@ def fresh_app_state():
         job.stop()
         job.join(timeout=30)
     st.cache_resource.clear()
+
+
+# AppTest helpers shared by the page tests.
+def open_page(at: AppTest, name: str) -> AppTest:
+    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
+
+
+def texts(at: AppTest) -> str:
+    """Every message on the page, as one string."""
+    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "warning", "error", "caption")
+                     for e in getattr(at, kind))
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def wait_for(at: AppTest, done, timeout: float = 240) -> AppTest:
+    """Rerun the page until `done(at)` holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+        at.run()
+    return at

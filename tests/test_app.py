@@ -5,7 +5,7 @@ import re
 import time
 
 import pytest
-from conftest import ROOT, drawing
+from conftest import ROOT, button, drawing, open_page, texts, wait_for
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
@@ -20,15 +20,6 @@ def app(tiny_data_dir, monkeypatch, tmp_path):
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
 
-def open_page(at: AppTest, name: str) -> AppTest:
-    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "warning", "error", "caption")
-                     for e in getattr(at, kind))
-
-
 def count(at: AppTest, kind: str) -> int:
     return len(at.get(kind))
 
@@ -41,19 +32,10 @@ def test_each_page_renders_without_an_exception(app, page):
     assert "CPU" in at.sidebar.markdown[0].value and "Test accuracy" in texts(at)
 
 
-def wait_for(at: AppTest, done, timeout: float = 240) -> AppTest:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.5)
-        at.run()
-    return at
-
-
 def start(at: AppTest, epochs: int, batch_size: int = 16) -> AppTest:
     at.slider[0].set_value(epochs)
     at.select_slider[0].set_value(batch_size)
-    next(b for b in at.button if b.label == "Start").click()
+    button(at, "Start").click()
     return at.run()
 
 
@@ -66,7 +48,7 @@ def test_a_training_run_draws_live_and_becomes_the_active_model(app):
     table = at.dataframe[0].value
     assert list(table["Epoch"]) == [1, 2] and table["Test_acc"].between(0, 1).all()
     assert at.sidebar.selectbox[0].value.startswith("run-")
-    assert next(b for b in at.button if b.label == "Start").disabled is False
+    assert button(at, "Start").disabled is False
     assert any(b.label == "Download this model" for b in at.get("download_button")) or count(at, "download_button")
     at = open_page(at, "draw")
     buf = io.BytesIO()
@@ -90,7 +72,7 @@ def test_the_fast_recipe_loads_its_settings_and_trains_with_them(app):
     assert (at.slider[0].value, at.select_slider[0].value, at.select_slider[1].value, at.radio[0].value) == (
         1, 128, 0.016, "adam")
     assert "label smoothing 0.05" in texts(at)
-    next(b for b in at.button if b.label == "Start").click()
+    button(at, "Start").click()
     at = wait_for(at.run(), lambda a: "Finished" in texts(a))
     assert re.fullmatch(r"Run #\d+ mnist adam lr=0\.016 batch=128 onecycle smoothing=0\.05", at.subheader[0].value)
     assert at.segmented_control[0].value == "fast"  # the finished run's recipe stays chosen for the next one
@@ -116,8 +98,8 @@ def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):
     at = open_page(at, "gallery")
     assert "in progress" in "".join(i.value for i in at.sidebar.info)
     at = open_page(at, "train")
-    assert "Epoch " in progress_text(at) and next(b for b in at.button if b.label == "Start").disabled
-    next(b for b in at.button if b.label == "Stop").click()
+    assert "Epoch " in progress_text(at) and button(at, "Start").disabled
+    button(at, "Stop").click()
     began = time.monotonic()
     at.run()
     assert time.monotonic() - began < 30

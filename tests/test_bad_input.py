@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, drawing, write_dataset
+from conftest import ROOT, button, drawing, open_page, texts, wait_for, write_dataset
 from PIL import Image, ImageFile
 from streamlit.testing.v1 import AppTest
 from torch import nn
@@ -518,7 +518,6 @@ def test_cli_a_disk_that_fills_up_during_the_run_is_one_line(capsys, tiny_data_d
 # The app's pages
 
 
-
 @pytest.fixture
 def app_in(monkeypatch, tmp_path):
     """Open the app on the data in `data_dir`, run from `tmp_path`, so that its runs save under tmp_path."""
@@ -534,28 +533,6 @@ def app_in(monkeypatch, tmp_path):
 @pytest.fixture
 def app(app_in, tiny_data_dir):
     return app_in(tiny_data_dir)
-
-
-def open_page(at: AppTest, name: str) -> AppTest:
-    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "warning", "error", "caption")
-                     for e in getattr(at, kind))
-
-
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
-def wait_for(at: AppTest, done, timeout: float = 120) -> AppTest:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-        at.run()
-    return at
 
 
 def progress_text(at: AppTest) -> str:

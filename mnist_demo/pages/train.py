@@ -42,10 +42,11 @@ running = state.running_job()
 last = state.jobs()[-1].config if state.jobs() else replace(PRESETS["seed"], epochs=5)
 busy = not state.can_start()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
 with st.container(border=True):
-    recipe = st.segmented_control("Recipe", list(RECIPES), default=recipe_of(last), required=True,
+    last_recipe = recipe_of(last)
+    recipe = st.segmented_control("Recipe", list(RECIPES), default=last_recipe, required=True,
                                   format_func=lambda name: RECIPES[name][0], disabled=busy)
     st.caption(RECIPES[recipe][1])
-    shown = last if recipe == recipe_of(last) else replace(PRESETS[recipe], dataset=last.dataset, seed=last.seed)
+    shown = last if recipe == last_recipe else replace(PRESETS[recipe], dataset=last.dataset, seed=last.seed)
     c1, c2, c3 = st.columns(3)
     dataset = c1.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
     epochs = c1.slider("Epochs", 1, 30, shown.epochs, disabled=busy)
