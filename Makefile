@@ -4,26 +4,30 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test setup bench clean
+.PHONY: run test lint setup bench clean
 
+# The app, with the teacher link printed first (python -m mnist_demo.web passes its options to streamlit run).
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m mnist_demo.web
 
-test: $(VENV)/.dev
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
 
 setup: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m mnist_demo bench
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements.txt
+	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 clean:

@@ -1,17 +1,25 @@
-"""mnist-demo: watch a neural network learn to read handwriting. Run: streamlit run app.py"""
+"""mnist-demo: watch a neural network learn to read handwriting. Run: make run (or streamlit run app.py)."""
+
+import logging
 
 import streamlit as st
 
-from mnist_demo.ui.state import sidebar
+from mnist_demo.web.state import sidebar
 
 st.set_page_config(page_title="MNIST demo", page_icon=":material/draw:", layout="wide")
 
+PAGES = "mnist_demo/web/pages"
 page = st.navigation([
-    st.Page("mnist_demo/pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("mnist_demo/pages/gallery.py", title="Gallery", icon=":material/grid_view:"),
-    st.Page("mnist_demo/pages/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page("mnist_demo/pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
-    st.Page("mnist_demo/pages/model.py", title="Model", icon=":material/schema:"),
+    st.Page(f"{PAGES}/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page(f"{PAGES}/gallery.py", title="Gallery", icon=":material/grid_view:"),
+    st.Page(f"{PAGES}/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
+    st.Page(f"{PAGES}/model.py", title="Model", icon=":material/schema:"),
 ])
-sidebar()
-page.run()
+try:
+    sidebar()
+    page.run()
+except Exception:  # never a traceback in a browser: a short message here, the details in the server's log
+    logging.getLogger("mnist_demo").exception("error on page %s", page.title)
+    st.error("Something went wrong on this page. Reload it or try again; the server's log has the details.",
+             icon=":material/error:")

@@ -11,29 +11,21 @@ import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from .errors import CheckpointError, SaveError  # noqa: F401 - CheckpointError: raised here, caught by callers
 from .familiarity import FeatureStats
 from .model import CNN
-from .training import RunResult
+from .paths import ROOT, SHIPPED  # noqa: F401 - SHIPPED: the shipped model, which callers load from here
+
+if TYPE_CHECKING:
+    from .training import RunResult
 
 FORMAT = "mnist-demo/1"
-SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints" / "mnist_cnn.pt"
-DEFAULT_OUT = Path("checkpoints") / "last.pt"
-
-
-class CheckpointError(RuntimeError):
-    """A file that is not a usable mnist-demo checkpoint."""
-
-
-class SaveError(OSError):
-    """A checkpoint that could not be written: the message says why (read-only folder, full disk) and names the
-    path; whatever was at the path before is unchanged. An OSError, so code that handles those handles it."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+DEFAULT_OUT = ROOT / "checkpoints" / "last.pt"
 
 
 READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -184,8 +176,8 @@ def _mismatch(expected: dict, got: dict, show: int = 3) -> str:
     return "; ".join(parts)
 
 
-def save_run(path: str | os.PathLike, result: RunResult) -> Path:
-    """Save a finished run with its configuration and per-epoch history."""
+def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureStats | None = None) -> Path:
+    """Save a finished run with its configuration, per-epoch history and the statistics behind "not sure"."""
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
@@ -197,5 +189,5 @@ def save_run(path: str | os.PathLike, result: RunResult) -> Path:
         "status": result.status,
         "device": result.device,
         "seconds": result.seconds,
-        **({"feature_stats": result.feature_stats.as_dict()} if result.feature_stats else {}),
+        **({"feature_stats": feature_stats.as_dict()} if feature_stats else {}),
     })

@@ -13,17 +13,12 @@ from tqdm import tqdm
 
 from . import checkpoint
 from .augment import AUGMENTATIONS
-from .data import DATASETS, DataMissingError, load_split
-from .errors import ConfigError, UnreadableImage
+from .config import OPTIMIZERS, PRESETS, preset
+from .data import DATASETS, load_split
+from .errors import UnreadableImage, UsageError, UserError
+from .familiarity import fit_feature_stats
 from .metrics import per_class_accuracy
-from .training import OPTIMIZERS, PRESETS, Progress, evaluate, fit, preset
-
-
-class UsageError(RuntimeError):
-    """A problem the user can fix; printed without a traceback."""
-
-
-USER_ERRORS = (UsageError, DataMissingError, checkpoint.CheckpointError, ConfigError, UnreadableImage)
+from .training import Progress, evaluate, fit
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,23 +53,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     checkpoint.check_writable(args.out)  # a read-only folder fails now, not after the run
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
-    config.check_against(len(train_split))
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
                bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
 
     def on_progress(p: Progress) -> None:
         bar.n = p.fraction * config.epochs
         bar.set_postfix_str(
-            f"epoch {p.epoch}/{p.epochs} loss {p.running_loss:.3f} acc {p.running_acc:.1%} {p.images_per_s:,.0f} img/s",
+            f"epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} acc {p.accuracy:.1%} {p.images_per_s:,.0f} img/s",
             refresh=False,
         )
         bar.refresh()
         if p.kind == "epoch":
-            tqdm.write(p.history[-1].line(), file=sys.stdout)
+            tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
 
     try:
-        result = fit(config, train_split, test_split, on_progress=on_progress)
+        result = fit(config, train_split, test_split, [on_progress])
     except KeyboardInterrupt:
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
@@ -84,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.status != "finished":
         print(f"error: {one_line(result.message)}", file=sys.stderr)
         return 1
-    path = checkpoint.save_run(args.out, result)
+    path = checkpoint.save_run(args.out, result, fit_feature_stats(result.model, train_split))
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
     print("Done")
     return 0
@@ -135,8 +129,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from . import bench
     from .devices import pick_device
+    from .tools import bench
 
     return bench.main(args.data_dir, pick_device(args.device), args.epochs, args.test_batch_size, not args.no_app)
 
@@ -190,12 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except USER_ERRORS as exc:
+    except OSError as exc:  # a full disk, a read-only folder (checkpoint.SaveError, also a UserError, says which),
+        print(f"error: {one_line(exc)}", file=sys.stderr)  # a vanished file: before UserError, so that they exit 1
+        return 1
+    except UserError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a full disk, a read-only folder (checkpoint.SaveError says which), a vanished file
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

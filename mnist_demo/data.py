@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import ConfigError
+from .errors import ConfigError, DataMissingError  # noqa: F401 - DataMissingError: raised here, caught by callers
+from .paths import DATA_DIR_ENV, SAMPLE
+from .paths import data_dir as resolve_data_dir
 
 DATASETS: dict[str, str] = {  # name -> torchvision's class, which is also its folder under the data directory
     "mnist": "MNIST",
@@ -27,13 +29,6 @@ CLASS_NAMES: dict[str, list[str]] = {  # as torchvision names them
 
 FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
          False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
-
-
-class DataMissingError(RuntimeError):
-    """The dataset files are absent and could not be downloaded."""
-
 
 @dataclass(frozen=True)
 class Split:
@@ -53,11 +48,6 @@ class Split:
     @property
     def classes(self) -> list[str]:
         return CLASS_NAMES[self.name]
-
-
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """`data_dir`, else $MNIST_DEMO_DATA_DIR, else ./data."""
-    return Path(data_dir or os.environ.get(DATA_DIR_ENV) or "data")
 
 
 def expected_files(name: str, root: Path) -> list[Path]:
@@ -133,9 +123,6 @@ def batches(
 
 def num_batches(n: int, batch_size: int) -> int:
     return -(-n // batch_size)
-
-
-SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "mnist_test_sample.npz"
 
 
 def load_sample(path: Path = SAMPLE) -> Split:

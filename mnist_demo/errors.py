@@ -1,9 +1,44 @@
-"""Errors a user can fix, shown without a traceback."""
+"""Errors a user can fix. Every one derives from UserError: the CLI prints its message on one line and the pages
+show it in a box, never a traceback. The message says what is wrong and what to do."""
+
+from __future__ import annotations
 
 
-class ConfigError(ValueError):
+class UserError(Exception):
+    """Something the user can fix; its message is complete and safe to show."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
+
+
+class ConfigError(UserError, ValueError):
     """A setting that cannot work; the message says which and why."""
 
 
-class UnreadableImage(ValueError):
+class UnreadableImage(UserError, ValueError):
     """A file or bytes this app will not read as a picture; the message says why, after "Cannot read X: "."""
+
+
+class DataMissingError(UserError, RuntimeError):
+    """The dataset files are absent and could not be downloaded."""
+
+
+class DataFileError(UserError, ValueError):
+    """A dataset file is there but is not what it should be (compressed, truncated, another kind of IDX file)."""
+
+
+class CheckpointError(UserError, RuntimeError):
+    """A file that is not a usable mnist-demo checkpoint."""
+
+
+class SaveError(UserError, OSError):
+    """A file that could not be written: the message says why (read-only folder, full disk) and names the path;
+    whatever was at the path before is unchanged. An OSError, so code that handles those handles it."""
+
+
+class UsageError(UserError):
+    """A command-line request that cannot be carried out as asked."""
+
+
+class NotAllowed(UserError):
+    """An action only the teacher may take (start or stop a run, choose the class model, delete)."""

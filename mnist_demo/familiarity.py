@@ -48,6 +48,7 @@ FIT_ON = 10_000  # training images the statistics are fitted on (every n-th): pl
 @torch.no_grad()
 def fit_feature_stats(model: nn.Module, split: Split, chunk: int | None = None) -> FeatureStats:
     model.eval()
+    split = split.to(next(model.parameters()).device)  # no copy when it is there already
     chunk = chunk or (128 if split.images.device.type == "cpu" else 4096)
     step = max(1, len(split) // FIT_ON)
     images, labels = split.images[::step], split.labels[::step]

@@ -13,10 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_demo import checkpoint, drawcheck  # noqa: E402
+from mnist_demo import checkpoint  # noqa: E402
 from mnist_demo.augment import AUGMENTATIONS  # noqa: E402
+from mnist_demo.config import preset  # noqa: E402
 from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.training import fit, preset  # noqa: E402
+from mnist_demo.familiarity import fit_feature_stats  # noqa: E402
+from mnist_demo.tools import drawcheck  # noqa: E402
+from mnist_demo.training import fit  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +38,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for kind in args.kinds:
         result = fit(preset("classroom", augment=kind, epochs=args.epochs), train, test)
-        checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result)
+        checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result, fit_feature_stats(result.model, train))
         score = drawcheck.score(result.model.cpu(), check)
         print(f"| {kind} | {result.history[-1].test_acc:.2%} | {score.project:.2%} | {score.plain:.2%} "
               f"| {result.seconds / 60:.1f} min |", flush=True)

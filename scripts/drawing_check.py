@@ -4,7 +4,7 @@
     python scripts/drawing_check.py --sample                             # the 500 shipped in assets/
 
 Renderings: a 280 x 280 canvas, the digit at 40-95 % of it, anywhere on it, strokes eroded or dilated, tilted up
-to 10 degrees, dark ink on paper or light on dark, 30 % saved as JPEG (mnist_demo/drawcheck.py). Seeded: the same
+to 10 degrees, dark ink on paper or light on dark, 30 % saved as JPEG (mnist_demo/tools/drawcheck.py). Seeded: the same
 command gives the same figures.
 """
 
@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_demo import checkpoint, drawcheck  # noqa: E402
+from mnist_demo import checkpoint  # noqa: E402
 from mnist_demo.data import load_sample, load_split  # noqa: E402
+from mnist_demo.tools import drawcheck  # noqa: E402
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ from websockets.exceptions import ConnectionClosed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mnist_demo.serve import AppServer  # noqa: E402
+from mnist_demo.tools.serve import AppServer  # noqa: E402
 
 FINISHED, COMPILE_ERROR, FINISHED_EARLY, FRAGMENT_FINISHED = 0, 1, 2, 3  # ForwardMsg.ScriptFinishedStatus
 BIG_DIGIT = re.compile(r"font-size:[^>]*>([^<]*)</div>")
@@ -197,6 +197,7 @@ class Tab:
 
     def __init__(self, ws_url: str, name: str) -> None:
         self.ws_url, self.name = ws_url, name
+        self.query = ""  # the address's query string, e.g. "teacher=CODE"
         self.ws = None
         self.page_hash = ""
         self.widgets: dict[str, WidgetState] = {}  # sent with every rerun, as the frontend does
@@ -239,6 +240,7 @@ class Tab:
                     fragment_id: str = "", auto: bool = False) -> None:
         msg = BackMsg()
         state = msg.rerun_script
+        state.query_string = self.query
         if page_name is not None:
             state.page_name = page_name
         else:

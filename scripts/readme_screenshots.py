@@ -30,7 +30,7 @@ from test_browser import (  # noqa: E402
     wait_for_run,
 )
 
-from mnist_demo.serve import AppServer  # noqa: E402
+from mnist_demo.tools.serve import AppServer  # noqa: E402
 
 
 def main() -> None:

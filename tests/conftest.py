@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import struct
 import time
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo.data import DATA_DIR_ENV, expected_files
+from mnist_demo.data import expected_files
+from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,23 +100,25 @@ def drawing(digit: int, size: int = 280, width: int = 20, box: tuple[float, floa
 
 
 @pytest.fixture
-def fresh_app_state():
-    """Runs are shared across sessions (st.cache_resource): each test starts with none, and stops its own."""
+def fresh_app_state(tmp_path, monkeypatch):
+    """Runs are shared across sessions (st.cache_resource): each test starts with none, saves them in its own tmp
+    folder, and stops its own."""
     import streamlit as st
 
-    from mnist_demo.ui import state
+    from mnist_demo.web import state
 
+    monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path / "runs"))
     st.cache_resource.clear()
     yield
-    for job in state.jobs():
-        job.stop()
-        job.join(timeout=30)
+    for run in state.runs().all():
+        run.stop()
+        run.join(timeout=30)
     st.cache_resource.clear()
 
 
 # AppTest helpers shared by the page tests.
 def open_page(at: AppTest, name: str) -> AppTest:
-    return at.switch_page(f"mnist_demo/pages/{name}.py").run()
+    return at.switch_page(f"mnist_demo/web/pages/{name}.py").run()
 
 
 def texts(at: AppTest) -> str:
@@ -135,3 +139,35 @@ def wait_for(at: AppTest, done, timeout: float = 240) -> AppTest:
         time.sleep(0.3)
         at.run()
     return at
+
+
+# Engine helpers shared by the test files.
+EPOCH_LINE = re.compile(r"^Epoch:[ \d]\d, Train_acc:\d+\.\d%, Train_loss:\d+\.\d{3}, Test_acc:\d+\.\d%,"
+                        r"Test_loss:\d+\.\d{3}$")  # the tutorial's line per epoch
+
+
+@pytest.fixture(scope="module")
+def splits(tiny_data_dir: Path):
+    """(train, test) of the tiny dataset, on the CPU."""
+    from mnist_demo.data import load_split
+
+    return load_split("mnist", True, tiny_data_dir), load_split("mnist", False, tiny_data_dir)
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No network: torchvision's MNIST download fails with OSError("no network")."""
+    from torchvision import datasets
+
+    def no_network(self):
+        raise OSError("no network")
+
+    monkeypatch.setattr(datasets.MNIST, "download", no_network)
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    """Poll `condition()` until it holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

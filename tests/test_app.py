@@ -8,15 +8,17 @@ import pytest
 from conftest import ROOT, button, drawing, open_page, texts, wait_for
 from streamlit.testing.v1 import AppTest
 
+from mnist_demo.devices import describe
+from mnist_demo.web import state
+
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
 PAGES = ["train", "gallery", "draw", "evaluate", "model"]
 
 
 @pytest.fixture
-def app(tiny_data_dir, monkeypatch, tmp_path):
+def app(tiny_data_dir, monkeypatch):
     monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tiny_data_dir))
-    monkeypatch.chdir(ROOT)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
 
@@ -29,7 +31,7 @@ def test_each_page_renders_without_an_exception(app, page):
     at = open_page(app, page)
     assert not at.exception
     assert at.title[0].value
-    assert "CPU" in at.sidebar.markdown[0].value and "Test accuracy" in texts(at)
+    assert describe(state.device()) in at.sidebar.markdown[0].value and "Test accuracy" in texts(at)
 
 
 def start(at: AppTest, epochs: int, batch_size: int = 16) -> AppTest:
@@ -39,29 +41,39 @@ def start(at: AppTest, epochs: int, batch_size: int = 16) -> AppTest:
     return at.run()
 
 
-def test_a_training_run_draws_live_and_becomes_the_active_model(app):
+def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app):
     at = start(app, epochs=2)
-    assert "Run #" in at.subheader[0].value
+    assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01", at.subheader[0].value)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     assert not at.exception
     assert count(at, "plotly_chart") >= 1
     table = at.dataframe[0].value
     assert list(table["Epoch"]) == [1, 2] and table["Test_acc"].between(0, 1).all()
-    assert at.sidebar.selectbox[0].value.startswith("run-")
+    assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01 · \d+\.\d %", at.subheader[0].value)
+    assert state.runs().class_key == "shipped", "a finished run does not replace the class model by itself"
     assert button(at, "Start").disabled is False
-    assert any(b.label == "Download this model" for b in at.get("download_button")) or count(at, "download_button")
+    assert [b.label for b in at.get("download_button")] == ["Download this model"]
+    button(at, "Use this run for the class").click()
+    at.run()
+    run = state.runs().all()[-1]
+    assert state.runs().class_key == f"run-{run.id}" and "The class reads with this model." in texts(at)
+    assert run.name in at.sidebar.selectbox[0].options[0]
     at = open_page(at, "draw")
     buf = io.BytesIO()
     drawing(1).save(buf, "PNG")
     at.file_uploader[0].set_value(("one.png", buf.getvalue(), "image/png"))
-    assert "Read from the upload one.png by Run #" in texts(at.run())
+    assert f"Read from the upload one.png by {run.name}" in texts(at.run())
+    at = open_page(at, "train")
+    button(at, "Back to the shipped model").click()
+    at.run()
+    assert state.runs().class_key == "shipped"
 
     at = open_page(at, "train")
     at.select_slider[1].set_value(3e-3)  # a second run with another learning rate, to compare
     at = start(at, epochs=1)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     compare = at.multiselect[0]
-    assert len(compare.value) == 2 and all("lr=" in name for name in compare.value)
+    assert len(compare.value) == 2 and all(" · SGD " in name for name in compare.value)
     assert count(at, "plotly_chart") == 2  # the run's curves and the overlay
     assert sorted(at.dataframe[1].value["epochs"]) == [1, 2]
 
@@ -74,7 +86,7 @@ def test_the_fast_recipe_loads_its_settings_and_trains_with_them(app):
     assert "label smoothing 0.05" in texts(at)
     button(at, "Start").click()
     at = wait_for(at.run(), lambda a: "Finished" in texts(a))
-    assert re.fullmatch(r"Run #\d+ mnist adam lr=0\.016 batch=128 onecycle smoothing=0\.05", at.subheader[0].value)
+    assert re.fullmatch(r"Run \d+ · Fast · Adam 0\.016 · \d+\.\d %", at.subheader[0].value)
     assert at.segmented_control[0].value == "fast"  # the finished run's recipe stays chosen for the next one
     assert list(at.dataframe[0].value["Epoch"]) == [1]
 
@@ -94,17 +106,17 @@ def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):
 
     monkeypatch.setattr(mnist_demo.training, "train_epoch", slow_epoch)
     at = start(app, epochs=30)
-    at = wait_for(at, lambda a: "of 30: batch" in progress_text(a), timeout=60)
+    at = wait_for(at, lambda a: "of 30 · batch" in progress_text(a), timeout=60)
     at = open_page(at, "gallery")
-    assert "in progress" in "".join(i.value for i in at.sidebar.info)
+    assert "Training Run" in "".join(i.value for i in at.sidebar.info)
     at = open_page(at, "train")
     assert "Epoch " in progress_text(at) and button(at, "Start").disabled
     button(at, "Stop").click()
     began = time.monotonic()
     at.run()
     assert time.monotonic() - began < 30
-    assert "Stopped by the user" in texts(at) and "active model is unchanged" in texts(at)
-    assert at.sidebar.selectbox[0].value == "shipped"
+    assert "Stopped by the user" in texts(at) and "class model is unchanged" in texts(at)
+    assert at.sidebar.selectbox[0].value == "class" and state.runs().class_key == "shipped"
 
 
 def test_a_diverging_run_ends_with_the_explanation(app):
@@ -112,7 +124,7 @@ def test_a_diverging_run_ends_with_the_explanation(app):
     app.select_slider[1].set_value(1.0)
     at = wait_for(start(app, epochs=2), lambda a: len(a.error) > 0, timeout=60)
     assert "too large for adam" in at.error[0].value and "such as 0.001" in at.error[0].value
-    assert not at.exception and at.sidebar.selectbox[0].value == "shipped"
+    assert not at.exception and state.runs().class_key == "shipped" and len(state.runs().models()) == 1
 
 
 def test_the_gallery_shows_twenty_labelled_images_and_a_new_batch(app):
@@ -160,15 +172,8 @@ def test_draw_asks_for_a_drawing_then_reads_one(app):
         assert "What the network sees" in str([i.proto for i in at.get("image")])
 
 
-def test_without_data_or_network_the_gallery_shows_the_shipped_sample_and_draw_works(tmp_path, monkeypatch):
-    from torchvision import datasets
-
-    def offline(self):
-        raise OSError("no network")
-
-    monkeypatch.setattr(datasets.MNIST, "download", offline)
+def test_without_data_or_network_the_gallery_shows_the_shipped_sample_and_draw_works(tmp_path, monkeypatch, offline):
     monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tmp_path / "empty"))
-    monkeypatch.chdir(ROOT)
     at = open_page(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run(), "gallery")
     assert not at.exception and count(at, "image") == 20
     assert "500 MNIST test images shipped in `assets/`" in at.info[0].value

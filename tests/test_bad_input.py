@@ -5,10 +5,10 @@ line on stderr, a non-zero exit status, never a traceback) and the app's pages t
 
 | case                               | engine                    | CLI                              | app page       |
 |------------------------------------|---------------------------|----------------------------------|----------------|
-| learning rate that diverges        | fit: "diverged", message  | train --lr 1000: exit 1          | Train          |
+| learning rate that diverges        | fit: "did-not-learn"      | train --lr 1000: exit 1          | Train          |
 | batch size larger than the dataset | TrainConfig.check_against | train --batch-size 1000: exit 2  | Train          |
 | 0 epochs                           | TrainConfig: ConfigError  | train --epochs 0: exit 2         | Train (slider) |
-| Stop during the first batch        | fit, TrainingJob          | Ctrl-C in batch 1: exit 130      | Train: Stop    |
+| Stop during the first batch        | fit, Runs                 | Ctrl-C in batch 1: exit 130      | Train: Stop    |
 | corrupt or truncated checkpoint    | checkpoint.load           | evaluate --checkpoint: exit 2    | shipped model  |
 | checkpoint of another architecture | checkpoint.load           | evaluate --checkpoint: exit 2    |                |
 | checkpoint pickle carrying code    | checkpoint.load           | predict --checkpoint: exit 2     |                |
@@ -21,7 +21,7 @@ line on stderr, a non-zero exit status, never a traceback) and the app's pages t
 | full checkpoints folder            | checkpoint.save           | train --out: exit 1              | Train: run end |
 
 "Nothing lost": a checkpoint already at the path keeps its bytes and no temporary file is left next to it; a
-stopped or diverged run does not become the active model and saves nothing.
+stopped run, or one that did not learn, is not offered as a model (the class model stays) and saves nothing.
 """
 
 from __future__ import annotations
@@ -43,31 +43,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, button, drawing, open_page, texts, wait_for, write_dataset
+from conftest import ROOT, button, drawing, open_page, texts, wait_for, wait_until, write_dataset
 from PIL import Image, ImageFile
 from streamlit.testing.v1 import AppTest
 from torch import nn
-from torchvision import datasets
 
-import mnist_demo.jobs
+import mnist_demo.runs.run
 from mnist_demo import checkpoint, cli
+from mnist_demo.config import TrainConfig
 from mnist_demo.data import DataMissingError, load_split
-from mnist_demo.errors import ConfigError
-from mnist_demo.jobs import TrainingJob
+from mnist_demo.errors import ConfigError, NotAllowed, UnreadableImage
 from mnist_demo.model import CNN
-from mnist_demo.preprocess import UnreadableImage, to_mnist, why_blank
-from mnist_demo.training import TrainConfig, fit
-from mnist_demo.ui import state
+from mnist_demo.paths import RUNS_DIR_ENV
+from mnist_demo.preprocess import to_mnist, why_blank
+from mnist_demo.runs import SHIPPED_KEY, Runs
+from mnist_demo.training import fit
+from mnist_demo.web import state
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
 # --------------------------------------------------------------------------------------------------------------------
-# Shared pieces
-
-
-@pytest.fixture(scope="module")
-def splits(tiny_data_dir):
-    return load_split("mnist", True, tiny_data_dir), load_split("mnist", False, tiny_data_dir)
+# Shared pieces (and, in conftest.py, the fixtures `splits` and `offline`)
 
 
 @pytest.fixture
@@ -95,13 +91,6 @@ def one_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     return lines[0]
-
-
-def offline(monkeypatch) -> None:
-    def no_network(self):
-        raise OSError("no network")
-
-    monkeypatch.setattr(datasets.MNIST, "download", no_network)
 
 
 def deny_writes_in(folder: Path, monkeypatch) -> None:
@@ -136,17 +125,15 @@ def read_only_for_real(folder: Path) -> None:
 def held_in_first_batch(real_fit=fit):
     """fit, with the run held in its first batch until someone presses Stop: a Stop that lands mid-batch."""
 
-    def fit_(config, train, test, on_progress=None, stop=None, on_epoch_end=None):
+    def fit_(config, train, test, callbacks=(), stop=None, start=None):
         first = [True]
 
-        def progress(p):
-            if on_progress is not None:
-                on_progress(p)
+        def held(p):
             if first[0] and p.kind == "batch":
                 first[0] = False
                 assert stop.wait(60), "nobody pressed Stop"
 
-        return real_fit(config, train, test, progress, stop, on_epoch_end)
+        return real_fit(config, train, test, [*callbacks, held], stop, start)
 
     return fit_
 
@@ -157,7 +144,8 @@ def held_in_first_batch(real_fit=fit):
 
 def test_engine_a_diverging_learning_rate_stops_the_run_with_the_reason(splits):
     result = fit(TrainConfig(epochs=3, lr=1e3, device="cpu"), *splits)
-    assert result.status == "diverged" and result.history == []
+    assert result.status == "did-not-learn" and result.history == []
+    assert result.message.startswith("Did not learn: the loss")
     assert "A learning rate of 1000 is too large for sgd" in result.message and "such as 0.01" in result.message
 
 
@@ -185,7 +173,7 @@ def test_cli_a_diverging_run_says_why_and_keeps_the_previous_checkpoint(capsys, 
     code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--lr", 1000,
                              "--device", "cpu", "--quiet", "--out", path)
     assert code == 1 and "Done" not in out
-    assert one_line(err).startswith("error: Training stopped: the loss") and "learning rate of 1000 is too large" in err
+    assert one_line(err).startswith("error: Did not learn: the loss") and "learning rate of 1000 is too large" in err
     assert_intact(path, before)
 
 
@@ -210,50 +198,52 @@ def test_cli_settings_that_cannot_train_are_one_line_before_any_training(capsys,
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Stop during the first batch: the run ends, saves nothing and does not become the active model
+# Stop during the first batch: the run ends, saves nothing and is not offered as a model
 
 
 def test_engine_stop_during_the_first_batch(splits):
     stop = threading.Event()
     result = fit(TrainConfig(epochs=5, batch_size=16, device="cpu"), *splits,
-                 on_progress=lambda p: stop.set(), stop=stop)
+                 callbacks=[lambda p: stop.set()], stop=stop)
     assert result.status == "stopped" and result.message == "Stopped by the user during epoch 1."
-    assert result.history == [] and result.feature_stats is None
+    assert result.history == []
 
 
-@pytest.mark.parametrize("ending", ["stopped in the first batch", "diverged"])
+@pytest.mark.parametrize("ending", ["stopped in the first batch", "did not learn"])
 def test_a_run_that_does_not_finish_leaves_the_previous_model_and_checkpoint(splits, previous, monkeypatch, ending):
     path, before = previous
-    if ending == "diverged":
+    if ending == "did not learn":
         config = TrainConfig(epochs=2, lr=1e3, device="cpu")
     else:
         config = TrainConfig(epochs=2, batch_size=16, device="cpu")
-        monkeypatch.setattr(mnist_demo.jobs, "fit", held_in_first_batch())
-    job = TrainingJob(config, *splits, checkpoint_dir=path.parent).start()
-    if ending != "diverged":
-        deadline = time.monotonic() + 60
-        while job.snapshot().progress is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        job.stop()
-    job.join(timeout=60)
-    snap = job.snapshot()
-    if ending == "diverged":
-        assert snap.state == "diverged" and "too large" in snap.message
+        monkeypatch.setattr(mnist_demo.runs.run, "fit", held_in_first_batch())
+    registry = Runs(checkpoint_dir=path.parent)
+    run = registry.start(config, *splits, teacher=True)
+    if ending != "did not learn":
+        wait_until(lambda: run.snapshot().progress is not None, timeout=60)
+        registry.stop(run, teacher=True)
+    run.join(timeout=60)
+    snap = run.snapshot()
+    if ending == "did not learn":
+        assert snap.state == "did-not-learn" and "too large" in snap.message
     else:
         assert snap.state == "stopped" and snap.message == "Stopped by the user during epoch 1."
-    assert job.model is None and job.checkpoint_path is None  # it cannot become the active model
+    assert run.model is None and run.checkpoint_path is None and run.feature_stats is None
+    # it is not offered as a model, so it cannot become the class model
+    assert f"run-{run.id}" not in registry.models() and registry.class_key == SHIPPED_KEY
+    with pytest.raises(NotAllowed, match="no model"):
+        registry.set_class_model(f"run-{run.id}", teacher=True)
     assert_intact(path, before)
 
 
 def test_cli_ctrl_c_in_the_first_batch_keeps_the_previous_checkpoint(capsys, tiny_data_dir, previous, monkeypatch):
     path, before = previous
 
-    def interrupted(config, train, test, on_progress=None, **kwargs):
+    def interrupted(config, train, test, callbacks=(), **kwargs):
         def progress(p):
             raise KeyboardInterrupt
 
-        return fit(config, train, test, progress, **kwargs)
+        return fit(config, train, test, [progress], **kwargs)
 
     monkeypatch.setattr(cli, "fit", interrupted)
     code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--device", "cpu",
@@ -446,8 +436,8 @@ def test_cli_a_missing_image_or_a_folder_is_one_line(capsys, tmp_path):
 # Data missing while offline
 
 
-def test_engine_missing_data_says_where_to_put_the_files(tmp_path, monkeypatch):
-    offline(monkeypatch)
+@pytest.mark.usefixtures("offline")  # conftest.py
+def test_engine_missing_data_says_where_to_put_the_files(tmp_path):
     with pytest.raises(DataMissingError) as info:
         load_split("mnist", True, tmp_path / "empty")
     message = str(info.value)
@@ -457,9 +447,9 @@ def test_engine_missing_data_says_where_to_put_the_files(tmp_path, monkeypatch):
                                                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
 
 
-def test_cli_missing_data_is_one_line_that_says_where_to_put_the_files(capsys, tmp_path, monkeypatch, previous):
+@pytest.mark.usefixtures("offline")  # conftest.py
+def test_cli_missing_data_is_one_line_that_says_where_to_put_the_files(capsys, tmp_path, previous):
     path, before = previous
-    offline(monkeypatch)
     code, out, err = run_cli(capsys, "train", "--data-dir", tmp_path / "empty", "--quiet", "--out", path)
     line = one_line(err)
     assert code == 2 and out == "" and line.startswith("error: The mnist dataset is not in ")
@@ -488,7 +478,7 @@ def test_engine_save_says_what_is_wrong_and_keeps_the_previous_checkpoint(previo
     why = (f"the disk is full (no space left for it in {path.parent})" if how == "disk full"
            else f"the folder {path.parent} is read-only (no permission to write there)")
     assert str(info.value) == f"Cannot save the checkpoint {path}: {why}. The previous checkpoint there is unchanged."
-    assert isinstance(info.value, OSError)  # what the app's training job catches
+    assert isinstance(info.value, OSError)  # what the app's runs catch
     assert_intact(path, before)
 
 
@@ -520,11 +510,11 @@ def test_cli_a_disk_that_fills_up_during_the_run_is_one_line(capsys, tiny_data_d
 
 @pytest.fixture
 def app_in(monkeypatch, tmp_path):
-    """Open the app on the data in `data_dir`, run from `tmp_path`, so that its runs save under tmp_path."""
+    """Open the app on the data in `data_dir`; its runs save under tmp_path/checkpoints/runs."""
 
     def open_(data_dir: Path) -> AppTest:
         monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(data_dir))
-        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path / "checkpoints" / "runs"))
         return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
     return open_
@@ -533,6 +523,11 @@ def app_in(monkeypatch, tmp_path):
 @pytest.fixture
 def app(app_in, tiny_data_dir):
     return app_in(tiny_data_dir)
+
+
+def widget(widgets, label: str):
+    """The widget of that label (the Train page's settings move when the page changes)."""
+    return next(w for w in widgets if w.label == label)
 
 
 def progress_text(at: AppTest) -> str:
@@ -545,13 +540,15 @@ def runs_saved(tmp_path: Path) -> list[str]:
 
 
 def test_app_a_diverging_learning_rate_ends_the_run_with_the_reason(app, tmp_path):
-    app.radio[0].set_value("adam")
-    app.select_slider[1].set_value(1.0)
+    widget(app.radio, "Optimizer").set_value("adam")
+    widget(app.select_slider, "Learning rate").set_value(1.0)
     button(app, "Start").click()
     at = wait_for(app.run(), lambda a: len(a.error) > 0)
     error = at.main.error[0].value
+    assert error.startswith("Did not learn: ")
     assert "A learning rate of 1 is too large for adam" in error and "such as 0.001" in error
-    assert not at.exception and at.sidebar.selectbox[0].value == "shipped" and runs_saved(tmp_path) == []
+    assert not at.exception and at.sidebar.selectbox[0].value == "class" and runs_saved(tmp_path) == []
+    assert [k for k in state.runs().models() if k.startswith("run-")] == []  # not offered as a model
 
 
 @pytest.fixture(scope="module")
@@ -562,33 +559,35 @@ def small_data_dir(tmp_path_factory) -> Path:
 
 def test_app_a_batch_size_larger_than_the_dataset_is_refused_before_the_run(app_in, small_data_dir, tmp_path):
     at = app_in(small_data_dir)
-    at.select_slider[0].set_value(128)
+    widget(at.select_slider, "Batch size").set_value(128)
     button(at, "Start").click()
     at.run()
-    assert at.main.error[0].value == ("Cannot start: the batch size 128 is larger than the 100 training images of "
-                                      "mnist: choose a batch size of at most 100.")
-    assert not at.exception and not state.jobs() and at.sidebar.selectbox[0].value == "shipped"
+    assert at.main.error[0].value.rstrip(".") == ("Cannot start: the batch size 128 is larger than the 100 training "
+                                                  "images of mnist: choose a batch size of at most 100")
+    assert not at.exception and not state.runs().all() and at.sidebar.selectbox[0].value == "class"
 
 
 def test_app_zero_epochs_cannot_be_chosen(app):
-    assert app.slider[0].label == "Epochs" and app.slider[0].min == 1
+    assert widget(app.slider, "Epochs").min == 1
 
 
-def test_app_stop_during_the_first_batch_keeps_the_active_model(app, monkeypatch, tmp_path):
-    monkeypatch.setattr(mnist_demo.jobs, "fit", held_in_first_batch())
+def test_app_stop_during_the_first_batch_keeps_the_class_model(app, monkeypatch, tmp_path):
+    monkeypatch.setattr(mnist_demo.runs.run, "fit", held_in_first_batch())
     button(app, "Start").click()
     at = wait_for(app.run(), lambda a: "Epoch 1 of" in progress_text(a))
     button(at, "Stop").click()
     at.run()
-    assert at.main.warning[0].value == "Stopped by the user during epoch 1. The active model is unchanged."
-    assert not at.exception and at.sidebar.selectbox[0].value == "shipped" and runs_saved(tmp_path) == []
+    assert at.main.warning[0].value == "Stopped by the user during epoch 1. The class model is unchanged."
+    assert not at.exception and at.sidebar.selectbox[0].value == "class" and runs_saved(tmp_path) == []
+    assert state.runs().class_key == SHIPPED_KEY and not any(b.label == "Use this run for the class"
+                                                             for b in at.button)
 
 
 def test_app_a_corrupt_shipped_checkpoint_is_named_and_the_app_still_runs(app_in, tiny_data_dir, tmp_path,
                                                                           monkeypatch):
     broken = tmp_path / "mnist_cnn.pt"
     corrupt(broken, tmp_path / "unused")
-    monkeypatch.setattr(checkpoint, "SHIPPED", broken)
+    monkeypatch.setattr(state, "Runs", functools.partial(Runs, shipped=broken))  # the registry state.runs() makes
     at = app_in(tiny_data_dir)
     assert not at.exception
     assert f"{broken} is not a readable checkpoint (corrupt or truncated?)" in at.sidebar.warning[0].value
@@ -596,19 +595,19 @@ def test_app_a_corrupt_shipped_checkpoint_is_named_and_the_app_still_runs(app_in
     assert "There is no model to read drawings yet" in at.main.warning[0].value and not at.exception
 
 
-def test_app_missing_data_while_offline_says_where_to_put_the_files(app_in, tmp_path, monkeypatch):
-    offline(monkeypatch)
+@pytest.mark.usefixtures("offline")  # conftest.py
+def test_app_missing_data_while_offline_says_where_to_put_the_files(app_in, tmp_path):
     at = app_in(tmp_path / "empty")
     button(at, "Start").click()
     at.run()
     message = at.main.error[0].value
     assert message.startswith("The mnist dataset is not in ") and "could not be downloaded" in message
     assert str(tmp_path.resolve() / "empty" / "MNIST" / "raw" / "train-images-idx3-ubyte") in message
-    assert not at.exception and not state.jobs()
+    assert not at.exception and not state.runs().all()
 
 
 @pytest.mark.parametrize("how", ["read-only", "disk full"])
-def test_app_a_run_that_cannot_be_saved_says_so_and_stays_active(app, tmp_path, monkeypatch, how):
+def test_app_a_run_that_cannot_be_saved_says_so_and_can_still_be_used(app, tmp_path, monkeypatch, how):
     runs = tmp_path / "checkpoints" / "runs"
     earlier = checkpoint.save(runs / "run-earlier.pt", CNN(), {})
     before = earlier.read_bytes()
@@ -616,15 +615,20 @@ def test_app_a_run_that_cannot_be_saved_says_so_and_stays_active(app, tmp_path, 
         deny_writes_in(runs, monkeypatch)
     else:
         disk_full(monkeypatch)
-    app.slider[0].set_value(1)
+    widget(app.slider, "Epochs").set_value(1)
     button(app, "Start").click()
     at = wait_for(app.run(), lambda a: "Finished" in texts(a))
-    why = "the folder checkpoints/runs is read-only" if how == "read-only" else "the disk is full"
+    why = f"the folder {runs} is read-only" if how == "read-only" else "the disk is full"
     warning = next(w.value for w in at.warning if "could not be saved" in w.value)
-    assert warning.startswith("The model is active but could not be saved: Cannot save the checkpoint "
-                              "checkpoints/runs/run-") and why in warning
-    assert not at.exception and at.sidebar.selectbox[0].value.startswith("run-")  # the run is the active model
+    assert warning.startswith(f"The model could not be saved: Cannot save the checkpoint {runs}/run-")
+    assert why in warning
     assert not any(b.label == "Download this model" for b in at.get("download_button"))
+    # the model is kept in memory: the teacher can still make it the class model
+    button(at, "Use this run for the class").click()
+    at.run()
+    run = state.runs().all()[-1]
+    assert not at.exception and state.runs().class_key == f"run-{run.id}"
+    assert at.sidebar.selectbox[0].value == "class" and "Run 1" in at.sidebar.selectbox[0].options[0]
     assert_intact(earlier, before)
 
 

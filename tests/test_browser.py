@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import real_data_dir, require_real_data
 
-from mnist_demo.data import DATA_DIR_ENV
-from mnist_demo.serve import AppServer
+from mnist_demo.paths import DATA_DIR_ENV
+from mnist_demo.tools.serve import AppServer
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -132,6 +132,8 @@ def open_page(page, url: str, name: str) -> None:
 def assert_no_exception(page) -> None:
     errors = page.locator(EXCEPTION)
     assert errors.count() == 0, "Streamlit shows an exception:\n" + "\n---\n".join(errors.all_inner_texts())
+    caught = page.get_by_text("Something went wrong on this page")
+    assert caught.count() == 0, "app.py caught an unexpected error: see the server's log"
 
 
 def screenshot(page, path: Path) -> None:
@@ -235,9 +237,10 @@ def test_start_a_run_and_stop_it_with_the_mouse(page, app_url, shots):
     require_real_data()  # the tiny test set trains to the end before a click can stop it
     open_page(page, app_url, "train")
     page.get_by_role("button", name=re.compile(r"Start$")).click()
-    expect(page.get_by_text(re.compile(r"Epoch 1 of \d+: batch"))).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.get_by_text(re.compile(r"Epoch 1 of \d+ · batch"))).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
     # the sidebar says a run is training, and how far it has got, without waiting for another click
-    expect(page.get_by_text(re.compile(r"in progress: epoch 1 of \d+"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_text(re.compile(r"^Training Run \d+ · Tutorial · SGD 0\.01: epoch 1 of \d+"))).to_be_visible(
+        timeout=10_000)
     screenshot(page, shots / "screenshot-train-running.png")
     page.get_by_role("button", name=re.compile(r"Stop$")).click()
     expect(page.get_by_text(re.compile(r"Stopped by the user during epoch 1"))).to_be_visible(

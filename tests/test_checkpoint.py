@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from mnist_demo import checkpoint
+from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_split
-from mnist_demo.training import TrainConfig, fit
+from mnist_demo.training import fit
 
 
 @pytest.fixture(scope="module")

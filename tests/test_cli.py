@@ -5,9 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, drawing
-
-LINE = re.compile(r"^Epoch:[ \d]\d, Train_acc:\d+\.\d%, Train_loss:\d+\.\d{3}, Test_acc:\d+\.\d%,Test_loss:\d+\.\d{3}$")
+from conftest import EPOCH_LINE, ROOT, drawing
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -27,7 +25,7 @@ def test_train_prints_the_tutorials_lines_then_done(trained):
     run, out = trained
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert len(lines) == 3 and all(LINE.match(line) for line in lines[:2]) and lines[-1] == "Done"
+    assert len(lines) == 3 and all(EPOCH_LINE.match(line) for line in lines[:2]) and lines[-1] == "Done"
     assert lines[0].startswith("Epoch: 1,") and lines[1].startswith("Epoch: 2,")
     assert "img/s" in run.stderr and out.exists()
 

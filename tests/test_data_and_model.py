@@ -5,8 +5,9 @@ import torch
 from torchvision import datasets
 from torchvision.transforms import ToTensor
 
-from mnist_demo.data import DataMissingError, batches, load_split, resolve_data_dir, to_float
+from mnist_demo.data import DataMissingError, batches, load_split, to_float
 from mnist_demo.model import CNN, count_parameters, layer_table
+from mnist_demo.paths import DATA_DIR_ENV, ROOT, data_dir
 
 
 def test_torchvision_reads_the_idx_files(tiny_data_dir):
@@ -36,11 +37,8 @@ def test_shuffled_batches_cover_each_image_once_and_follow_the_seed(tiny_data_di
     assert x.shape == (32, 1, 28, 28) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
 
 
-def test_missing_data_names_the_folder_and_files(tmp_path, monkeypatch):
-    def offline(self):
-        raise OSError("no network")
-
-    monkeypatch.setattr(datasets.MNIST, "download", offline)
+@pytest.mark.usefixtures("offline")  # conftest.py
+def test_missing_data_names_the_folder_and_files(tmp_path):
     with pytest.raises(DataMissingError) as info:
         load_split("mnist", True, tmp_path / "nowhere")
     message = str(info.value)
@@ -48,12 +46,13 @@ def test_missing_data_names_the_folder_and_files(tmp_path, monkeypatch):
     assert "MNIST/raw/train-images-idx3-ubyte" in message and "t10k-labels-idx1-ubyte" in message
 
 
-def test_data_dir_setting(monkeypatch):
-    monkeypatch.setenv("MNIST_DEMO_DATA_DIR", "/somewhere")
-    assert resolve_data_dir() == Path("/somewhere")
-    assert resolve_data_dir("explicit") == Path("explicit")
-    monkeypatch.delenv("MNIST_DEMO_DATA_DIR")
-    assert resolve_data_dir() == Path("data")
+def test_data_dir_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv(DATA_DIR_ENV, "/somewhere")
+    assert data_dir() == Path("/somewhere")
+    assert data_dir("explicit") == Path("explicit")
+    monkeypatch.delenv(DATA_DIR_ENV)
+    monkeypatch.chdir(tmp_path)  # the default is the project's data/, wherever the app is started from
+    assert data_dir() == ROOT / "data"
 
 
 def test_the_tutorials_network():
@@ -67,7 +66,6 @@ def test_the_tutorials_network():
     assert rows["pool2"].output_shape == (64, 5, 5)
     assert rows["fc1"].output_shape == (64,) and rows["fc2"].output_shape == (10,)
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
-
 
 
 def test_pooling_before_relu_is_the_tutorials_order_exactly():

@@ -1,7 +1,8 @@
 """The drawing check on the 500 MNIST test digits shipped in assets/: runs everywhere, no dataset needed."""
 
-from mnist_demo import checkpoint, drawcheck
+from mnist_demo import checkpoint
 from mnist_demo.data import load_sample
+from mnist_demo.tools import drawcheck
 
 # Measured with the shipped model: 99.4 % for the project's path, 38.8 % for plain resizing
 # (python scripts/drawing_check.py --sample). The floor sits a few points under, to catch regressions.

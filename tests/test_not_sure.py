@@ -5,10 +5,11 @@ import pytest
 from conftest import drawing
 from PIL import Image, ImageDraw
 
-from mnist_demo import checkpoint, drawcheck
+from mnist_demo import checkpoint
 from mnist_demo.data import load_sample
 from mnist_demo.inference import UNSURE_BELOW, Reading, read
 from mnist_demo.preprocess import to_mnist
+from mnist_demo.tools import drawcheck
 
 # Measured with the shipped model on the sets below: scribbles 60 % not sure, letters 64 %, redrawn MNIST digits
 # 1.5 %, pen-drawn digits 0 % (softmax alone: scribbles 42 %, letters 8 %). Floors sit under those figures.

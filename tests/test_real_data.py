@@ -4,8 +4,9 @@ import pytest
 from conftest import require_real_data
 
 from mnist_demo import checkpoint
+from mnist_demo.config import preset
 from mnist_demo.data import load_split
-from mnist_demo.training import evaluate, fit, preset
+from mnist_demo.training import evaluate, fit
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,19 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, drawing
+from conftest import ROOT, drawing, wait_until
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import checkpoint, jobs
+import mnist_demo.runs.run
+from mnist_demo import checkpoint
+from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_sample, load_split, to_float
 from mnist_demo.inference import read
-from mnist_demo.jobs import MAX_RUNS_ENV, TrainingJob, max_runs
 from mnist_demo.model import CNN
 from mnist_demo.preprocess import to_mnist
-from mnist_demo.training import EpochStats, RunResult, TrainConfig, train_epoch
-from mnist_demo.ui import state
+from mnist_demo.runs import MAX_RUNS_ENV, Runs, max_runs
+from mnist_demo.training import EpochStats, EvalResult, Progress, RunResult, train_epoch
+from mnist_demo.web import state
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
@@ -51,7 +53,7 @@ def test_read_from_eight_threads_gives_the_single_threaded_readings(tiny_data_di
 
     def train() -> None:
         while not done.is_set():
-            train_epoch(other, split, optimizer, 32, torch.Generator().manual_seed(0))
+            train_epoch(other, split, optimizer, TrainConfig(), torch.Generator().manual_seed(0))
 
     trainer = threading.Thread(target=train, daemon=True)
     trainer.start()
@@ -106,30 +108,36 @@ class Gate:
         self.open = threading.Event()
         self.entered: list[int] = []
 
-    def __call__(self, config, train_split, test_split, on_progress=None, stop=None, on_epoch_end=None):
+    def __call__(self, config, train_split, test_split, callbacks=(), stop=None, start=None):
         self.entered.append(id(threading.current_thread()))
         while not self.open.is_set() and not (stop is not None and stop.is_set()):
             time.sleep(0.01)
-        return RunResult(config, CNN().eval(), [EpochStats(1, 0.5, 1.0, 0.5, 1.0, 0.1, 0.1)], "finished")
+        stats = EpochStats(1, 0.5, 1.0, 0.5, 1.0, 0.1, 0.1)
+        evaluation = EvalResult(0.5, 1.0, torch.zeros(10_000), torch.zeros(10_000, 10), torch.zeros(10_000))
+        for callback in callbacks:
+            callback(Progress("epoch", 1, 1, 1, 1, 1.0, 0.5, 1.0, 0.1, stats, evaluation))
+        return RunResult(config, CNN().eval(), [stats], "finished")
 
 
 @pytest.fixture
 def gate(monkeypatch):
     g = Gate()
-    monkeypatch.setattr(jobs, "fit", g)
+    monkeypatch.setattr(mnist_demo.runs.run, "fit", g)
+    monkeypatch.setattr(mnist_demo.runs.run, "fit_feature_stats", lambda model, split: None)
     yield g
     g.open.set()
 
 
-def new_job(tmp_path) -> TrainingJob:
-    return TrainingJob(TrainConfig(epochs=1), None, None, checkpoint_dir=tmp_path)
+@pytest.fixture
+def registry(tmp_path) -> Runs:
+    return Runs("cpu", checkpoint_dir=tmp_path)
 
 
-def wait_until(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+SPLIT = load_sample()
+
+
+def new_job(registry: Runs):
+    return registry.start(TrainConfig(epochs=1), SPLIT, SPLIT, teacher=True)
 
 
 def test_max_runs_comes_from_the_environment(monkeypatch):
@@ -140,13 +148,13 @@ def test_max_runs_comes_from_the_environment(monkeypatch):
         assert max_runs() == want, raw
 
 
-def test_runs_queue_in_order_beyond_the_limit_and_a_queued_run_stops_at_once(gate, tmp_path, monkeypatch):
+def test_runs_queue_in_order_beyond_the_limit_and_a_queued_run_stops_at_once(gate, registry, monkeypatch):
     monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
-    a = new_job(tmp_path).start()
+    a = new_job(registry)
     wait_until(lambda: a.snapshot().state == "running")
-    b = new_job(tmp_path).start()
+    b = new_job(registry)
     wait_until(lambda: b.snapshot().queue_position == 1)
-    c = new_job(tmp_path).start()
+    c = new_job(registry)
     wait_until(lambda: c.snapshot().queue_position == 2)
     assert [b.snapshot().state, b.snapshot().queue_position] == ["queued", 1]
     assert b.snapshot().fraction == 0.0
@@ -157,67 +165,67 @@ def test_runs_queue_in_order_beyond_the_limit_and_a_queued_run_stops_at_once(gat
     assert b.snapshot().queue_position == 1
 
     monkeypatch.setenv(MAX_RUNS_ENV, "2")  # read when a run asks for a slot: b starts beside a
-    wait_until(lambda: b.snapshot().state == "running")
-    assert a.snapshot().state == "running" and len(gate.entered) == 2
+    wait_until(lambda: b.snapshot().state == "running" and len(gate.entered) == 2)
+    assert a.snapshot().state == "running"
 
     gate.open.set()
     for job in (a, b):
         job.join(timeout=10)
         assert job.snapshot().state == "finished" and job.model is not None and job.checkpoint_path.exists()
-    assert jobs.slots.training == 0
+    assert registry.slots.training == 0
 
 
 # --- bounded memory ---------------------------------------------------------------------------------------------
 
 
-def finished_job(tmp_path, gate) -> TrainingJob:
+def finished_job(registry, gate):
     gate.open.set()
-    job = new_job(tmp_path).start()
+    job = new_job(registry)
     job.join(timeout=10)
-    job._on_epoch_end(job.result.history[-1], job.model,
-                      jobs.EvalResult(0.5, 1.0, torch.zeros(10_000), torch.zeros(10_000, 10), torch.zeros(10_000)))
     return job
 
 
-def test_trim_keeps_the_newest_models_and_chosen_runs_and_frees_the_rest(gate, tmp_path):
-    runs = [finished_job(tmp_path, gate) for _ in range(8)]
+def test_trim_keeps_the_newest_models_and_chosen_runs_and_frees_the_rest(gate, registry):
+    runs = [finished_job(registry, gate) for _ in range(8)]
     models = {j.id: weakref.ref(j.model) for j in runs}
     evals = {j.id: weakref.ref(j.snapshot().last_eval) for j in runs}
-    pinned = {runs[1].id}
-    listed = list(runs)
+    assert all(ref() is not None for ref in evals.values())
+    pin = registry.choose(f"run-{runs[1].id}")  # a session chose run 2 for itself
 
-    touched = jobs.trim(listed, pinned, keep_models=3, keep_runs=6)
+    touched = registry.trim(keep_models=3, keep_runs=6)
+    listed = registry.all()
     kept = {runs[1].id} | {j.id for j in runs[-3:]}
     assert {j.id for j in listed if j.model is not None} == kept
     for job in listed:
         snap = job.snapshot()
         assert snap.history, "the per-epoch table stays for Compare runs"
         if job.id not in kept:
-            assert job.released and snap.last_eval is None and not snap.live_loss and job.train_split is None
+            assert job.released and snap.last_eval is None and job.train_split is None
     assert len(listed) == 6 and runs[1] in listed and runs[0] not in listed and runs[2] not in listed
     assert {j.id for j in touched} == {j.id for j in runs} - kept
     assert all(j.checkpoint_path.exists() for j in runs)  # the released models are still on disk
 
-    del touched, job, snap
+    del touched, job, snap, listed
     gc.collect()
     for job_id, ref in models.items():
         assert (ref() is not None) == (job_id in kept), f"run {job_id}'s model"
         assert (evals[job_id]() is not None) == (job_id in kept), f"run {job_id}'s test-set readings"
 
-    assert jobs.trim(listed, pinned, keep_models=3, keep_runs=6) == []  # nothing more to do: stable
+    assert registry.trim(keep_models=3, keep_runs=6) == []  # nothing more to do: stable
+    del pin
 
 
-def test_trim_never_touches_a_run_in_progress(gate, tmp_path, monkeypatch):
+def test_trim_never_touches_a_run_in_progress(gate, registry, monkeypatch):
     monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
-    done = [finished_job(tmp_path, gate) for _ in range(2)]
+    for _ in range(2):
+        finished_job(registry, gate)
     gate.open.clear()
-    running = new_job(tmp_path).start()
+    running = new_job(registry)
     wait_until(lambda: running.snapshot().state == "running")
-    queued = new_job(tmp_path).start()
+    queued = new_job(registry)
     wait_until(lambda: queued.snapshot().queue_position == 1)
-    listed = done + [running, queued]
-    jobs.trim(listed, keep_models=0, keep_runs=1)
-    assert listed == [running, queued] and not running.released and not queued.released
+    registry.trim(keep_models=0, keep_runs=1)
+    assert registry.all() == [running, queued] and not running.released and not queued.released
     gate.open.set()
     for job in (running, queued):
         job.join(timeout=10)
@@ -227,11 +235,14 @@ def test_trim_never_touches_a_run_in_progress(gate, tmp_path, monkeypatch):
 
 
 
-def session(tiny_data_dir, monkeypatch, page: str | None = None) -> AppTest:
+def session(tiny_data_dir, monkeypatch, page: str | None = None, teacher: bool = True) -> AppTest:
+    """An AppTest session; a student's unless `teacher` (AppTest is on the server's machine: the teacher by default)."""
     monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tiny_data_dir))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    return at.switch_page(f"mnist_demo/pages/{page}.py").run() if page else at
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if not teacher:
+        at.session_state["teacher"] = False
+    at.run()
+    return at.switch_page(f"mnist_demo/web/pages/{page}.py").run() if page else at
 
 
 def sidebar_text(at: AppTest) -> str:
@@ -256,7 +267,7 @@ def heavy_values(obj, path: str = "", depth: int = 0, seen: set | None = None) -
     return [hit for k, v in items for hit in heavy_values(v, f"{path}/{k}", depth + 1, seen)]
 
 
-def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monkeypatch, tmp_path):
+def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monkeypatch):
     import mnist_demo.training
 
     monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
@@ -271,39 +282,41 @@ def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monke
     teacher.slider[0].set_value(30)
     next(b for b in teacher.button if b.label == "Start").click()
     teacher.run()
-    job = state.jobs()[-1]
+    job = state.runs().all()[-1]
     wait_until(lambda: job.snapshot().progress is not None, timeout=60)
 
-    student = session(tiny_data_dir, monkeypatch, "gallery")
+    student = session(tiny_data_dir, monkeypatch, "gallery", teacher=False)
     assert not student.exception and len(student.get("image")) == 20
     text = sidebar_text(student)
-    assert f"Training run {job.name} in progress: epoch " in text and " of 30, " in text and "% done" in text
+    assert f"Training {job.name}: epoch " in text and " of 30." in text
     assert not student.exception
 
-    student = student.switch_page("mnist_demo/pages/draw.py").run()
+    student = student.switch_page("mnist_demo/web/pages/draw.py").run()
     buf = io.BytesIO()
     drawing(7).save(buf, "PNG")
     student.file_uploader[0].set_value(("seven.png", buf.getvalue(), "image/png"))
     student.run()
     assert not student.exception and ">7</div>" in "".join(m.value for m in student.markdown)
-    assert "in progress" in sidebar_text(student)
+    assert "Training Run" in sidebar_text(student)
     inner = student._session_state._state
     hits = heavy_values({"old": inner._old_state, "new": inner._new_session_state,
                          "widgets": inner._new_widget_state.states})
     assert not hits, f"session state holds tensors or models: {hits}"
 
-    student = student.switch_page("mnist_demo/pages/evaluate.py").run()
+    student = student.switch_page("mnist_demo/web/pages/evaluate.py").run()
     assert not student.exception
 
-    # A second run asked for meanwhile (two tabs pressing Start at once) waits, and says so.
-    student = student.switch_page("mnist_demo/pages/train.py").run()
-    assert next(b for b in student.button if b.label == "Start").disabled
+    # A student's Train page follows the run but has no Start or Stop.
+    student = student.switch_page("mnist_demo/web/pages/train.py").run()
+    assert not [b for b in student.button if b.label in ("Start", "Stop")]
+    assert "The teacher starts and stops the runs" in "".join(c.value for c in student.caption)
+
+    # A second run asked for meanwhile waits, and says so.
     split = state.dataset("mnist", True)[0]
-    waiting = TrainingJob(TrainConfig(epochs=1, batch_size=64), split, split, checkpoint_dir=tmp_path).start()
-    state.jobs().append(waiting)
+    waiting = state.runs().start(TrainConfig(epochs=1, batch_size=64), split, split, teacher=True)
     wait_until(lambda: waiting.snapshot().state == "queued")
-    student = student.switch_page("mnist_demo/pages/gallery.py").run()
-    assert f"Run {waiting.name} is waiting (1st in line): 1 run trains at a time." in sidebar_text(student)
+    student = student.switch_page("mnist_demo/web/pages/gallery.py").run()
+    assert f"{waiting.name} is waiting (1st in line): 1 run trains at a time." in sidebar_text(student)
 
     monkeypatch.setenv(MAX_RUNS_ENV, "2")  # a second slot: the waiting run starts beside the teacher's
     wait_until(lambda: waiting.snapshot().state == "running")
@@ -311,29 +324,28 @@ def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monke
     waiting.stop()
     waiting.join(timeout=60)
     assert waiting.snapshot().state == "stopped"
-    student = student.switch_page("mnist_demo/pages/train.py").run()  # one run of two: a student may start one
-    assert not next(b for b in student.button if b.label == "Start").disabled
+    teacher.run()
     next(b for b in teacher.button if b.label == "Stop").click()
     teacher.run()
     assert not job.running and not teacher.exception
 
 
-def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, monkeypatch, tmp_path):
+def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, monkeypatch):
     at = session(tiny_data_dir, monkeypatch)
     split = state.dataset("mnist", True)[0]
-    old, new = (TrainingJob(TrainConfig(epochs=1, batch_size=64), split, split, checkpoint_dir=tmp_path)
+    old, new = (state.runs().start(TrainConfig(epochs=1, batch_size=64), split, split, teacher=True)
                 for _ in range(2))
     for job in (old, new):
-        state.jobs().append(job.start())
         job.join(timeout=120)
     at.run()
-    assert at.sidebar.selectbox[0].value == f"run-{new.id}"  # the newest run is active by itself
-    at.sidebar.selectbox[0].set_value(f"run-{old.id}")  # this student goes back to the older one
+    assert at.sidebar.selectbox[0].value == "class"  # a finished run does not change what anyone reads with
+    assert state.runs().class_key == "shipped"
+    at.sidebar.selectbox[0].set_value(f"run-{old.id}")  # this student reads with the older run
     at.run()
-    assert state.pinned_runs() == {old.id}
+    assert state.runs().pinned() == {old.id}
 
-    monkeypatch.setattr(jobs, "KEEP_MODELS", 0)
-    state.trim_runs()
+    registry = state.runs()
+    registry.trim(keep_models=0)
     assert old.model is not None, "a run chosen by a live session keeps its model"
     assert new.released and new.model is None
     at.run()
@@ -341,7 +353,7 @@ def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, mon
 
     del at  # the session ends: its pin goes with its session state
     gc.collect()
-    assert state.pinned_runs() == set()
-    state.trim_runs()
+    assert registry.pinned() == set()
+    registry.trim(keep_models=0)
     assert old.released and old.model is None
-    assert set(state.candidates()) == {state.SHIPPED_KEY}
+    assert set(registry.models()) == {"shipped"}

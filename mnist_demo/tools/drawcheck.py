@@ -10,8 +10,8 @@ from PIL import Image
 from scipy import ndimage
 from torch import nn
 
-from .inference import probabilities
-from .preprocess import to_mnist
+from ..inference import probabilities
+from ..preprocess import to_mnist
 
 CANVAS = 280
 STROKES = (-6, -3, 0, 0, 5, 10)  # px of erosion (<0) or dilation (>0) on the 280 px canvas

@@ -4,12 +4,11 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from mnist_demo import charts
 from mnist_demo.data import Split
 from mnist_demo.metrics import confusion_matrix, per_class_accuracy
 from mnist_demo.training import EvalResult, evaluate
-from mnist_demo.ui import state
-from mnist_demo.ui.widgets import enlarge
+from mnist_demo.web import charts, state
+from mnist_demo.web.widgets import enlarge
 
 MAX_SHOWN = 30
 
@@ -46,7 +45,7 @@ def show(result: EvalResult, split: Split, note: str) -> None:
         st.session_state["cell"] = chosen
     with left:
         st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select="rerun",
-                        selection_mode="points", key="confusion")
+                        selection_mode="points", key="confusion", config={"displayModeBar": False})
         st.caption("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right.")
     with right:
         true, pred = chosen
@@ -66,24 +65,17 @@ def show(result: EvalResult, split: Split, note: str) -> None:
 st.title("Evaluate")
 st.caption("The active model on the whole test set: which digits it confuses, and the images behind each mistake.")
 
-job = state.running_job()
-if job is not None and st.toggle("Follow the training run", value=True,
-                                 help="Refreshes after each epoch of the run in progress."):
-    @st.fragment(run_every=2.0)
-    def follow() -> None:
-        snap = job.snapshot()
-        if snap.last_eval is None:
-            st.info("The first epoch is still training: the matrix appears when it ends.", icon=":material/timer:")
-        else:
-            show(snap.last_eval, job.test_split,
-                 f"Run {job.name}, after epoch {snap.last_eval_epoch} of {job.config.epochs}.")
-        if not job.running:
-            st.rerun()
-
-    follow()
+run = state.runs().running()
+if run is not None and st.toggle("Follow the training run", value=True,
+                                 help="Redrawn after each epoch of the run in progress."):
+    snap = run.snapshot()  # the sidebar's follower redraws the page when the run ends an epoch
+    if snap.last_eval is None:
+        st.info("The first epoch is still training: the matrix appears when it ends.", icon=":material/timer:")
+    else:
+        show(snap.last_eval, run.test_split, f"{run.name}, after epoch {snap.last_eval_epoch} of {run.config.epochs}.")
     st.stop()
 
-active = state.active_model()
+active = state.my_model()
 if active is None:
     st.warning("No model yet: train one on the Train page.")
     st.stop()

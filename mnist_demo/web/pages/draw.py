@@ -3,15 +3,15 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import charts
+from mnist_demo.errors import UnreadableImage
 from mnist_demo.familiarity import QUANTILE
 from mnist_demo.inference import UNSURE_BELOW, read
-from mnist_demo.preprocess import UnreadableImage, to_mnist, why_blank
-from mnist_demo.ui import state
-from mnist_demo.ui.widgets import enlarge
+from mnist_demo.preprocess import to_mnist, why_blank
+from mnist_demo.web import charts, state
+from mnist_demo.web.widgets import enlarge
 
 st.title("Draw a digit")
-active = state.active_model()
+active = state.my_model()
 if active is None:
     st.warning("There is no model to read drawings yet: train one on the Train page.", icon=":material/warning:")
     st.stop()

@@ -14,39 +14,47 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .training import EpochStats
+from ..training import EpochStats, Progress
 
 TRAIN_COLOUR, TEST_COLOUR, LIVE_COLOUR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.35)"
 
 
-def learning_curves(
-    history: Sequence[EpochStats], live: Sequence[tuple[float, float]] = (), epochs: int | None = None
-) -> go.Figure:
-    """The tutorial's two panels: accuracy and loss per epoch, train vs test, plus the running train loss."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Training and Test Accuracy", "Training and Test Loss"))
-    x = [h.epoch for h in history]
+def learning_curves(events: Sequence[Progress], epochs: int) -> go.Figure:
+    """The tutorial's two panels, accuracy and loss, train vs test per epoch, plus the running training accuracy and
+    loss inside each epoch: something to see from the first batches. Fixed axes (0-100 %, 0 to 2.5 or the highest
+    loss, 0 to the last epoch), so nothing jumps while it trains."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Accuracy", "Loss"), horizontal_spacing=0.12)
+    ends = [e for e in events if e.stats is not None]
+    running_x, running_acc, running_loss, epoch = [], [], [], None
+    for e in (e for e in events if e.kind == "batch"):
+        if epoch is not None and e.epoch != epoch:  # a new epoch: its running means start afresh
+            running_x.append(None)
+            running_acc.append(None)
+            running_loss.append(None)
+        running_x.append(e.x)
+        running_acc.append(e.accuracy)
+        running_loss.append(e.loss)
+        epoch = e.epoch
+    for col, values in ((1, running_acc), (2, running_loss)):
+        fig.add_trace(go.Scatter(x=running_x, y=values, name="Training (running)", mode="lines", connectgaps=False,
+                                 line=dict(color=LIVE_COLOUR, width=3), legendgroup="live", showlegend=col == 1,
+                                 hovertemplate="%{y:.1%}" if col == 1 else "%{y:.3f}"), 1, col)
+    x = [e.epoch for e in ends]
     for col, (train, test, fmt) in enumerate(
-        [([h.train_acc for h in history], [h.test_acc for h in history], ".1%"),
-         ([h.train_loss for h in history], [h.test_loss for h in history], ".3f")], start=1
+        [([e.stats.train_acc for e in ends], [e.stats.test_acc for e in ends], ".1%"),
+         ([e.stats.train_loss for e in ends], [e.stats.test_loss for e in ends], ".3f")], start=1
     ):
         fig.add_trace(go.Scatter(x=x, y=train, name="Training", mode="lines+markers", line_color=TRAIN_COLOUR,
                                  legendgroup="train", showlegend=col == 1, hovertemplate=f"%{{y:{fmt}}}"), 1, col)
         fig.add_trace(go.Scatter(x=x, y=test, name="Test", mode="lines+markers", line_color=TEST_COLOUR,
                                  legendgroup="test", showlegend=col == 1, hovertemplate=f"%{{y:{fmt}}}"), 1, col)
-    if live:
-        xs, ys = [], []
-        for (x0, _), (x1, y1) in zip([(math.inf, 0.0), *live], live):
-            if x1 < x0 or math.ceil(x1) != math.ceil(x0):  # a new epoch: its running mean starts afresh
-                xs.append(None)
-                ys.append(None)
-            xs.append(x1)
-            ys.append(y1)
-        fig.add_trace(go.Scatter(x=xs, y=ys, name="Training (running)", mode="lines", connectgaps=False,
-                                 line=dict(color=LIVE_COLOUR, dash="dot")), 1, 2)
-    fig.update_yaxes(tickformat=".0%", row=1, col=1)
-    top = max(epochs or 0, len(history), 1)
-    fig.update_xaxes(title_text="epoch", range=[0 if live else 0.5, top + 0.5], dtick=1 if top <= 15 else 5)
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
+    losses = [v for v in running_loss if v is not None] + [e.stats.test_loss for e in ends]
+    top_loss = max([2.5, *[v * 1.05 for v in losses if math.isfinite(v)]])
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(range=[0, top_loss], row=1, col=2)
+    fig.update_xaxes(title_text="epoch", range=[0, max(epochs, 1)], dtick=1 if epochs <= 15 else 5)
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return fig
 
 

@@ -1,22 +1,25 @@
 """Gallery page: the tutorial's 20-sample grid, with the active model's guesses."""
 
+import secrets
+
 import streamlit as st
 import torch
 
 from mnist_demo.data import batches
 from mnist_demo.inference import probabilities
-from mnist_demo.ui import state
-from mnist_demo.ui.widgets import enlarge
+from mnist_demo.web import state
+from mnist_demo.web.widgets import enlarge
 
 st.title("Gallery")
 st.caption("A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and "
            "what the active model reads; its mistakes are in red.")
 
-active = state.active_model()
+active = state.my_model()
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 which = c1.radio("Images from", ["train", "test"], horizontal=True, format_func=lambda s: f"{s} set")
+st.session_state.setdefault("gallery_seed", secrets.randbelow(1_000_000))  # each session its own first batch
 if c2.button("New batch", icon=":material/shuffle:"):
-    st.session_state["gallery_seed"] = st.session_state.get("gallery_seed", 0) + 1
+    st.session_state["gallery_seed"] += 1
 
 dataset_name = active.dataset if active else "mnist"
 split, why = state.dataset(dataset_name, which == "train")
@@ -28,7 +31,7 @@ if split is None:
     st.info(f"Showing the {len(split)} MNIST test images shipped in `assets/`: the full dataset is not here.\n\n"
             f"{why}\n\nOn a machine with internet the app downloads it by itself.", icon=":material/info:")
 
-generator = torch.Generator().manual_seed(st.session_state.get("gallery_seed", 0))
+generator = torch.Generator().manual_seed(st.session_state["gallery_seed"])
 images, labels = next(batches(split, 32, shuffle=True, generator=generator))
 st.markdown(f"Batch shape: `{images.shape}`, labels `{tuple(labels.shape)}`")
 

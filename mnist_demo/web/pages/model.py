@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_demo.ui.widgets import layers_frame, model_panel
+from mnist_demo.web.widgets import layers_frame, model_panel
 
 st.title("How the network is built")
 st.caption("The tutorial's CNN: two convolution layers that find strokes and shapes, then two fully connected "

@@ -22,16 +22,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoint
-from .data import Split, load_split, resolve_data_dir
-from .devices import describe, keep_freed_memory
+from .. import checkpoint
+from ..config import TrainConfig
+from ..data import Split, load_split, resolve_data_dir
+from ..devices import describe, keep_freed_memory
+from ..familiarity import FeatureStats
+from ..inference import probabilities, read
+from ..model import CNN
+from ..paths import ROOT
+from ..preprocess import to_mnist
+from ..training import evaluate, train_epoch
 from .drawcheck import render
-from .familiarity import FeatureStats
-from .inference import probabilities, read
-from .model import CNN
-from .preprocess import to_mnist
-from .serve import ROOT, AppServer
-from .training import evaluate, train_epoch
+from .serve import AppServer
 
 
 @dataclass
@@ -137,6 +139,9 @@ def run_tutorial(root: str, device: torch.device, init: dict, epochs: int, test_
     return runs
 
 
+TUTORIAL = TrainConfig()  # batch 32, SGD 0.01, no augmentation
+
+
 def run_engine(train: Split, test: Split, device: torch.device, init: dict, epochs: int,
                test_batch: int) -> list[PipelineRun]:
     if device.type == "cpu":
@@ -149,7 +154,7 @@ def run_engine(train: Split, test: Split, device: torch.device, init: dict, epoc
     baseline = reset_peak(device)
     train, test = train.to(device), test.to(device)
     for epoch in range(1, epochs + 1):
-        train_s, _ = timed(device, lambda: train_epoch(model, train, optimizer, 32, generator, cuda_graph=True))
+        train_s, _ = timed(device, lambda: train_epoch(model, train, optimizer, TUTORIAL, generator))
         test_s, result = timed(device, lambda: evaluate(model, test, test_batch))
         runs.append(PipelineRun("mnist-demo", epoch, train_s, test_s, result.accuracy, result.loss,
                                 peak_mb(device, baseline)))
@@ -188,7 +193,7 @@ def percentile(values: list[float], q: float) -> float:
 def app_start() -> tuple[float, float]:
     """Seconds to import the app's modules in a fresh interpreter, and from `streamlit run app.py` to healthy."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import streamlit, mnist_demo.ui.state, mnist_demo.charts"],
+    subprocess.run([sys.executable, "-c", "import streamlit, mnist_demo.web.state, mnist_demo.web.charts"],
                    cwd=ROOT, check=True)
     import_s = time.perf_counter() - t0
     with AppServer() as server:

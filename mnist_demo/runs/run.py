@@ -1,0 +1,201 @@
+"""One training run in a background thread: it waits for a slot, trains, keeps its progress for anyone to draw,
+computes the statistics behind "not sure", saves its checkpoint, and can give back its memory when it is old."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torch import nn
+
+from .. import checkpoint
+from ..config import PRESETS, TrainConfig, recipe_of
+from ..data import Split
+from ..errors import UserError
+from ..familiarity import FeatureStats, fit_feature_stats
+from ..training import EpochStats, EvalResult, Progress, RunResult, fit
+from .queue import RunSlots
+
+RECIPE_NAMES = {"seed": "Tutorial", "quick": "Quick", "fast": "Fast", "classroom": "Classroom"}
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
+assert set(RECIPE_NAMES) == set(PRESETS)
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a run's state for drawing: every view of a run reads one of these."""
+
+    state: str  # queued | running | finished | stopped | did-not-learn | failed
+    events: tuple[Progress, ...]  # the run's reports, oldest first (batch reports thinned to ~100 an epoch)
+    message: str
+    elapsed: float
+    last_eval: EvalResult | None  # the test set as the model read it after epoch `last_eval_epoch`
+    last_eval_epoch: int
+    queue_position: int | None = None  # while queued: 1 for the next run to start
+    version: int = 0  # grows with every report and change of state
+
+    @property
+    def progress(self) -> Progress | None:
+        return self.events[-1] if self.events else None
+
+    @property
+    def history(self) -> list[EpochStats]:
+        return [e.stats for e in self.events if e.stats is not None]
+
+    @property
+    def fraction(self) -> float:
+        """Share of the run done: 0 while queued, 1 once it has ended."""
+        if self.state == "queued":
+            return 0.0
+        if self.state == "running":
+            return self.progress.fraction if self.progress is not None else 0.0
+        return 1.0
+
+
+@dataclass(eq=False)
+class Run:
+    id: int
+    config: TrainConfig
+    train_split: Split | None  # None once `release`d
+    test_split: Split | None
+    slots: RunSlots
+    checkpoint_dir: Path
+    start_from: nn.Module | None = None  # fine-tune these weights instead of starting afresh
+    kind: str = "Training"  # or "Fine-tuning"
+    on_change: Callable[[], None] = lambda: None  # told of every report and change of state
+    listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
+    started_at: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._events: list[Progress] = []
+        self._last_eval: tuple[int, EvalResult | None] = (0, None)
+        self._state, self._message, self._version = "queued", "", 0
+        self.result: RunResult | None = None
+        self.feature_stats: FeatureStats | None = None
+        self.checkpoint_path: Path | None = None
+        self.finished_at: float | None = None
+        self.released = False
+        self._thread = threading.Thread(target=self._run, name=f"run-{self.id}", daemon=True)
+
+    @property
+    def name(self) -> str:
+        """What people read: "Run 5 · Fast · Adam 0.016 · 99.1 %"."""
+        c = self.config
+        words = [f"Run {self.id}", RECIPE_NAMES[recipe_of(c)] if self.kind == "Training" else self.kind,
+                 f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
+        if c.dataset != "mnist":
+            words.insert(1, c.dataset)
+        history = self.result.history if self.result is not None else []
+        if history:
+            words.append(f"{history[-1].test_acc:.1%}".replace("%", " %"))
+        return " · ".join(words)
+
+    def start(self) -> Run:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.slots.wake()  # a queued run ends at once
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def model(self) -> nn.Module | None:
+        """The trained network, once the run has finished (not when stopped or when it did not learn)."""
+        result = self.result  # read once: `release` replaces it
+        return result.model if result is not None and result.status == "finished" else None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        result = self.result
+        return result.history[-1].test_acc if result is not None and result.history else None
+
+    def snapshot(self) -> Snapshot:
+        position = self.slots.position(self) if self._state == "queued" else None
+        with self._lock:
+            end = self.finished_at or time.time()
+            return Snapshot(self._state, tuple(self._events), self._message, end - self.started_at,
+                            self._last_eval[1], self._last_eval[0], position, self._version)
+
+    def release(self) -> None:
+        """Drop what an ended run holds in memory beyond its settings and per-epoch table: the model (it stays on
+        disk at `checkpoint_path`), the test-set readings, the live curve and the datasets."""
+        if self.running:
+            raise RuntimeError(f"run {self.id} is still going")
+        with self._lock:
+            if self.result is not None:
+                self.result = dataclasses.replace(self.result, model=None)
+            self.feature_stats = None
+            self._last_eval = (self._last_eval[0], None)
+            self._events = [e for e in self._events if e.kind == "epoch"]
+            self.train_split = self.test_split = self.start_from = None
+            self.released = True
+
+    def _record(self, p: Progress) -> None:
+        """The run's own listener: keeps the report (without the live model) for snapshots."""
+        for listener in self.listeners:
+            listener(p)
+        kept = dataclasses.replace(p, model=None, evaluation=None)
+        with self._lock:
+            last = self._events[-1] if self._events else None
+            news = p.kind == "epoch" or last is None or last.epoch != p.epoch  # an epoch began or ended
+            if p.kind == "epoch":
+                self._last_eval = (p.epoch, p.evaluation)
+            elif last is not None and last.kind == "batch" and last.epoch == p.epoch and p.x - last.x < 0.01:
+                self._events[-1] = kept  # at most about 100 batch reports an epoch
+                return
+            self._events.append(kept)
+            self._version += 1
+        if news:
+            self.on_change()
+
+    def _set(self, state: str, message: str = "", ended: bool = False) -> None:
+        with self._lock:
+            self._state, self._message, self._version = state, message, self._version + 1
+            if ended:
+                self.finished_at = time.time()
+        self.on_change()
+
+    def _run(self) -> None:
+        if not self.slots.acquire(self, self._stop):
+            self._set("stopped", "Stopped before it started.", ended=True)
+            return
+        try:
+            self.started_at = time.time()
+            self._set("running")
+            self._train()
+        except Exception as exc:  # shown on the page instead of dying silently in a thread
+            _log.exception("run %s failed", self.id)
+            why = str(exc) if isinstance(exc, UserError) else "an unexpected error (the server log has the details)"
+            self._set("failed", f"Training failed: {why}.", ended=True)
+        finally:
+            self.slots.release(self)
+
+    def _train(self) -> None:
+        result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from)
+        message = result.message
+        if result.status == "finished":
+            self.feature_stats = fit_feature_stats(result.model, self.train_split)
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.started_at))
+            try:
+                self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"run-{stamp}-{self.id}.pt",
+                                                           result, self.feature_stats)
+            except OSError as exc:
+                message = f"The model could not be saved: {exc}"
+        with self._lock:
+            self.result = result
+        self._set(result.status, message, ended=True)

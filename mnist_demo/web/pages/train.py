@@ -1,0 +1,188 @@
+"""Train page: the live run first (what a projector shows), then the teacher's settings and Start/Stop."""
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from mnist_demo.config import OPTIMIZERS, PRESETS, preset, recipe_of
+from mnist_demo.data import DATASETS
+from mnist_demo.errors import UserError
+from mnist_demo.runs import SHIPPED_KEY, Run
+from mnist_demo.runs.run import RECIPE_NAMES
+from mnist_demo.web import charts, state
+from mnist_demo.web.widgets import duration, model_panel
+
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
+RECIPES = {  # what each recipe brings beyond the controls below, whose starting values it sets
+    "seed": "The tutorial's recipe as published: a constant learning rate, nothing added.",
+    "quick": "SGD with momentum and a constant learning rate.",
+    "fast": "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
+            "smoothing 0.05: 99 % after a single epoch at its starting settings.",
+    "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
+                 "thicker or thinner, so that people's drawings read well.",
+}
+PERCENT_COLUMNS = {c: st.column_config.NumberColumn(format="percent") for c in ("Train_acc", "Test_acc")}
+
+registry = state.runs()
+teacher = state.is_teacher()
+may_train = state.may_train()
+
+
+def epoch_table(history) -> pd.DataFrame:
+    """The tutorial's per-epoch lines as rows."""
+    return pd.DataFrame([{"Epoch": h.epoch, "Train_acc": h.train_acc, "Train_loss": round(h.train_loss, 3),
+                          "Test_acc": h.test_acc, "Test_loss": round(h.test_loss, 3),
+                          "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
+
+
+def act(action, *args) -> None:
+    """Do a teacher's action; a refusal (checked by the runs, not only by hiding buttons) is one message."""
+    try:
+        action(*args)
+    except UserError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        st.stop()
+    st.rerun()
+
+
+def ended(run: Run, snap) -> None:
+    if snap.state == "finished":
+        st.success(f"Finished in {duration(snap.elapsed)}: test accuracy {run.test_accuracy:.1%}.",
+                   icon=":material/check_circle:")
+        if snap.message:  # it could not be saved: a read-only or full checkpoints folder
+            st.warning(snap.message, icon=":material/save:")
+        key = f"run-{run.id}"
+        if registry.class_key == key:
+            st.info("The class reads with this model.", icon=":material/groups:")
+            if teacher and st.button("Back to the shipped model", icon=":material/undo:"):
+                act(registry.set_class_model, SHIPPED_KEY, teacher)
+        elif teacher and run.model is not None and st.button("Use this run for the class", type="primary",
+                                                            icon=":material/groups:"):
+            act(registry.set_class_model, key, teacher)
+        elif not teacher:
+            st.caption("The class model changes only when the teacher chooses it.")
+    elif snap.state == "stopped":
+        st.warning(f"{snap.message} The class model is unchanged.", icon=":material/stop_circle:")
+    else:  # did-not-learn or failed
+        st.error(snap.message, icon=":material/error:")
+        st.caption("This run is not offered as a model: the class model is unchanged.")
+
+
+def show_run(run: Run) -> None:
+    snap = run.snapshot()
+    p = snap.progress
+    st.subheader(run.name)
+    if snap.state == "queued":
+        st.info("Waiting for another run to finish.", icon=":material/hourglass_top:")
+    elif snap.state == "running":
+        if p is None:
+            st.progress(0.0, text="Starting…")
+        else:
+            c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
+            c1.progress(p.fraction, text=f"Epoch {p.epoch} of {p.epochs} · batch {p.batch:,} of {p.batches:,} · "
+                                         f"{p.images_per_s:,.0f} images/s · about {duration(p.seconds_left)} left")
+            c2.metric("Training accuracy", f"{p.accuracy:.1%}")
+            c3.metric("Training loss", f"{p.loss:.3f}")
+            if may_train and st.button("Stop", icon=":material/stop:"):
+                registry.stop(run, teacher)
+                run.join(timeout=30)
+                st.rerun()
+    else:
+        ended(run, snap)
+    if snap.events:
+        st.plotly_chart(charts.learning_curves(snap.events, run.config.epochs), key=f"curves-{run.id}",
+                        config={"displayModeBar": False})
+    if snap.history:
+        st.dataframe(epoch_table(snap.history), hide_index=True, width="stretch", column_config=PERCENT_COLUMNS)
+    if run.checkpoint_path is not None and run.checkpoint_path.exists():
+        st.download_button("Download this model", run.checkpoint_path.read_bytes(),
+                           file_name=run.checkpoint_path.name, mime="application/octet-stream",
+                           icon=":material/download:")
+
+
+@st.fragment(run_every=1.0)
+def live(run: Run) -> None:
+    """The run in progress, redrawn every second; the whole page is redrawn when it ends."""
+    show_run(run)
+    if not run.running:
+        st.rerun()
+
+
+def settings(last_config) -> None:
+    """The teacher's controls: a recipe, the hyperparameters, Start."""
+    busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
+    last_recipe = recipe_of(last_config)
+    recipe = st.segmented_control("Recipe", list(RECIPES), default=last_recipe, required=True,
+                                  format_func=RECIPE_NAMES.get, disabled=busy)
+    st.caption(RECIPES[recipe])
+    shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
+                                                               seed=last_config.seed)
+    c1, c2, c3 = st.columns(3)
+    dataset = c1.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
+    epochs = c1.slider("Epochs", 1, 30, shown.epochs, disabled=busy)
+    batch_size = c2.select_slider("Batch size", sorted({*BATCH_SIZES, shown.batch_size}), value=shown.batch_size,
+                                  disabled=busy)
+    lr = c2.select_slider("Learning rate", sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
+                          format_func=lambda v: f"{v:g}", disabled=busy, help="Log scale. The tutorial uses 0.01.")
+    optimizer = c3.radio("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
+                         format_func=OPTIMIZER_NAMES.get, horizontal=True, disabled=busy)
+    seed = c3.number_input("Seed", 0, 10_000, shown.seed, disabled=busy,
+                           help="Same seed and settings on the same device give the same numbers.")
+    if not st.button("Start", type="primary", icon=":material/play_arrow:", disabled=busy):
+        return
+    train_split, why = state.dataset(dataset, True)
+    test_split, why_test = state.dataset(dataset, False)
+    if train_split is None or test_split is None:
+        st.error(why or why_test, icon=":material/folder_off:")
+        return
+    try:
+        config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                        seed=int(seed), device=state.device().type)
+        registry.start(config, train_split, test_split, teacher)
+    except UserError as exc:  # said before the run starts; the class model is untouched
+        st.error(f"Cannot start: {exc}", icon=":material/tune:")
+        return
+    st.rerun()
+
+
+st.title("Train a network to read handwriting")
+runs = registry.all()
+running = registry.running()
+shown_run = running if running is not None else (runs[-1] if runs else None)
+if shown_run is None:
+    st.info("No run yet. The Draw page already works with the shipped model"
+            + ("; press Start to train your own and watch the curves climb." if may_train else
+               ": the teacher's run will appear here as it trains."), icon=":material/info:")
+elif running is not None:
+    live(running)
+else:
+    show_run(shown_run)
+
+if may_train:
+    last = runs[-1].config if runs else replace(PRESETS["seed"], epochs=5)
+    with st.expander("Settings for the next run", expanded=running is None, icon=":material/tune:"):
+        settings(last)
+else:
+    st.caption("The teacher starts and stops the runs; this page follows them live.")
+
+snapshots = {r.name: r.snapshot() for r in runs}
+snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
+if len(snapshots) > 1:
+    with st.expander("Compare runs", expanded=running is None, icon=":material/stacked_line_chart:"):
+        picked = st.multiselect("Runs to overlay", list(snapshots), default=list(snapshots)[-3:])
+        metric = st.radio("Measure", ["test_acc", "test_loss", "train_acc", "train_loss"], horizontal=True,
+                          format_func=lambda m: m.replace("_", " ").replace("acc", "accuracy"))
+        if picked:
+            st.plotly_chart(charts.run_overlay([(n, snapshots[n].history) for n in picked], metric),
+                            config={"displayModeBar": False})
+            st.dataframe(pd.DataFrame([{
+                "run": n, "epochs": len(snapshots[n].history), "final test accuracy": snapshots[n].history[-1].test_acc,
+                "time (s)": round(snapshots[n].elapsed, 1), "state": snapshots[n].state,
+            } for n in picked]), hide_index=True, width="stretch",
+                column_config={"final test accuracy": st.column_config.NumberColumn(format="percent")})
+
+with st.expander("The network", icon=":material/schema:"):
+    model_panel()

@@ -1,0 +1,222 @@
+"""What every page shares: cached data and the app's runs, who this session is, the model it reads with, the sidebar.
+
+Everything heavy is built once per server with st.cache_resource and shared by all sessions: the datasets and the
+runs (mnist_demo.runs.Runs, which decides everything about runs and models). A session's own st.session_state holds
+only small values (flags, keys, a Pin), never tensors or models, so a closed tab leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import ipaddress
+import logging
+import os
+import secrets
+from urllib.parse import urlsplit
+
+import streamlit as st
+import torch
+
+from ..data import Split, load_sample, load_split, resolve_data_dir
+from ..devices import describe, pick_device
+from ..errors import UserError
+from ..runs import Model, Run, Runs, max_runs
+from .join import qr_png, student_url
+
+TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
+LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other
+LOCAL_NAMES = {None, "localhost", "127.0.0.1", "::1", "0.0.0.0"}
+_log = logging.getLogger("mnist_demo")
+
+
+@st.cache_resource(show_spinner=False)
+def device() -> torch.device:
+    return pick_device("auto")
+
+
+@st.cache_resource(show_spinner=False)
+def runs() -> Runs:
+    """The app's runs and models, shared by every session of this server."""
+    return Runs(device())
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def _dataset(name: str, train: bool, data_dir: str) -> Split:
+    return load_split(name, train, data_dir)
+
+
+def dataset(name: str, train: bool) -> tuple[Split | None, str]:
+    """(split, "") or (None, a message that says what to do). Failures are not cached: files put in place while the
+    app runs are found on the next rerun."""
+    try:
+        return _dataset(name, train, str(resolve_data_dir())), ""
+    except UserError as exc:
+        return None, str(exc)
+
+
+@st.cache_resource(show_spinner=False)
+def sample() -> Split:
+    return load_sample()
+
+
+# --- teacher and students --------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def teacher_code() -> str:
+    """$MNIST_DEMO_TEACHER_CODE, else one made now and written to the server's log (as Jupyter prints its token);
+    `python -m mnist_demo.web` (make run) makes it before the server starts and prints the teacher link."""
+    code = os.environ.get(TEACHER_CODE_ENV, "").strip()
+    if not code:
+        code = secrets.token_urlsafe(6)
+        _log.warning("Teacher code: %s (open the app with ?teacher=%s, or type it in the sidebar)", code, code)
+    return code
+
+
+def code_matches(given: str) -> bool:
+    return hmac.compare_digest(given.strip().encode(), teacher_code().encode())
+
+
+def on_this_machine() -> bool:
+    """Whether this browser runs on the server's machine: a loopback peer (127.0.0.1 may arrive as ::ffff:127.0.0.1),
+    or no peer at all (AppTest)."""
+    ip = st.context.ip_address
+    if not isinstance(ip, str):
+        return True
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return (getattr(address, "ipv4_mapped", None) or address).is_loopback
+
+
+def is_teacher() -> bool:
+    """Whether this session is the teacher's: it opened the teacher link or typed the code, or it is a browser on
+    the machine that runs the server (unless $MNIST_DEMO_LOCAL_TEACHER=0)."""
+    if "teacher" not in st.session_state:
+        given = st.query_params.get("teacher")
+        local = os.environ.get(LOCAL_TEACHER_ENV, "1") != "0" and on_this_machine()
+        st.session_state["teacher"] = bool(given and code_matches(given)) or local
+        if given:
+            del st.query_params["teacher"]  # the code stays off the projected address bar
+    return st.session_state["teacher"]
+
+
+def may_train() -> bool:
+    return runs().may_train(is_teacher())
+
+
+# --- the model this session reads with -------------------------------------------------------------------------
+
+def my_model(found: dict[str, Model] | None = None) -> Model | None:
+    """This session's own choice while it exists, else the class model."""
+    return runs().model_for(st.session_state.get("model_pin"), found)
+
+
+def choose(key: str | None) -> None:
+    """This session reads with `key` (None: follow the class model)."""
+    st.session_state["model_pin"] = runs().choose(key)
+
+
+# --- following the class live ----------------------------------------------------------------------------------
+
+def mark_drawn() -> None:
+    """Remember which state of the runs this page was drawn from."""
+    st.session_state["drawn_version"] = runs().version
+
+
+@st.fragment(run_every=1.0)
+def follow() -> None:
+    """Redraw the whole page within a second of any change a page shows: a run starts, ends an epoch or ends, the
+    class model changes. Costs a version comparison a second while nothing changes."""
+    if runs().version != st.session_state.get("drawn_version"):
+        st.rerun()
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def run_status(run: Run) -> tuple[str, str]:
+    """(icon, one line) saying how far a queued or training run has got."""
+    snap = run.snapshot()
+    if snap.state == "queued":
+        limit = max_runs()
+        line = f"{ordinal(snap.queue_position)} in line" if snap.queue_position else "next"
+        return ":material/hourglass_top:", (f"{run.name} is waiting ({line}): {limit} run"
+                                            f"{' trains' if limit == 1 else 's train'} at a time.")
+    p = snap.progress
+    if snap.state != "running" or p is None:
+        return ":material/model_training:", f"{run.kind} {run.name}: starting."
+    return ":material/model_training:", f"{run.kind} {run.name}: epoch {p.epoch} of {p.epochs}."
+
+
+def sidebar() -> None:
+    registry = runs()
+    mark_drawn()
+    registry.trim()
+    found = registry.models()
+    with st.sidebar:
+        st.caption("Device")
+        st.markdown(f"**{describe(device())}**")
+        _model_picker(registry, found)
+        for run in registry.alive():
+            icon, line = run_status(run)
+            st.info(line, icon=icon)
+        _teacher_box()
+    follow()
+
+
+def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
+    st.caption("Model you read with")
+    if not found:
+        _, why = registry.shipped()
+        st.warning(f"No model yet. Train one on the Train page. ({why})")
+        return
+    class_model = registry.class_model(found)
+    pin = st.session_state.get("model_pin")
+    current = pin.key if pin is not None and pin.key in found else "class"
+    keys = ["class"] + [k for k in found if k != class_model.key]
+    label = {"class": f"The class model: {class_model.name}", **{k: m.name for k, m in found.items()}}
+    choice = st.selectbox("Model you read with", keys, index=keys.index(current) if current in keys else 0,
+                          label_visibility="collapsed", format_func=label.get)
+    if choice != current:
+        choose(None if choice == "class" else choice)
+        st.rerun()
+    active = my_model(found)
+    acc = f"{active.accuracy:.2%}" if active.accuracy is not None else "unknown"
+    st.markdown(f"Test accuracy **{acc}** on {active.dataset}")
+
+
+def join_url() -> str:
+    """The address students open: the one this browser used, unless that is this machine's own name for itself."""
+    url = st.context.url
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is not None and parts.scheme in ("http", "https") and parts.hostname not in LOCAL_NAMES:
+        return f"{parts.scheme}://{parts.netloc}/"
+    return student_url(st.get_option("server.port"))
+
+
+@st.dialog("Join the class", width="large")
+def show_join(url: str) -> None:
+    st.markdown(f"<div style='font-size:2.2rem;font-weight:700;text-align:center'>{html.escape(url)}</div>",
+                unsafe_allow_html=True)
+    _, middle, _ = st.columns([1, 4, 1])
+    middle.image(qr_png(url, box=14), width="stretch")  # about 60 % of a 1280 x 720 projector's height
+
+
+def _teacher_box() -> None:
+    if is_teacher():
+        st.caption(":material/school: You are the teacher.")
+        url = join_url()
+        st.markdown(f"Students open **{html.escape(url)}**")
+        if st.button("Show the QR code", icon=":material/qr_code_2:", width="stretch"):
+            show_join(url)
+        return
+    with st.expander("Teacher", icon=":material/school:"):
+        code = st.text_input("Teacher code", type="password", max_chars=64)
+        if code and code_matches(code):
+            st.session_state["teacher"] = True
+            st.rerun()
+        elif code:
+            st.error("That is not the teacher code.")
