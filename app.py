@@ -4,22 +4,26 @@ import logging
 
 import streamlit as st
 
-from mnist_demo.web.state import sidebar
+from mnist_demo.web.i18n import t
+from mnist_demo.web.state import follow, sidebar
 
 st.set_page_config(page_title="MNIST demo", page_icon=":material/draw:", layout="wide")
 
 PAGES = "mnist_demo/web/pages"
 page = st.navigation([
-    st.Page(f"{PAGES}/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page(f"{PAGES}/gallery.py", title="Gallery", icon=":material/grid_view:"),
-    st.Page(f"{PAGES}/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
-    st.Page(f"{PAGES}/model.py", title="Model", icon=":material/schema:"),
+    st.Page(f"{PAGES}/train.py", title=t("Train"), icon=":material/model_training:", default=True),
+    st.Page(f"{PAGES}/gallery.py", title=t("Gallery"), icon=":material/grid_view:"),
+    st.Page(f"{PAGES}/draw.py", title=t("Draw"), icon=":material/draw:"),
+    st.Page(f"{PAGES}/classset.py", title=t("Class"), icon=":material/groups:"),
+    st.Page(f"{PAGES}/evaluate.py", title=t("Evaluate"), icon=":material/fact_check:"),
+    st.Page(f"{PAGES}/model.py", title=t("Model"), icon=":material/schema:"),
 ])
 try:
     sidebar()
     page.run()
+    if not st.session_state.pop("follows_itself", False):
+        follow()
 except Exception:  # never a traceback in a browser: a short message here, the details in the server's log
     logging.getLogger("mnist_demo").exception("error on page %s", page.title)
-    st.error("Something went wrong on this page. Reload it or try again; the server's log has the details.",
+    st.error(t("Something went wrong on this page. Reload it or try again; the server's log has the details."),
              icon=":material/error:")

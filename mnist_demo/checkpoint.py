@@ -8,7 +8,9 @@ import errno
 import os
 import pickle
 import re
+import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +18,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; two runs on one file are not detected there
+    fcntl = None
+
+from . import checkpoint_checks as checks
 from .errors import CheckpointError, SaveError  # noqa: F401 - CheckpointError: raised here, caught by callers
 from .familiarity import FeatureStats
 from .model import CNN
@@ -49,19 +57,89 @@ def save_error(path: Path, exc: OSError) -> SaveError:
     return error
 
 
+def _refusal(raw: str) -> str | None:
+    """Why `raw` may not be written, or None. Only a new path or a regular file is written: a device node or pipe
+    is left alone (renaming over /dev/null as root would replace the system's), a symbolic link is neither
+    replaced nor followed, and a name ending in / means a folder."""
+    path = Path(raw)
+    if raw.endswith(tuple(s for s in ("/", os.sep, os.altsep) if s)):
+        return f"a name that ends in {raw[-1]} is a folder; give a file name, such as {path / 'model.pt'}"
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:  # a file where a folder should be on the way, a name too long...
+        return (exc.strerror or str(exc)).lower()
+    if stat.S_ISLNK(info.st_mode):
+        return ("it is a symbolic link, which mnist-demo neither replaces nor writes through: give the path of the "
+                "file itself, or a new name")
+    if stat.S_ISDIR(info.st_mode):
+        return f"that is a folder; give a file name, such as {path / 'model.pt'}"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file (a device, pipe or socket): give the name of a new or regular file"
+    return None
+
+
+def _refuse_special(raw: str) -> None:
+    why = _refusal(raw)
+    if why:
+        regular = os.path.isfile(raw) and not os.path.islink(raw)
+        kept = "The previous checkpoint there is unchanged." if regular else "Nothing was written."
+        raise SaveError(f"Cannot save the checkpoint {raw}: {why}. {kept}")
+
+
 def check_writable(path: str | os.PathLike) -> None:
     """Raise SaveError now if `path` could not be saved to, with the message save() would give: before a long
     run rather than after it. (A disk that fills up during the run is still only found on saving.)"""
+    _refuse_special(os.fspath(path))
     path = Path(path)
     try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         os.unlink(tmp)
     except OSError as exc:
         raise save_error(path, exc) from None
+
+
+@contextlib.contextmanager
+def claimed(path: str | os.PathLike) -> Iterator[None]:
+    """Hold `path` while this process trains towards it: a second run aimed at the same file is refused at once,
+    instead of both saying "Saved" while one result is lost. The lock is a hidden file beside the checkpoint,
+    removed on leaving (also on Ctrl-C or SIGTERM); where there is no flock, nothing is held."""
+    if fcntl is None:
+        yield
+        return
+    path = Path(path)
+    lock = path.parent / f".{path.name}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise save_error(path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            raise SaveError(f"Cannot save the checkpoint {path}: another run{f' (process {holder})' if holder else ''}"
+                            " is training towards it now, and one of the two results would be lost. Wait for it to "
+                            "end, or save to another file. Nothing was written.") from None
+        try:
+            current = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(fd)  # its holder removed it between our open and our lock: lock the file there now
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
 
 
 @dataclass
@@ -88,8 +166,10 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
     """Write atomically: a temporary file in the same folder, fsync, then rename over `path`.
 
     Any OSError (read-only folder, full disk) becomes a SaveError that says so; `path` keeps its old content and
-    no temporary file is left behind."""
-    path = Path(path)
+    no temporary file is left behind. Only a new path or a regular file is written (see _refusal)."""
+    raw = os.fspath(path)
+    _refuse_special(raw)
+    path = Path(raw)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {
         "torch_version": str(torch.__version__),
@@ -105,6 +185,7 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+        _refuse_special(raw)  # again: something else may have been put there while the model trained
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
@@ -117,10 +198,13 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
 
 
 def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpoint:
-    """Load a checkpoint; anything corrupt, truncated or foreign raises CheckpointError naming the file."""
+    """Load a checkpoint; anything corrupt, truncated, foreign, inconsistent or not finite raises CheckpointError
+    naming the file, before a network is built from it (checkpoint_checks says what is checked)."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}.")
+        raise CheckpointError(f"No checkpoint at {path}." if not os.path.lexists(path) else
+                              f"{path} is not a regular file (a folder, pipe or device): give a checkpoint file.")
+    checks.check_size(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -140,40 +224,11 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     meta, state = blob.get("meta") or {}, blob.get("state_dict")
     if not isinstance(meta, dict) or not isinstance(state, dict):
         raise CheckpointError(f"{path} is not an mnist-demo checkpoint (its weights or metadata are missing).")
-    try:
-        model = CNN(num_classes=meta.get("num_classes", 10))
-        mismatch = _mismatch(model.state_dict(), state)
-        if mismatch:
-            raise ValueError(mismatch)
-        model.load_state_dict(state)
-    except Exception as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(
-            f"{path} holds weights that do not fit the tutorial's CNN (another architecture?): {detail}"
-        ) from None
+    classes = checks.check_meta(path, meta)
+    checks.check_weights(path, state, classes)
+    model = CNN(num_classes=classes)
+    model.load_state_dict(state)
     return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
-
-
-def _shape(t: object) -> str:
-    return " x ".join(map(str, getattr(t, "shape", ()))) or "not a tensor"
-
-
-def _mismatch(expected: dict, got: dict, show: int = 3) -> str:
-    """What differs between two state dicts, in one line; "" when they fit."""
-
-    def listed(keys: list[str]) -> str:
-        return ", ".join(keys[:show]) + (f" and {len(keys) - show} more" if len(keys) > show else "")
-
-    wrong = [f"{k} is {_shape(got[k])}, expected {_shape(v)}" for k, v in expected.items()
-             if k in got and (not isinstance(got[k], torch.Tensor) or got[k].shape != v.shape)]
-    missing = [k for k in expected if k not in got]
-    unexpected = [k for k in got if k not in expected]
-    parts = wrong[:show]
-    if missing:
-        parts.append(f"missing {listed(missing)}")
-    if unexpected:
-        parts.append(f"unexpected {listed(unexpected)}")
-    return "; ".join(parts)
 
 
 def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureStats | None = None) -> Path:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import NoReturn
 
 from tqdm import tqdm
 
-from . import checkpoint
+from . import checkpoint, cli_class
 from .augment import AUGMENTATIONS
 from .config import OPTIMIZERS, PRESETS, preset
 from .data import DATASETS, load_split
@@ -26,6 +28,17 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number from 1 up (0 epochs or a batch of 0 cannot run)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def one_line(message: object) -> str:
@@ -50,7 +63,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
         label_smoothing=args.label_smoothing,
     )
-    checkpoint.check_writable(args.out)  # a read-only folder fails now, not after the run
+    checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
+    with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
+        return train_into(args, config)
+
+
+def train_into(args: argparse.Namespace, config) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
@@ -69,16 +87,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     try:
         result = fit(config, train_split, test_split, [on_progress])
-    except KeyboardInterrupt:
+        bar.close()
+        if result.status != "finished":
+            print(f"error: {one_line(result.message)}", file=sys.stderr)
+            return 1
+        path = checkpoint.save_run(args.out, result, fit_feature_stats(result.model, train_split))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
         print(f"Interrupted: nothing was saved{kept}.", file=sys.stderr)
         return 130
-    bar.close()
-    if result.status != "finished":
-        print(f"error: {one_line(result.message)}", file=sys.stderr)
-        return 1
-    path = checkpoint.save_run(args.out, result, fit_feature_stats(result.model, train_split))
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
     print("Done")
     return 0
@@ -109,14 +127,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.checkpoint)
     failed = 0
     for path in args.images:
-        try:
+        try:  # each bad path is one line; the others are still read
             image = to_mnist(Path(path))
+            blank = why_blank(Path(path)) if image is None else ""
         except UnreadableImage as exc:
             print(f"{path}: cannot read this image: {one_line(exc)}", file=sys.stderr)
             failed += 1
             continue
+        except OSError as exc:  # it changed while being read
+            print(f"{path}: cannot read this image: {one_line(exc.strerror or exc)}", file=sys.stderr)
+            failed += 1
+            continue
         if image is None:
-            print(f"{path}: nothing to read: {why_blank(Path(path))}", file=sys.stderr)
+            print(f"{path}: nothing to read: {blank}", file=sys.stderr)
             failed += 1
             continue
         probs = probabilities(ckpt.model, image)[0]
@@ -149,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
-    train.add_argument("--augment", choices=AUGMENTATIONS, help="none, affine, stroke or both")
+    train.add_argument("--augment", choices=AUGMENTATIONS,
+                       help="none, affine, stroke, both, or styles (both, and a quarter of each batch swapped for "
+                            "digits drawn in the world's handwriting styles)")
     train.add_argument("--label-smoothing", type=float, metavar="E",
                        help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
@@ -164,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="read the digit in each image (PNG/JPEG, any size, either polarity)")
-    pr.add_argument("images", nargs="+", metavar="IMAGE")
+    pr.add_argument("images", nargs="*", metavar="IMAGE", help="a name that begins with - is read as a file too")
     pr.add_argument("--checkpoint")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=cmd_predict)
@@ -172,16 +197,35 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", help="the tutorial's pipeline and this engine side by side; latency; start time")
     be.add_argument("--data-dir")
     be.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    be.add_argument("--epochs", type=int, default=1, help="epochs of each pipeline (default: 1)")
-    be.add_argument("--test-batch-size", type=int, default=1,
+    be.add_argument("--epochs", type=at_least_one, default=1, help="epochs of each pipeline (default: 1)")
+    be.add_argument("--test-batch-size", type=at_least_one, default=1,
                     help="the test DataLoader's batch size in both pipelines (default: 1, as the tutorial)")
     be.add_argument("--no-app", action="store_true", help="skip timing the app's start")
     be.set_defaults(func=cmd_bench)
+    cli_class.add_parsers(sub)  # class add | stats | export | import, finetune
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """parse_args, except that `predict` takes a file whose name begins with a dash (-7.png) without --."""
+    args, extra = parser.parse_known_args(argv)
+    if extra and (getattr(args, "command", None) != "predict" or any(a.startswith("--") for a in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "command", None) == "predict":
+        args.images = [*args.images, *extra]
+        if not args.images:
+            parser.error("the following arguments are required: IMAGE")
+    return args
+
+
+def _terminated(signum, frame) -> NoReturn:
+    raise KeyboardInterrupt  # SIGTERM as Ctrl-C: a checkpoint being saved leaves no temporary file behind
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
         return args.func(args)
     except OSError as exc:  # a full disk, a read-only folder (checkpoint.SaveError, also a UserError, says which),
@@ -193,3 +237,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

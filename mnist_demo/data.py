@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import ConfigError, DataMissingError  # noqa: F401 - DataMissingError: raised here, caught by callers
+from . import idx
+from .errors import ConfigError, DataFileError, DataMissingError  # noqa: F401 - raised here, caught by callers
 from .paths import DATA_DIR_ENV, SAMPLE
 from .paths import data_dir as resolve_data_dir
 
@@ -56,53 +58,81 @@ def expected_files(name: str, root: Path) -> list[Path]:
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
-    """An uncompressed IDX file (MNIST's format) as a uint8 array: (N,) labels or (N, rows, cols) images."""
-    data = path.read_bytes()
-    header = np.frombuffer(data, dtype=">u4", count=1)
-    if len(data) < 8 or int(header[0]) != magic:
-        raise ValueError(f"{path} is not an IDX file of this kind")
-    dims = np.frombuffer(data, dtype=">u4", count=magic & 0xFF, offset=4).astype(int)
-    offset = 4 + 4 * len(dims)
-    return np.frombuffer(data, dtype=np.uint8, count=int(np.prod(dims)), offset=offset).reshape(dims)
+    """An IDX file (MNIST's format) as a uint8 array: (N,) labels or (N, 28, 28) images; DataFileError (a
+    ValueError) naming the file when it is not one of those, and saying how to fix it."""
+    return idx.read(Path(path), magic)
 
 
-def missing_message(name: str, root: Path, exc: BaseException) -> str:
-    """One line: which folder was searched, why the download failed, and the files to put there by hand."""
+def _reason(exc: BaseException, root: Path, public: bool) -> str:
+    """Why a download failed, in a few words; for a browser, without the paths an OSError may carry."""
+    text = str(exc).strip().splitlines()[0][:120].rstrip(":") if str(exc).strip() else ""
+    if public and isinstance(exc, OSError):
+        text = exc.strerror or ""
+    elif public:
+        for path in {str(root.resolve()), str(root)}:
+            text = text.replace(path, "the data folder")
+    return f"{type(exc).__name__}{': ' + text if text else ''}"
+
+
+def missing_message(name: str, root: Path, exc: BaseException, public: bool = False) -> str:
+    """One line: which folder was searched, why the download failed, and the files to put there by hand. `public`:
+    the folder as a browser may see it (no server paths) and the app's setting instead of --data-dir."""
+    why = _reason(exc, root, public)
+    if public:
+        where, names = idx.shown(root / DATASETS[name] / "raw", root), [p.name for p in expected_files(name, root)]
+        return (f"The {name} dataset is not in the data folder and could not be downloaded ({why}). Copy its four "
+                f"files, uncompressed (IDX) or as downloaded (.gz), into {where}: {', '.join(names[:-1])} and "
+                f"{names[-1]}; or start the app with `{DATA_DIR_ENV}` set to a folder that holds "
+                f"`{DATASETS[name]}/raw/`.")
     files = [str(p) for p in expected_files(name, root.resolve())]
-    why = str(exc).strip().splitlines()[0][:120].rstrip(":") if str(exc).strip() else ""
     return (
-        f"The {name} dataset is not in {root.resolve()} and could not be downloaded "
-        f"({type(exc).__name__}{': ' + why if why else ''}). Copy its four files, uncompressed (IDX), to "
-        f"{', '.join(files[:-1])} and {files[-1]}; or point --data-dir or ${DATA_DIR_ENV} at a folder that holds "
-        f"{DATASETS[name]}/raw/."
+        f"The {name} dataset is not in {root.resolve()} and could not be downloaded ({why}). Copy its four files, "
+        f"uncompressed (IDX) or as downloaded (.gz), to {', '.join(files[:-1])} and {files[-1]}; or point --data-dir "
+        f"or ${DATA_DIR_ENV} at a folder that holds {DATASETS[name]}/raw/."
     )
 
 
+def _download(name: str, root: Path, train: bool, paths: tuple[Path, Path]) -> None:
+    """Fetch the dataset's files with torchvision; DataMissingError when that fails, leaving no empty folders
+    behind (a misspelt --data-dir must not leave one)."""
+    from torchvision import datasets  # only to download: reading the files needs no torchvision (2 s to import)
+
+    folders = [root, root / DATASETS[name], root / DATASETS[name] / "raw"]
+    made = [f for f in folders if not f.exists()]
+    try:
+        getattr(datasets, DATASETS[name])(str(root), train=train, download=True)
+    except Exception as exc:  # offline, permission, bad mirror...
+        if all(idx.present(p) for p in paths):
+            return  # downloaded, but torchvision could not read a file: reading it below says which and why
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: a partial download stays for the next try
+        error = DataMissingError(missing_message(name, root, exc))
+        error.public = missing_message(name, root, exc, public=True)
+        raise error from None
+
+
 def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathLike | None = None) -> Split:
-    """Read a split's IDX files (torchvision's layout); download them with torchvision when missing; fail with
-    one clear message."""
+    """Read a split's IDX files (torchvision's layout; a file may also be there gzip-compressed, as name.gz);
+    download them with torchvision only when they are absent. A file that is there but wrong (compressed,
+    truncated, swapped, of other images, with labels out of range or counts that differ) raises DataFileError naming
+    it; absent files that cannot be downloaded raise DataMissingError. Both carry `.public`, the message without
+    the server's paths."""
     if name not in DATASETS:
         raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     root = resolve_data_dir(data_dir)
     raw = root / DATASETS[name] / "raw"
-    images_file, labels_file = FILES[train]
+    paths = (raw / FILES[train][0], raw / FILES[train][1])
+    if not all(idx.present(p) for p in paths):
+        _download(name, root, train, paths)
     try:
-        images, labels = read_idx(raw / images_file, 2051), read_idx(raw / labels_file, 2049)
-        if len(images) == len(labels):
-            return Split(name, train, torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
-    except (OSError, ValueError):
-        pass
-    from torchvision import datasets  # only to download: reading the files needs no torchvision (2 s to import)
-
-    cls = getattr(datasets, DATASETS[name])
-    try:
-        ds = cls(str(root), train=train, download=False)
-    except RuntimeError:
-        try:
-            ds = cls(str(root), train=train, download=True)
-        except Exception as exc:  # offline, permission, bad mirror...
-            raise DataMissingError(missing_message(name, root, exc)) from None
-    return Split(name, train, ds.data.clone(), ds.targets.clone().long())
+        images, labels = idx.read(paths[0], idx.IMAGES, root), idx.read(paths[1], idx.LABELS, root)
+    except FileNotFoundError:  # the download did not bring it (a mirror of another layout)
+        error = DataMissingError(missing_message(name, root, FileNotFoundError("not in the download")))
+        error.public = missing_message(name, root, FileNotFoundError("not in the download"), public=True)
+        raise error from None
+    idx.check_pair(images, labels, len(CLASS_NAMES[name]), paths, "training" if train else "test", root)
+    return Split(name, train, torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:

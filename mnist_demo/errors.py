@@ -42,3 +42,8 @@ class UsageError(UserError):
 
 class NotAllowed(UserError):
     """An action only the teacher may take (start or stop a run, choose the class model, delete)."""
+
+
+class ClassSetError(UserError):
+    """Something wrong with the class set (a busy, read-only, damaged or foreign database file) or with what was
+    given to it (a label that is not 0-9, an empty drawing, a zip with a path that climbs out)."""

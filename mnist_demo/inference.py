@@ -42,6 +42,32 @@ def probabilities(model: nn.Module, images: np.ndarray | torch.Tensor) -> np.nda
 UNSURE_BELOW = 0.80  # top probability under which the app says "not sure"
 
 
+def is_sure(top_probability, distance=None, threshold=None):
+    """The Draw page's rule for showing a digit rather than "not sure": the top probability is at least
+    UNSURE_BELOW and (when the model has feature statistics) the drawing is no farther from every digit than
+    the threshold. Works on one reading (floats) or a batch (arrays), so the checks count what the page shows."""
+    ok = np.asarray(top_probability) >= UNSURE_BELOW
+    if distance is not None and threshold is not None:
+        ok = ok & (np.asarray(distance) <= threshold)
+    return bool(ok) if ok.ndim == 0 else ok
+
+
+@torch.no_grad()
+def read_many(model: nn.Module, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
+              chunk: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, 10) probabilities and (N,) distances from the learned digits (None without `stats`) for a batch:
+    what `read` gives for each image, without feature maps and saliency."""
+    _check_eval(model)
+    device = model_device(model)
+    probs, dists = [], []
+    for i in range(0, len(images), chunk):
+        x = as_batch(images[i : i + chunk], device)
+        probs.append(model(x).softmax(1).cpu())
+        if stats is not None:
+            dists.append(stats.distance(model.embed(x)).cpu())
+    return torch.cat(probs).numpy(), torch.cat(dists).numpy() if stats is not None else None
+
+
 @dataclass
 class Reading:
     """One image read by the network, with what a student can see of how."""
@@ -64,7 +90,7 @@ class Reading:
 
     @property
     def sure(self) -> bool:
-        return self.top2[0][1] >= UNSURE_BELOW and self.digit_like
+        return is_sure(self.top2[0][1], self.distance, self.threshold)
 
 
 def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int, steps: int = 32) -> torch.Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from typing import BinaryIO
 
@@ -41,18 +42,23 @@ def _read_capped(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
         data = source
     elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        if os.path.isdir(path):
-            raise UnreadableImage("it is a folder, not a picture")
         try:
-            size = os.path.getsize(path)
-            if size > MAX_BYTES:
-                raise UnreadableImage(too_big.format(_megabytes(size)))
+            info = os.stat(path)  # what it is, before opening it: opening a pipe would wait forever
+            if stat.S_ISDIR(info.st_mode):
+                raise UnreadableImage("it is a folder, not a picture")
+            if not stat.S_ISREG(info.st_mode):
+                raise UnreadableImage("it is not a regular file (a pipe, device or socket); it was not opened")
+            if info.st_size > MAX_BYTES:
+                raise UnreadableImage(too_big.format(_megabytes(info.st_size)))
             with open(path, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         except FileNotFoundError:
-            raise UnreadableImage("there is no such file") from None
+            raise UnreadableImage("there is no such file" + (" (a symbolic link to nothing)" if os.path.islink(path)
+                                                             else "")) from None
         except PermissionError:
             raise UnreadableImage("no permission to read it") from None
+        except OSError as exc:  # a symbolic link loop, a file where a folder should be on the way...
+            raise UnreadableImage((exc.strerror or type(exc).__name__).lower()) from None
     else:
         data = source.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -101,10 +107,12 @@ def _border(a: np.ndarray) -> np.ndarray:
 
 
 def _gray(img: Image.Image) -> np.ndarray:
-    """Luminance in [0, 1]; 16-bit and float images keep their range."""
+    """Luminance in [0, 1]; 16-bit and float images keep their range (a float image is 0-1, 0-255 or 0-65535)."""
     if img.mode.startswith("I") or img.mode == "F":
-        g = np.asarray(img, dtype=np.float32)
-        return g / (65535.0 if g.max() > 255 else 255.0)
+        g = np.nan_to_num(np.asarray(img, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        top = float(g.max()) if g.size else 0.0
+        scale = 1.0 if img.mode == "F" and top <= 1.0 else 255.0 if top <= 255 else 65535.0
+        return np.clip(g / scale, 0, 1)
     return np.asarray(img.convert("L"), dtype=np.float32) / 255
 
 

@@ -168,7 +168,7 @@ def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer
         if stop is not None and stop.is_set():
             return None
         if config.augment != "none":
-            x = augment_batch(x, config.augment, generator)
+            x = augment_batch(x, config.augment, generator, y if split.name == "mnist" else None)
         step(x, y)
         if after_step is not None:
             after_step()

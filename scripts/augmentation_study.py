@@ -1,4 +1,4 @@
-"""Train the `classroom` preset with each augmentation and score MNIST test and the drawing check.
+"""Train the `classroom` preset with each augmentation and score MNIST test, the drawing check and the style check.
 
     python scripts/augmentation_study.py --data-dir ../shared/data --out-dir runs/study
 
@@ -18,7 +18,7 @@ from mnist_demo.augment import AUGMENTATIONS  # noqa: E402
 from mnist_demo.config import preset  # noqa: E402
 from mnist_demo.data import load_split  # noqa: E402
 from mnist_demo.familiarity import fit_feature_stats  # noqa: E402
-from mnist_demo.tools import drawcheck  # noqa: E402
+from mnist_demo.tools import drawcheck, stylecheck  # noqa: E402
 from mnist_demo.training import fit  # noqa: E402
 
 
@@ -29,19 +29,23 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=list(AUGMENTATIONS), choices=AUGMENTATIONS)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--check-size", type=int, default=2000, help="MNIST test digits redrawn for the check")
+    parser.add_argument("--per-style", type=int, default=200, help="drawings per style for the style check")
     args = parser.parse_args()
 
     train, test = load_split("mnist", True, args.data_dir), load_split("mnist", False, args.data_dir)
     check = drawcheck.build(test.images[: args.check_size].numpy(), test.labels[: args.check_size].numpy())
     print("| augmentation | MNIST test accuracy | drawing check, project path | drawing check, plain resize "
-          "| train time |")
-    print("|---|---|---|---|---|")
+          "| styles: right | styles: wrong, sure | train time |")
+    print("|---|---|---|---|---|---|---|")
     for kind in args.kinds:
         result = fit(preset("classroom", augment=kind, epochs=args.epochs), train, test)
-        checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result, fit_feature_stats(result.model, train))
+        stats = fit_feature_stats(result.model, train)
+        path = checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result, stats)
         score = drawcheck.score(result.model.cpu(), check)
+        digits, _ = stylecheck.summary(stylecheck.check(checkpoint.load(path), args.per_style))
         print(f"| {kind} | {result.history[-1].test_acc:.2%} | {score.project:.2%} | {score.plain:.2%} "
-              f"| {result.seconds / 60:.1f} min |", flush=True)
+              f"| {digits.share('right'):.1%} | {digits.share('wrong'):.1%} | {result.seconds / 60:.1f} min |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -426,8 +426,8 @@ class Trainer:
         return "batch" in self.tab.progress and not any("Finished in" in t for t in self.tab.texts)
 
     def position(self) -> tuple[float, int] | None:
-        """(now, batches trained so far) from the Train page's progress bar: "Epoch 2 of 5: batch 1,234 of 1,875"."""
-        m = re.match(r"Epoch (\d+) of \d+: batch ([\d,]+) of ([\d,]+)", self.tab.progress)
+        """(now, batches trained so far) from the Train page's progress bar: "Epoch 2 of 5 · batch 1,234 of 1,875"."""
+        m = re.match(r"Epoch (\d+) of \d+ · batch ([\d,]+) of ([\d,]+)", self.tab.progress)
         if not m:
             return None
         epoch, batch, batches = (int(g.replace(",", "")) for g in m.groups())

@@ -108,6 +108,7 @@ def fresh_app_state(tmp_path, monkeypatch):
     from mnist_demo.web import state
 
     monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path / "runs"))
+    monkeypatch.setenv("MNIST_DEMO_CLASS_DB", str(tmp_path / "class.db"))  # the class set, in the same tmp folder
     st.cache_resource.clear()
     yield
     for run in state.runs().all():

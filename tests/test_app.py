@@ -62,7 +62,7 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     buf = io.BytesIO()
     drawing(1).save(buf, "PNG")
     at.file_uploader[0].set_value(("one.png", buf.getvalue(), "image/png"))
-    assert f"Read from the upload one.png by {run.name}" in texts(at.run())
+    assert f"Read from the upload `one.png` by {run.name}" in texts(at.run())  # a file name is shown as code
     at = open_page(at, "train")
     button(at, "Back to the shipped model").click()
     at.run()
@@ -168,7 +168,7 @@ def test_draw_asks_for_a_drawing_then_reads_one(app):
         at.run()
         assert not at.exception
         assert f">{digit}</div>" in texts(at)
-        assert count(at, "plotly_chart") == 4  # probabilities, saliency, conv1, conv2
+        assert count(at, "plotly_chart") == 7  # probabilities, saliency, conv1, conv2, a window, a map, fc1 -> fc2
         assert "What the network sees" in str([i.proto for i in at.get("image")])
 
 

@@ -17,6 +17,7 @@ import itertools
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,13 +94,14 @@ class Runs:
 
     # --- runs ------------------------------------------------------------------------------------------------
     def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
-              kind: str = "Training") -> Run:
-        """Queue a run (it starts when a slot is free) and return it."""
+              kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
+        """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
+        run's thread, before it reports the end); its answer is `run.measures`."""
         self._require(self.may_train(teacher), "start a training run")
         config.check_against(len(train))
         with self._lock:
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
-                      on_change=self._changed)
+                      on_change=self._changed, after=after)
             self._runs.append(run)
         self._changed()
         return run.start()

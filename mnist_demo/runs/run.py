@@ -18,6 +18,7 @@ from ..config import PRESETS, TrainConfig, recipe_of
 from ..data import Split
 from ..errors import UserError
 from ..familiarity import FeatureStats, fit_feature_stats
+from ..insight.probe import Probe
 from ..training import EpochStats, EvalResult, Progress, RunResult, fit
 from .queue import RunSlots
 
@@ -71,6 +72,7 @@ class Run:
     on_change: Callable[[], None] = lambda: None  # told of every report and change of state
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
     started_at: float = field(default_factory=time.time)
+    after: Callable[[nn.Module], dict] | None = None  # measures the finished model; its answer becomes `measures`
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -81,8 +83,12 @@ class Run:
         self.result: RunResult | None = None
         self.feature_stats: FeatureStats | None = None
         self.checkpoint_path: Path | None = None
+        self.measures: dict | None = None  # what `after` said of the finished model (fine-tuning: before and after)
         self.finished_at: float | None = None
         self.released = False
+        self.probe = Probe(self.test_split) if self.test_split is not None else None  # "watch it learn": small arrays
+        if self.probe is not None:
+            self.listeners.append(self.probe)
         self._thread = threading.Thread(target=self._run, name=f"run-{self.id}", daemon=True)
 
     @property
@@ -142,8 +148,9 @@ class Run:
             self.feature_stats = None
             self._last_eval = (self._last_eval[0], None)
             self._events = [e for e in self._events if e.kind == "epoch"]
-            self.train_split = self.test_split = self.start_from = None
+            self.train_split = self.test_split = self.start_from = self.after = None
             self.released = True
+            self.probe = None
 
     def _record(self, p: Progress) -> None:
         """The run's own listener: keeps the report (without the live model) for snapshots."""
@@ -196,6 +203,13 @@ class Run:
                                                            result, self.feature_stats)
             except OSError as exc:
                 message = f"The model could not be saved: {exc}"
+            if self.after is not None:
+                try:
+                    self.measures = self.after(result.model)
+                except Exception as exc:  # the run itself is fine: say so and keep it
+                    _log.exception("run %s: measuring the finished model failed", self.id)
+                    why = str(exc) if isinstance(exc, UserError) else "see the server log"
+                    message = " ".join(filter(None, [message, f"It could not be measured ({why})."]))
         with self._lock:
             self.result = result
         self._set(result.status, message, ended=True)

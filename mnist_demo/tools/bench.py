@@ -247,4 +247,14 @@ def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch
         import_s, ready_s = app_start()
         say(f"app: imports {import_s:.1f} s in a fresh interpreter; `streamlit run app.py` healthy after "
             f"{ready_s:.1f} s")
+        if device.type == "cpu":
+            from .appspeed import compare
+
+            say("Training the fast recipe in the app with its Train page open in Chromium, and here…")
+            timed = compare("fast", train, test, root)
+            if timed is None:
+                say("app vs CLI: skipped (Chromium or Playwright is missing)")
+            else:
+                say(f"app vs CLI, fast recipe: {timed[0]:.1f} s of training in the app with the Train page open, "
+                    f"{timed[1]:.1f} s through fit(): {timed[0] / timed[1]:.2f}x")
     return 0

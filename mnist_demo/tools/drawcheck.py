@@ -10,7 +10,8 @@ from PIL import Image
 from scipy import ndimage
 from torch import nn
 
-from ..inference import probabilities
+from ..familiarity import FeatureStats
+from ..inference import is_sure, probabilities, read_many
 from ..preprocess import to_mnist
 
 CANVAS = 280
@@ -79,15 +80,23 @@ def blank() -> np.ndarray:
 
 @dataclass
 class Score:
-    project: float
-    plain: float
+    project: float  # read right by the project's path (crop, 20 px box, centre of mass)
+    plain: float  # read right after a plain resize, for contrast
     n: int
+    wrong_sure: float | None = None  # read wrongly, yet shown as sure (not "not sure"): needs feature statistics
+    unsure: float | None = None  # "not sure", right or wrong
 
 
-def score(model: nn.Module, renderings: list[Rendering]) -> Score:
-    """Accuracy of the project's preprocessing and of plain resizing on the same renderings."""
+def score(model: nn.Module, renderings: list[Rendering], stats: FeatureStats | None = None) -> Score:
+    """Accuracy of the project's preprocessing and of plain resizing on the same renderings; with the model's
+    feature statistics, also the shares the Draw page would show wrongly as sure, and as "not sure"."""
     labels = np.array([r.label for r in renderings])
     ours = np.stack([x if (x := to_mnist(r.image)) is not None else blank() for r in renderings])
     plain = np.stack([plain_resize(r.image) for r in renderings])
-    acc = lambda xs: float((probabilities(model, xs).argmax(1) == labels).mean())  # noqa: E731
-    return Score(acc(ours), acc(plain), len(renderings))
+    probs, dist = read_many(model, ours, stats)
+    right = probs.argmax(1) == labels
+    score = Score(float(right.mean()), float((probabilities(model, plain).argmax(1) == labels).mean()), len(labels))
+    if stats is not None:
+        sure = is_sure(probs.max(1), dist, stats.threshold)
+        score.wrong_sure, score.unsure = float((sure & ~right).mean()), float((~sure).mean())
+    return score

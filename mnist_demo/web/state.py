@@ -22,7 +22,10 @@ from ..data import Split, load_sample, load_split, resolve_data_dir
 from ..devices import describe, pick_device
 from ..errors import UserError
 from ..runs import Model, Run, Runs, max_runs
+from . import i18n
+from .i18n import t
 from .join import qr_png, student_url
+from .widgets import projector_style
 
 TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
 LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other
@@ -52,7 +55,7 @@ def dataset(name: str, train: bool) -> tuple[Split | None, str]:
     try:
         return _dataset(name, train, str(resolve_data_dir())), ""
     except UserError as exc:
-        return None, str(exc)
+        return None, getattr(exc, "public", str(exc))  # data errors' form without the server's paths
 
 
 @st.cache_resource(show_spinner=False)
@@ -125,12 +128,18 @@ def mark_drawn() -> None:
     st.session_state["drawn_version"] = runs().version
 
 
+def rerun_if_changed() -> None:
+    """Redraw the whole page when something a page shows has changed since it was drawn."""
+    if runs().version != st.session_state.get("drawn_version"):
+        st.rerun()
+
+
 @st.fragment(run_every=1.0)
 def follow() -> None:
     """Redraw the whole page within a second of any change a page shows: a run starts, ends an epoch or ends, the
-    class model changes. Costs a version comparison a second while nothing changes."""
-    if runs().version != st.session_state.get("drawn_version"):
-        st.rerun()
+    class model changes. Costs a version comparison a second while nothing changes. A page that redraws itself each
+    second anyway (the Train page during a run) checks instead, and says so with `follows_itself`."""
+    rerun_if_changed()
 
 
 def ordinal(n: int) -> str:
@@ -151,41 +160,55 @@ def run_status(run: Run) -> tuple[str, str]:
     return ":material/model_training:", f"{run.kind} {run.name}: epoch {p.epoch} of {p.epochs}."
 
 
+def projector() -> bool:
+    """Projector mode: larger type, thicker lines, darker text. On with ?projector=1, or the sidebar's toggle."""
+    if "projector" not in st.session_state:
+        st.session_state["projector"] = st.query_params.get("projector") == "1"
+    return st.session_state["projector"]
+
+
 def sidebar() -> None:
     registry = runs()
     mark_drawn()
     registry.trim()
     found = registry.models()
+    if projector():
+        projector_style()
     with st.sidebar:
-        st.caption("Device")
+        i18n.switch()
+        st.caption(t("Device"))
         st.markdown(f"**{describe(device())}**")
         _model_picker(registry, found)
         for run in registry.alive():
             icon, line = run_status(run)
             st.info(line, icon=icon)
         _teacher_box()
-    follow()
+        st.toggle(t("Projector mode"), key="projector",
+                  help=t("Larger type and thicker lines, for the back of a room."))
 
 
 def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
-    st.caption("Model you read with")
+    st.caption(t("Model you read with"))
     if not found:
         _, why = registry.shipped()
-        st.warning(f"No model yet. Train one on the Train page. ({why})")
+        st.warning(t("No model yet. Train one on the Train page. ({why})", why=i18n.error(why)))
         return
     class_model = registry.class_model(found)
     pin = st.session_state.get("model_pin")
     current = pin.key if pin is not None and pin.key in found else "class"
     keys = ["class"] + [k for k in found if k != class_model.key]
-    label = {"class": f"The class model: {class_model.name}", **{k: m.name for k, m in found.items()}}
-    choice = st.selectbox("Model you read with", keys, index=keys.index(current) if current in keys else 0,
+    label = {"class": t("The class model: {name}", name=i18n.name(class_model.name)),
+             **{k: i18n.name(m.name) for k, m in found.items()}}
+    choice = st.selectbox(t("Model you read with"), keys, index=keys.index(current) if current in keys else 0,
                           label_visibility="collapsed", format_func=label.get)
     if choice != current:
         choose(None if choice == "class" else choice)
         st.rerun()
     active = my_model(found)
-    acc = f"{active.accuracy:.2%}" if active.accuracy is not None else "unknown"
-    st.markdown(f"Test accuracy **{acc}** on {active.dataset}")
+    acc = f"{active.accuracy:.2%}" if active.accuracy is not None else t("unknown")
+    # the select box is a one-line input that cuts a long run name off: the whole name, wrapped, under it
+    st.markdown(f"**{html.escape(i18n.name(active.name))}**  \n"
+                + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 
 
 def join_url() -> str:
@@ -207,16 +230,16 @@ def show_join(url: str) -> None:
 
 def _teacher_box() -> None:
     if is_teacher():
-        st.caption(":material/school: You are the teacher.")
+        st.caption(t(":material/school: You are the teacher."))
         url = join_url()
-        st.markdown(f"Students open **{html.escape(url)}**")
-        if st.button("Show the QR code", icon=":material/qr_code_2:", width="stretch"):
+        st.markdown(t("Students open **{url}**", url=html.escape(url)))
+        if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
             show_join(url)
         return
-    with st.expander("Teacher", icon=":material/school:"):
-        code = st.text_input("Teacher code", type="password", max_chars=64)
+    with st.expander(t("Teacher"), icon=":material/school:"):
+        code = st.text_input(t("Teacher code"), type="password", max_chars=64)
         if code and code_matches(code):
             st.session_state["teacher"] = True
             st.rerun()
         elif code:
-            st.error("That is not the teacher code.")
+            st.error(t("That is not the teacher code."))

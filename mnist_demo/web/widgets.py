@@ -11,11 +11,23 @@ from PIL import Image
 
 from ..model import layer_table
 
+MISTAKE_RGB = (230, 0, 0)
 
-def enlarge(image: np.ndarray, size: int = 112) -> Image.Image:
-    """A 28 x 28 float or uint8 image as a crisp PIL image, `size` px wide."""
+
+def enlarge(image: np.ndarray, size: int = 112, frame: tuple[int, int, int] | None = None) -> Image.Image:
+    """A 28 x 28 float or uint8 image as a crisp PIL image, `size` px wide; `frame`: a thick border of that colour
+    (a mistake, seen from the back of a room)."""
     arr = image if image.dtype == np.uint8 else (np.clip(image, 0, 1) * 255).astype(np.uint8)
-    return Image.fromarray(arr).resize((size, size), Image.Resampling.NEAREST)
+    big = Image.fromarray(arr).resize((size, size), Image.Resampling.NEAREST)
+    if frame is None:
+        return big
+    framed = big.convert("RGB")
+    border = max(size // 12, 4)
+    framed.paste(frame, (0, 0, size, border))
+    framed.paste(frame, (0, size - border, size, size))
+    framed.paste(frame, (0, 0, border, size))
+    framed.paste(frame, (size - border, 0, size, size))
+    return framed
 
 
 @st.cache_data(show_spinner=False)
@@ -24,7 +36,7 @@ def layers_frame() -> pd.DataFrame:
     frame = pd.DataFrame({
         "layer": [r.name for r in rows],
         "kind": [r.kind for r in rows],
-        "output shape": [" x ".join(map(str, r.output_shape)) for r in rows],
+        "output shape": [" × ".join(map(str, r.output_shape)) for r in rows],  # as PyTorch prints it: C × H × W
         "parameters": [r.parameters for r in rows],
     })
     total = pd.DataFrame({"layer": ["total"], "kind": [""], "output shape": [""],
@@ -33,10 +45,24 @@ def layers_frame() -> pd.DataFrame:
 
 
 WALKTHROUGH = (
-    "**28 x 28** image → conv1 3 x 3 → **26 x 26** x 32 → max-pool 2 → **13 x 13** x 32 → conv2 3 x 3 → "
-    "**11 x 11** x 64 → max-pool 2 → **5 x 5** x 64 → flatten: 5 x 5 x 64 = **1600** → fc1 → 64 → fc2 → "
-    "**10** scores, one per digit."
+    "**1 × 28 × 28** image → conv1 3 × 3, ReLU → **32 × 26 × 26** → max-pool 2 × 2 → **32 × 13 × 13** → "
+    "conv2 3 × 3, ReLU → **64 × 11 × 11** → max-pool 2 × 2 → **64 × 5 × 5** → flatten: 64 × 5 × 5 = **1600** → "
+    "fc1, ReLU → **64** → fc2 → **10** scores → softmax → 10 probabilities, one per digit. (Shapes as PyTorch "
+    "prints them: channels × height × width.)"
 )
+
+
+PROJECTOR_CSS = """<style>
+html { font-size: 21px; }
+[data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-weight: 500; }
+[data-testid="stCaptionContainer"] { color: #222 !important; }
+</style>"""
+
+
+def projector_style() -> None:
+    """Larger type and darker text for the back of a room (projector mode); charts thicken their own lines."""
+    st.html(PROJECTOR_CSS)
 
 
 def model_panel() -> None:

@@ -1,88 +1,105 @@
 """Draw page: a student draws a digit, the network reads it live."""
 
+import html
+
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from mnist_demo.errors import UnreadableImage
 from mnist_demo.familiarity import QUANTILE
 from mnist_demo.inference import UNSURE_BELOW, read
 from mnist_demo.preprocess import to_mnist, why_blank
-from mnist_demo.web import charts, state
+from mnist_demo.web import charts, state, touch
+from mnist_demo.web.canvas import drawing_canvas
+from mnist_demo.web.feedback import control as class_feedback
+from mnist_demo.web.i18n import error, name, t
+from mnist_demo.web.plain import plain
+from mnist_demo.web.views import inside
 from mnist_demo.web.widgets import enlarge
 
-st.title("Draw a digit")
+st.title(t("Draw a digit"))
 active = state.my_model()
 if active is None:
-    st.warning("There is no model to read drawings yet: train one on the Train page.", icon=":material/warning:")
+    st.warning(t("There is no model to read drawings yet: train one on the Train page."), icon=":material/warning:")
     st.stop()
 
 if active.dataset != "mnist":
-    st.info(f"The active model learned {active.dataset}: it will read your drawing as one of its classes. Pick the "
-            "shipped model in the sidebar to read digits.", icon=":material/info:")
+    st.info(t("The active model learned {dataset}: it will read your drawing as one of its classes. Pick the "
+              "shipped model in the sidebar to read digits.", dataset=active.dataset), icon=":material/info:")
 st.session_state.setdefault("canvas_id", 0)
+touch.hide_canvas_toolbar()
 left, right = st.columns([1, 1], gap="large")
 with left:
-    st.caption("White ink on black, like MNIST. Draw one digit, big or small, anywhere.")
-    st.space(40)  # room for the canvas's floating toolbar
-    canvas = st_canvas(stroke_width=st.session_state.get("pen", 20), stroke_color="#FFFFFF",
-                       background_color="#000000", height=280, width=280, drawing_mode="freedraw",
-                       return_image_data=True, key=f"canvas-{st.session_state['canvas_id']}")
-    pen, clear = st.columns([3, 1], vertical_alignment="bottom")
-    pen.slider("Pen width", 6, 40, 20, key="pen")
-    if clear.button("Clear", icon=":material/ink_eraser:"):
-        st.session_state["canvas_id"] += 1
-        st.rerun()
-    upload = st.file_uploader("…or upload a photo or scan of one digit", type=["png", "jpg", "jpeg"],
-                              help="Dark ink on paper or light on dark: either works. Clear removes it.",
-                              key=f"upload-{st.session_state['canvas_id']}")
+    st.caption(t("White ink on black, like MNIST. Draw one digit, big or small, anywhere."))
+    canvas = drawing_canvas(stroke_width=st.session_state.get("pen", 20), stroke_color="#FFFFFF",
+                            background_color="#000000", height=280, width=280, drawing_mode="freedraw",
+                            initial_drawing=touch.seed(), on_change=touch.drew,
+                            key=f"canvas-{st.session_state['canvas_id']}")  # checked before decoding
+    drawn_strokes = touch.strokes(canvas.json_data)
+    answer = st.empty()  # the compact answer, right under the canvas on a phone
+    undo, clear = st.columns(2)
+    undo.button(t("Undo"), icon=":material/undo:", width="stretch", on_click=touch.undo, args=(drawn_strokes,),
+                disabled=not drawn_strokes)
+    clear.button(t("Clear"), icon=":material/ink_eraser:", width="stretch", on_click=touch.clear)
+    st.slider(t("Pen width"), 6, 40, 20, key="pen")
+    upload = st.file_uploader(t("…or upload a photo or scan of one digit"), type=["png", "jpg", "jpeg"],
+                              help=t("Dark ink on paper or light on dark: either works. Clear removes it."),
+                              key=f"upload-{st.session_state['canvas_id']}", on_change=touch.uploaded)
 
 source, image = None, None
+waiting = touch.stale(drawn_strokes)
 try:
-    if upload is not None:
-        source, image = f"the upload {upload.name}", to_mnist(upload.getvalue())
-    elif canvas.image_data is not None:
-        source, image = "your drawing", to_mnist(canvas.image_data)
-except UnreadableImage as exc:  # not a picture, too many bytes or pixels: said before anything is decoded
-    right.error(f"Cannot read {upload.name}: {exc}", icon=":material/broken_image:")
+    drawn = None if waiting else canvas.png()
+    if upload is not None and touch.reads_upload(True, bool(drawn_strokes)):
+        source, image = t("the upload {name}", name=plain(upload.name)), to_mnist(upload.getvalue())
+    elif drawn is not None:
+        source, image = t("your drawing"), to_mnist(drawn)
+        if upload is not None:  # the drawing is what the student did last: the upload stays, unread
+            right.caption(t("Reading your drawing, not the upload {name} (upload it again to read it).",
+                             name=plain(upload.name)))
+            upload = None
+except UnreadableImage as exc:  # not a picture, too many bytes or pixels, a forged canvas: said before decoding
+    what = plain(upload.name) if upload is not None else t("your drawing")
+    right.error(t("Cannot read {what}: {why}", what=what, why=error(str(exc))), icon=":material/broken_image:")
     st.stop()
 
 with right:
+    if waiting:
+        st.info(t("Undoing the last stroke…"), icon=":material/undo:")
+        st.stop()
     if image is None and upload is not None:
-        st.warning(f"Nothing to read in {upload.name}: {why_blank(upload.getvalue())}. Upload a photo or scan of "
-                   "one digit, dark on light or light on dark, or press Clear and draw one.",
+        st.warning(t("Nothing to read in {name}: {why}. Upload a photo or scan of one digit, dark on light or "
+                     "light on dark, or press Clear and draw one.", name=plain(upload.name),
+                     why=error(why_blank(upload.getvalue()))),
                    icon=":material/hide_image:")
         st.stop()
     if image is None:
-        st.info("Draw a digit on the black square with your mouse or finger (the canvas is empty).",
+        st.info(t("Draw a digit on the black square with your mouse or finger (the canvas is empty)."),
                 icon=":material/draw:")
         st.stop()
     reading = read(active.model, image, active.stats)
     (digit, p1), (second, p2) = reading.top2
     names = active.classes
+    answer.html(f"<div class='compact-answer'><b>{html.escape(names[digit]) if reading.sure else '?'}</b>"
+                f"<span>{html.escape(t('{p:.0%} sure', p=p1) if reading.sure else t('Not sure'))}</span></div>")
     big, seen = st.columns([2, 1])
     if reading.sure:
         big.markdown(f"<div style='font-size:7rem;line-height:1;font-weight:700'>{names[digit]}</div>",
                      unsafe_allow_html=True)
-        big.markdown(f"**{p1:.0%}** sure · next best **{names[second]}** ({p2:.1%})")
+        big.markdown(t("**{p1:.0%}** sure · next best **{second}** ({p2:.1%})", p1=p1, second=names[second], p2=p2))
     else:
-        big.markdown("<div style='font-size:4rem;line-height:1.2;font-weight:700'>Not sure</div>",
+        big.markdown(f"<div style='font-size:4rem;line-height:1.2;font-weight:700'>{t('Not sure')}</div>",
                      unsafe_allow_html=True)
-        why = (f"its best guess is only {p1:.0%} sure" if reading.digit_like
-               else "this does not look like the digits it learned from")
-        big.markdown(f"Maybe **{names[digit]}** ({p1:.0%}) or **{names[second]}** ({p2:.0%}), but {why}. "
-                     "Try a clearer digit.")
-        st.caption(f"The app says \"not sure\" when the top probability is under {UNSURE_BELOW:.0%} or the drawing "
-                   f"is farther from every digit class than {QUANTILE:.0%} of the training images (distance in the "
-                   "network's last hidden layer).")
-    seen.image(enlarge(image, 140), caption="What the network sees (28 x 28)")
-    st.plotly_chart(charts.probability_bars(reading.probabilities, names), key="probabilities")
-    st.caption(f"Read from {source} by {active.name}.")
+        why = (t("its best guess is only {p:.0%} sure", p=p1) if reading.digit_like
+               else t("this does not look like the digits it learned from"))
+        big.markdown(t("Maybe **{first}** ({p1:.0%}) or **{second}** ({p2:.0%}), but {why}. Try a clearer digit.",
+                       first=names[digit], p1=p1, second=names[second], p2=p2, why=why))
+        st.caption(t("The app says \"not sure\" when the top probability is under {below:.0%} or the drawing is "
+                     "farther from every digit class than {quantile:.0%} of the training images (distance in the "
+                     "network's last hidden layer).", below=UNSURE_BELOW, quantile=QUANTILE))
+    seen.image(enlarge(image, 140), caption=t("What the network sees (28 x 28)"))
+    st.plotly_chart(charts.probability_bars(reading.probabilities, names), key="probabilities",
+                    config={"displayModeBar": False})  # its toolbar covered the title on a phone
+    st.caption(t("Read from {source} by {name}.", source=source, name=name(active.name)))
+    class_feedback(image, upload.getvalue() if upload is not None else canvas.png(), digit, names)
 
-st.subheader("Inside the network")
-c1, c2 = st.columns([1, 2])
-c1.plotly_chart(charts.saliency_map(reading.saliency), key="saliency")
-c1.caption("Bright pixels pushed the network most towards its answer (Integrated Gradients).")
-c2.plotly_chart(charts.feature_maps(reading.conv1, 8, "conv1: 32 feature maps, 26 x 26"), key="conv1")
-st.plotly_chart(charts.feature_maps(reading.conv2, 16, "conv2: 64 feature maps, 11 x 11"), key="conv2")
-st.caption("Each small square is one filter's answer to your drawing: the first layer finds edges and strokes, "
-           "the second combines them into parts of digits.")
+inside(active, image, reading)  # where it looked, feature maps, one neuron, fc1 -> fc2, fool it

@@ -32,11 +32,11 @@ def show(result: EvalResult, split: Split, note: str) -> None:
     cells = sorted(((int(counts[t, p]), t, p) for t in range(len(classes)) for p in range(len(classes))
                     if t != p and counts[t, p]), reverse=True)
     options = [(t, p) for _, t, p in cells] + [(t, t) for t in range(len(classes))]
-    clicked = st.session_state.get("confusion")
-    points = clicked.selection.points if clicked else []
-    if points and points[0] != st.session_state.get("last_click"):
-        st.session_state["last_click"] = points[0]
-        st.session_state["cell"] = (classes.index(str(points[0]["y"])), classes.index(str(points[0]["x"])))
+    def clicked() -> None:  # called once per click, before the rerun: the marker on a cell carries its x and y
+        points = st.session_state["confusion"].selection.points
+        if points:
+            st.session_state["cell"] = (classes.index(str(points[0]["y"])), classes.index(str(points[0]["x"])))
+
     current = st.session_state.get("cell")
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -44,7 +44,7 @@ def show(result: EvalResult, split: Split, note: str) -> None:
                               format_func=lambda c: cell_label(c[0], c[1], int(counts[c]), classes))
         st.session_state["cell"] = chosen
     with left:
-        st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select="rerun",
+        st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select=clicked,
                         selection_mode="points", key="confusion", config={"displayModeBar": False})
         st.caption("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right.")
     with right:
@@ -59,7 +59,7 @@ def show(result: EvalResult, split: Split, note: str) -> None:
                 col.image(enlarge(split.images[i].cpu().numpy(), 84))
                 col.caption("  \n".join(f"{classes[k]}: {probs[i][k]:.0%}" for k in top))
     st.plotly_chart(charts.per_class_bars(per_class_accuracy(result.predictions, result.labels, len(classes)),
-                                          classes), key="per-class")
+                                          classes), key="per-class", config={"displayModeBar": False})
 
 
 st.title("Evaluate")

@@ -8,11 +8,11 @@ import torch
 from mnist_demo.data import batches
 from mnist_demo.inference import probabilities
 from mnist_demo.web import state
-from mnist_demo.web.widgets import enlarge
+from mnist_demo.web.widgets import MISTAKE_RGB, enlarge
 
 st.title("Gallery")
 st.caption("A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and "
-           "what the active model reads; its mistakes are in red.")
+           "what the model reads; its mistakes are framed in red.")
 
 active = state.my_model()
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
@@ -41,7 +41,8 @@ classes = split.classes
 for row in range(2):
     for col, i in zip(st.columns(10), range(row * 10, row * 10 + 10)):
         label = classes[int(labels[i])]
-        col.image(enlarge(shown[i]), width="stretch")
+        wrong = predicted is not None and int(predicted[i].argmax()) != int(labels[i])
+        col.image(enlarge(shown[i], frame=MISTAKE_RGB if wrong else None), width="stretch")
         if predicted is None:
             col.markdown(f"**{label}**")
             continue

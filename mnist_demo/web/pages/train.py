@@ -10,7 +10,9 @@ from mnist_demo.data import DATASETS
 from mnist_demo.errors import UserError
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES
-from mnist_demo.web import charts, state
+from mnist_demo.web import charts, state, touch
+from mnist_demo.web.i18n import error, language, name, t
+from mnist_demo.web.views import watch_it_learn
 from mnist_demo.web.widgets import duration, model_panel
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -22,7 +24,9 @@ RECIPES = {  # what each recipe brings beyond the controls below, whose starting
     "fast": "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
             "smoothing 0.05: 99 % after a single epoch at its starting settings.",
     "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
-                 "thicker or thinner, so that people's drawings read well.",
+                 "thicker or thinner, and (on MNIST) a quarter of each batch drawn by the program in the world's "
+                 "handwriting styles, so that people's drawings read well. The first such run draws those digits "
+                 "(a minute or two) and keeps them for the next.",
 }
 PERCENT_COLUMNS = {c: st.column_config.NumberColumn(format="percent") for c in ("Train_acc", "Test_acc")}
 
@@ -38,6 +42,13 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def curves(run_id: int, version: int, _events, epochs: int, thick: bool, lang: str):
+    """A run's curves, built once per state of the run and language for every open Train page (they redraw each
+    second)."""
+    return charts.learning_curves(_events, epochs, thick)
+
+
 def act(action, *args) -> None:
     """Do a teacher's action; a refusal (checked by the runs, not only by hiding buttons) is one message."""
     try:
@@ -50,53 +61,58 @@ def act(action, *args) -> None:
 
 def ended(run: Run, snap) -> None:
     if snap.state == "finished":
-        st.success(f"Finished in {duration(snap.elapsed)}: test accuracy {run.test_accuracy:.1%}.",
+        st.success(t("Finished in {time}: test accuracy {acc:.1%}.", time=duration(snap.elapsed),
+                     acc=run.test_accuracy),
                    icon=":material/check_circle:")
         if snap.message:  # it could not be saved: a read-only or full checkpoints folder
             st.warning(snap.message, icon=":material/save:")
         key = f"run-{run.id}"
         if registry.class_key == key:
-            st.info("The class reads with this model.", icon=":material/groups:")
-            if teacher and st.button("Back to the shipped model", icon=":material/undo:"):
+            st.info(t("The class reads with this model."), icon=":material/groups:")
+            if teacher and st.button(t("Back to the shipped model"), icon=":material/undo:"):
                 act(registry.set_class_model, SHIPPED_KEY, teacher)
-        elif teacher and run.model is not None and st.button("Use this run for the class", type="primary",
+        elif teacher and run.model is not None and st.button(t("Use this run for the class"), type="primary",
                                                             icon=":material/groups:"):
             act(registry.set_class_model, key, teacher)
         elif not teacher:
-            st.caption("The class model changes only when the teacher chooses it.")
+            st.caption(t("The class model changes only when the teacher chooses it."))
     elif snap.state == "stopped":
         st.warning(f"{snap.message} The class model is unchanged.", icon=":material/stop_circle:")
     else:  # did-not-learn or failed
         st.error(snap.message, icon=":material/error:")
-        st.caption("This run is not offered as a model: the class model is unchanged.")
+        st.caption(t("This run is not offered as a model: the class model is unchanged."))
 
 
 def show_run(run: Run) -> None:
     snap = run.snapshot()
     p = snap.progress
-    st.subheader(run.name)
+    st.subheader(name(run.name))
     if snap.state == "queued":
-        st.info("Waiting for another run to finish.", icon=":material/hourglass_top:")
+        st.info(t("Waiting for another run to finish."), icon=":material/hourglass_top:")
     elif snap.state == "running":
         if p is None:
-            st.progress(0.0, text="Starting…")
+            st.progress(0.0, text=t("Starting…"))
         else:
-            c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
-            c1.progress(p.fraction, text=f"Epoch {p.epoch} of {p.epochs} · batch {p.batch:,} of {p.batches:,} · "
-                                         f"{p.images_per_s:,.0f} images/s · about {duration(p.seconds_left)} left")
-            c2.metric("Training accuracy", f"{p.accuracy:.1%}")
-            c3.metric("Training loss", f"{p.loss:.3f}")
-            if may_train and st.button("Stop", icon=":material/stop:"):
+            # one row, so that a 1280 x 720 projector shows the curves below it without scrolling
+            c1, c2, c3, c4 = st.columns([4, 1, 1, 1], vertical_alignment="center")
+            c1.progress(p.fraction, text=t("Epoch {epoch} of {epochs} · batch {batch:,} of {batches:,} · {speed:,.0f} "
+                                           "images/s · about {left} left", epoch=p.epoch, epochs=p.epochs,
+                                           batch=p.batch, batches=p.batches, speed=p.images_per_s,
+                                           left=duration(p.seconds_left)))
+            c2.metric(t("Training accuracy"), f"{p.accuracy:.1%}")
+            c3.metric(t("Training loss"), f"{p.loss:.3f}")
+            if may_train and c4.button(t("Stop"), icon=":material/stop:", width="stretch"):
                 registry.stop(run, teacher)
                 run.join(timeout=30)
                 st.rerun()
     else:
         ended(run, snap)
     if snap.events:
-        st.plotly_chart(charts.learning_curves(snap.events, run.config.epochs), key=f"curves-{run.id}",
-                        config={"displayModeBar": False})
+        st.plotly_chart(curves(run.id, snap.version, snap.events, run.config.epochs, state.projector(), language()),
+                        key=f"curves-{run.id}", config={"displayModeBar": False})
+    watch_it_learn(run)
     if snap.history:
-        st.dataframe(epoch_table(snap.history), hide_index=True, width="stretch", column_config=PERCENT_COLUMNS)
+        touch.epoch_table(epoch_table(snap.history), hide_index=True, width="stretch", column_config=PERCENT_COLUMNS)
     if run.checkpoint_path is not None and run.checkpoint_path.exists():
         st.download_button("Download this model", run.checkpoint_path.read_bytes(),
                            file_name=run.checkpoint_path.name, mime="application/octet-stream",
@@ -109,29 +125,30 @@ def live(run: Run) -> None:
     show_run(run)
     if not run.running:
         st.rerun()
+    state.rerun_if_changed()  # an epoch began or ended, the class model changed: redraw the page
 
 
 def settings(last_config) -> None:
     """The teacher's controls: a recipe, the hyperparameters, Start."""
     busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
     last_recipe = recipe_of(last_config)
-    recipe = st.segmented_control("Recipe", list(RECIPES), default=last_recipe, required=True,
-                                  format_func=RECIPE_NAMES.get, disabled=busy)
-    st.caption(RECIPES[recipe])
+    recipe = st.segmented_control(t("Recipe"), list(RECIPES), default=last_recipe, required=True,
+                                  format_func=lambda r: name(RECIPE_NAMES[r]), disabled=busy)
+    st.caption(t(RECIPES[recipe]))
     shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
-    dataset = c1.selectbox("Dataset", list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
-    epochs = c1.slider("Epochs", 1, 30, shown.epochs, disabled=busy)
-    batch_size = c2.select_slider("Batch size", sorted({*BATCH_SIZES, shown.batch_size}), value=shown.batch_size,
+    dataset = c1.selectbox(t("Dataset"), list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
+    epochs = c1.slider(t("Epochs"), 1, 30, shown.epochs, disabled=busy)
+    batch_size = c2.select_slider(t("Batch size"), sorted({*BATCH_SIZES, shown.batch_size}), value=shown.batch_size,
                                   disabled=busy)
-    lr = c2.select_slider("Learning rate", sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
-                          format_func=lambda v: f"{v:g}", disabled=busy, help="Log scale. The tutorial uses 0.01.")
-    optimizer = c3.radio("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
+    lr = c2.select_slider(t("Learning rate"), sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
+                          format_func=lambda v: f"{v:g}", disabled=busy, help=t("Log scale. The tutorial uses 0.01."))
+    optimizer = c3.radio(t("Optimizer"), OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
                          format_func=OPTIMIZER_NAMES.get, horizontal=True, disabled=busy)
-    seed = c3.number_input("Seed", 0, 10_000, shown.seed, disabled=busy,
-                           help="Same seed and settings on the same device give the same numbers.")
-    if not st.button("Start", type="primary", icon=":material/play_arrow:", disabled=busy):
+    seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
+                           help=t("Same seed and settings on the same device give the same numbers."))
+    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
         return
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
@@ -143,30 +160,32 @@ def settings(last_config) -> None:
                         seed=int(seed), device=state.device().type)
         registry.start(config, train_split, test_split, teacher)
     except UserError as exc:  # said before the run starts; the class model is untouched
-        st.error(f"Cannot start: {exc}", icon=":material/tune:")
+        st.error(t("Cannot start: {why}", why=error(str(exc))), icon=":material/tune:")
         return
     st.rerun()
 
 
-st.title("Train a network to read handwriting")
+st.title(t("Train a network to read handwriting"))
 runs = registry.all()
 running = registry.running()
 shown_run = running if running is not None else (runs[-1] if runs else None)
 if shown_run is None:
-    st.info("No run yet. The Draw page already works with the shipped model"
-            + ("; press Start to train your own and watch the curves climb." if may_train else
-               ": the teacher's run will appear here as it trains."), icon=":material/info:")
+    st.info(t("No run yet. The Draw page already works with the shipped model; press Start to train your own and "
+              "watch the curves climb.") if may_train else
+            t("No run yet. The Draw page already works with the shipped model: the teacher's run will appear here "
+              "as it trains."), icon=":material/info:")
 elif running is not None:
+    st.session_state["follows_itself"] = True  # live() checks for changes each second: no second follower
     live(running)
 else:
     show_run(shown_run)
 
 if may_train:
     last = runs[-1].config if runs else replace(PRESETS["seed"], epochs=5)
-    with st.expander("Settings for the next run", expanded=running is None, icon=":material/tune:"):
+    with st.expander(t("Settings for the next run"), expanded=running is None, icon=":material/tune:"):
         settings(last)
 else:
-    st.caption("The teacher starts and stops the runs; this page follows them live.")
+    st.caption(t("The teacher starts and stops the runs; this page follows them live."))
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
@@ -184,5 +203,5 @@ if len(snapshots) > 1:
             } for n in picked]), hide_index=True, width="stretch",
                 column_config={"final test accuracy": st.column_config.NumberColumn(format="percent")})
 
-with st.expander("The network", icon=":material/schema:"):
+with st.expander(t("The network"), icon=":material/schema:"):
     model_panel()

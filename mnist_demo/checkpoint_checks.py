@@ -1,0 +1,133 @@
+"""What a checkpoint file must be before anything is built from it. Its size is checked before it is read, its
+metadata before a network is made from it, the shapes of its tensors against the tutorial's CNN (built on the meta
+device: no memory) before any weights are copied, and every weight must be a finite number. Each refusal is one
+CheckpointError that names the file and what is wrong."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import torch
+
+from .data import CLASS_NAMES, DATASETS
+from .errors import CheckpointError
+from .model import CNN
+
+MAX_BYTES = 8 * 2**20  # the tutorial's CNN with its statistics is about 0.5 MB; a pickle may take tens of times its
+# size in memory, so a bound on the file is a bound on what reading it can cost
+FEATURES = 64  # fc1's width: the "not sure" statistics live in that space
+QUANTILES = 1001
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _said(value: object) -> str:
+    """A value from the file, briefly (it may be anything)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file (or a zip archive's contents) larger than any mnist-demo checkpoint, before reading it."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise CheckpointError(f"{path} is {_megabytes(size)}; an mnist-demo checkpoint is about 0.5 MB (at most "
+                              f"{_megabytes(MAX_BYTES)}): it is not one.")
+    if zipfile.is_zipfile(path):  # torch.save's format: what its members unpack to, from the archive's directory
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(member.file_size for member in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return  # torch.load says it is not readable
+        if unpacked > MAX_BYTES:
+            raise CheckpointError(f"{path} unpacks to {_megabytes(unpacked)}; an mnist-demo checkpoint holds about "
+                                  "0.5 MB: it is not one.")
+
+
+def check_meta(path: Path, meta: dict) -> int:
+    """The number of classes the metadata describes, once it is consistent; CheckpointError otherwise."""
+    dataset = meta.get("dataset", "mnist")
+    if not isinstance(dataset, str) or dataset not in DATASETS:
+        raise CheckpointError(f"{path} names its dataset {_said(dataset)}; an mnist-demo checkpoint names one of "
+                              f"{', '.join(DATASETS)}.")
+    classes = len(CLASS_NAMES[dataset])
+    claimed = meta.get("num_classes", classes)
+    if type(claimed) is not int or claimed != classes:
+        raise CheckpointError(f"{path} claims {_said(claimed)} classes, but {dataset} has {classes}: it is not a "
+                              f"model of {dataset} this app can use (edited, or from another program).")
+    accuracy = meta.get("test_accuracy")
+    if accuracy is not None and not (type(accuracy) in (int, float) and 0 <= accuracy <= 1):
+        raise CheckpointError(f"{path} gives its test accuracy as {_said(accuracy)}; it must be a number from 0 to "
+                              "1 (an edited or damaged file).")
+    stats = meta.get("feature_stats")
+    if stats is not None:
+        _check_stats(path, stats, classes)
+    return classes
+
+
+def _check_stats(path: Path, stats: object, classes: int) -> None:
+    """The statistics behind "not sure": per-class means (up to `classes` x 64), a 64 x 64 precision matrix and
+    1001 quantiles, all finite except the means of a class the training set lacked."""
+    shapes = {"means": None, "precision": (FEATURES, FEATURES), "quantiles": (QUANTILES,)}
+    wrong = []
+    if not isinstance(stats, dict):
+        wrong.append(f"they are {type(stats).__name__}, not a table")
+    else:
+        for name, shape in shapes.items():
+            t = stats.get(name)
+            if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+                wrong.append(f"{name} is {'missing' if t is None else 'not a tensor of numbers'}")
+            elif name == "means" and not (t.dim() == 2 and 1 <= t.shape[0] <= classes and t.shape[1] == FEATURES):
+                wrong.append(f"means is {' x '.join(map(str, t.shape))}, expected at most {classes} x {FEATURES}")
+            elif shape is not None and tuple(t.shape) != shape:
+                wrong.append(f"{name} is {' x '.join(map(str, t.shape))}, expected {' x '.join(map(str, shape))}")
+            elif shape is not None and not bool(torch.isfinite(t).all()):
+                wrong.append(f"{name} holds NaN or infinite values")
+    if wrong:
+        raise CheckpointError(f"{path} holds damaged \"not sure\" statistics ({'; '.join(wrong[:3])}): save the "
+                              "model again, or train it again.")
+
+
+def _shape(t: object) -> str:
+    return " x ".join(map(str, getattr(t, "shape", ()))) or "not a tensor"
+
+
+def mismatch(expected: dict, got: dict, show: int = 3) -> str:
+    """What differs between two state dicts, in one line; "" when they fit."""
+
+    def listed(keys: list[str]) -> str:
+        return ", ".join(keys[:show]) + (f" and {len(keys) - show} more" if len(keys) > show else "")
+
+    wrong = [f"{k} is {_shape(got[k])}, expected {_shape(v)}" for k, v in expected.items()
+             if k in got and (not isinstance(got[k], torch.Tensor) or got[k].shape != v.shape)]
+    missing = [k for k in expected if k not in got]
+    unexpected = [k for k in got if k not in expected]
+    parts = wrong[:show]
+    if missing:
+        parts.append(f"missing {listed(missing)}")
+    if unexpected:
+        parts.append(f"unexpected {listed(unexpected)}")
+    return "; ".join(parts)
+
+
+def check_weights(path: Path, state: dict, classes: int) -> None:
+    """The tensors fit the tutorial's CNN for `classes` classes, and every weight is a finite number."""
+    with torch.device("meta"):  # shapes only: nothing is allocated
+        expected = CNN(num_classes=classes).state_dict()
+    different = mismatch(expected, state)
+    if different:
+        raise CheckpointError(f"{path} holds weights that do not fit the tutorial's CNN (another architecture?): "
+                              f"{different}")
+    wrong_kind = [k for k in expected if not state[k].is_floating_point()]
+    if wrong_kind:
+        raise CheckpointError(f"{path} holds {', '.join(wrong_kind[:3])} as {state[wrong_kind[0]].dtype}, not as "
+                              "real numbers: it is not a checkpoint of this network.")
+    broken = [k for k in expected if not bool(torch.isfinite(state[k]).all())]
+    if broken:
+        shown = ", ".join(broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
+        raise CheckpointError(f"{path} holds weights that are not numbers (NaN or infinite) in {shown}: the run "
+                              "that saved it went wrong. Train the model again.")
+

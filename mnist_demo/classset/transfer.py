@@ -1,0 +1,143 @@
+"""Export and import: MNIST's IDX files, or a zip (or folder) of PNGs in one folder per digit with labels.csv.
+What an import reads is checked in unpack.py; zip members are read in memory, never written to disk."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import stat
+import struct
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from ..errors import ClassSetError
+from .checks import SIZE, png_of
+from .unpack import CSV_NAME, Item, Member, check_count, collect, refuse
+
+CSV_COLUMNS = ["file", "label", "writer", "predicted", "created"]
+IDX_IMAGES, IDX_LABELS = "class-images-idx3-ubyte", "class-labels-idx1-ubyte"
+
+
+# --- export ----------------------------------------------------------------------------------------------------
+
+def idx_bytes(images: np.ndarray, labels: np.ndarray) -> tuple[bytes, bytes]:
+    """MNIST's own uncompressed IDX format (images magic 2051, labels 2049), as torchvision reads it."""
+    n = len(labels)
+    return (struct.pack(">IIII", 2051, n, SIZE, SIZE) + np.ascontiguousarray(images, np.uint8).tobytes(),
+            struct.pack(">II", 2049, n) + np.asarray(labels).astype(np.uint8).tobytes())
+
+
+def zip_bytes(records: Iterable[tuple]) -> bytes:
+    """A zip with one folder per digit (0/….png, 28 x 28 grayscale, named by the row's sha) and labels.csv (file,
+    label, writer, predicted, created). `records` are (label, image, writer, predicted, created, sha)."""
+    buffer, table = io.BytesIO(), io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for label, image, who, predicted, created, sha in records:
+            name = f"{label}/{sha[:16]}.png"
+            zf.writestr(name, png_of(image))
+            writer.writerow([name, label, who, "" if predicted is None else predicted, f"{created:.3f}"])
+        zf.writestr(CSV_NAME, table.getvalue())
+    return buffer.getvalue()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write atomically: a temporary file beside `path`, then a rename, so a failed export leaves the old file."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise ClassSetError(f"Cannot write {path}: {exc.strerror or exc}. Choose a writable folder with free "
+                            "space.") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+# --- import ----------------------------------------------------------------------------------------------------
+
+def read_source(src: str | os.PathLike | bytes, name: str | None = None) -> list[Item]:
+    """Every digit of a zip (a path, or its bytes as uploaded) or a folder, checked; the first bad one refuses all."""
+    if isinstance(src, (bytes, bytearray)):
+        return _read_zip(io.BytesIO(src), name or "the uploaded file")
+    path = Path(src)
+    if path.is_dir():
+        return collect(_folder_members(path), str(path))
+    if path.is_file():
+        return _read_zip(path, str(path))
+    raise ClassSetError(f"Cannot import {path}: there is no such file or folder.")
+
+
+def _read_zip(source: Path | io.BytesIO, shown: str) -> list[Item]:
+    try:
+        with zipfile.ZipFile(source) as zf:
+            return collect(_zip_members(zf, shown), shown)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        raise ClassSetError(f"Cannot import {shown}: it is not a zip file (a zip or a folder with 0/ … 9/ "
+                            "is expected).") from None
+    except OSError as exc:
+        raise ClassSetError(f"Cannot import {shown}: {exc.strerror or exc}.") from None
+
+
+def _safe_name(src: str, name: str) -> str:
+    """The member's name as a relative POSIX path, or a refusal when it is absolute or climbs out with '..'."""
+    posix = name.replace("\\", "/")
+    parts = PurePosixPath(posix).parts
+    if posix.startswith("/") or re.match(r"[A-Za-z]:", posix) or ".." in parts:
+        raise refuse(src, repr(name), "points outside the archive (an absolute path or '..')")
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
+def _zip_members(zf: zipfile.ZipFile, src: str) -> list[Member]:
+    infos = zf.infolist()
+    check_count(src, len(infos))
+    members = []
+    for info in infos:
+        name = _safe_name(src, info.filename)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise refuse(src, repr(info.filename), "is a symbolic link")
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1:
+            raise refuse(src, repr(info.filename), "is encrypted")
+
+        def read(cap: int, info: zipfile.ZipInfo = info) -> bytes:
+            with zf.open(info) as f:
+                return f.read(cap + 1)
+
+        members.append(Member(name, info.file_size, read))
+    return members
+
+
+def _folder_members(root: Path) -> list[Member]:
+    members: list[Member] = []
+    for folder, dirs, files in os.walk(root):  # does not follow symlinked folders; they are refused below
+        for entry in sorted(dirs + files):
+            path = Path(folder) / entry
+            if path.is_symlink():
+                raise refuse(str(root), repr(str(path.relative_to(root))), "is a symbolic link")
+        for entry in sorted(files):
+            path = Path(folder) / entry
+
+            def read(cap: int, path: Path = path) -> bytes:
+                with open(path, "rb") as f:
+                    return f.read(cap + 1)
+
+            members.append(Member(path.relative_to(root).as_posix(), path.stat().st_size, read))
+            check_count(str(root), len(members))
+    return members
+

@@ -1,0 +1,196 @@
+"""Reading an import: every member of a zip or folder checked and decoded before anything is written.
+
+Imports are all or nothing: a zip with one bad member (a path that climbs out with `..`, a symlink, a text file
+named .png, a blank picture, an oversized member) is refused whole, with one message naming that member, and the
+set is left as it was. Reads are bounded: a member is read to at most its cap plus one byte, so a header that lies
+about a size shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import struct
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from ..errors import ClassSetError, UnreadableImage
+from ..preprocess import open_image, to_mnist
+from .checks import INK_FLOOR, SIZE, check_image, check_label, check_writer
+
+IMPORT_WRITER = "import"  # the writer of imported images that come without a labels.csv
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+CSV_NAME = "labels.csv"
+MAX_MEMBERS = 20_000  # files in one zip or folder
+MAX_MEMBER_BYTES = 2**20  # one picture; a 28 x 28 PNG is under 1 kB, a phone photo should be cropped first
+MAX_CSV_BYTES = 16 * 2**20  # labels.csv of 20,000 rows is about 1.5 MB
+MAX_TOTAL_BYTES = 200 * 2**20  # everything read from one import, IDX files included (MNIST's train set is 47 MB)
+
+
+@dataclass
+class Item:
+    """One digit ready to insert."""
+
+    label: int
+    image: bytes
+    writer: str
+    predicted: int | None
+    created: float
+
+
+@dataclass
+class Member:
+    """One file of a zip or folder being imported, not yet read."""
+
+    name: str  # a relative POSIX path, already checked safe
+    size: int  # as declared (zip header) or on disk
+    read: Callable[[int], bytes]  # at most this many bytes plus one, so a lie about the size shows
+
+
+def refuse(src: str, name: str, why: str) -> ClassSetError:
+    return ClassSetError(f"Cannot import {src}: {name} {why}; nothing was imported.")
+
+
+def check_count(src: str, n: int) -> None:
+    if n > MAX_MEMBERS:
+        raise ClassSetError(f"Cannot import {src}: it holds over {MAX_MEMBERS:,} files; split it into smaller "
+                            "parts. Nothing was imported.")
+
+
+def _skipped(name: str) -> bool:
+    """Files a zip tool adds on its own: macOS's __MACOSX/ and ._ twins, .DS_Store and other dotfiles."""
+    parts = name.split("/")
+    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts)
+
+
+def collect(members: list[Member], src: str) -> list[Item]:
+    """Every digit of the members, checked and decoded; the first bad one refuses the lot."""
+    members = [m for m in members if not _skipped(m.name)]
+    total = 0
+
+    def read(m: Member, cap: int) -> bytes:
+        nonlocal total
+        if m.size > cap:
+            raise refuse(src, m.name, f"is {m.size / 2**20:.1f} MB uncompressed; the most read per file is "
+                                       f"{cap / 2**20:.0f} MB")
+        if total + m.size > MAX_TOTAL_BYTES:
+            raise ClassSetError(f"Cannot import {src}: it unpacks to over {MAX_TOTAL_BYTES / 2**20:.0f} MB; split "
+                                "it into smaller parts. Nothing was imported.")
+        try:
+            data = m.read(cap)
+        except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib.error) as exc:
+            raise refuse(src, m.name, f"cannot be read ({type(exc).__name__})") from None
+        if len(data) > cap or len(data) > m.size:
+            raise refuse(src, m.name, "is larger than its header says")
+        total += len(data)
+        return data
+
+    images, tables, idx = [], {}, {}
+    for m in members:
+        path = PurePosixPath(m.name)
+        if path.name == CSV_NAME:
+            tables[str(path.parent)] = _read_csv(read(m, MAX_CSV_BYTES), src, m.name)
+        elif path.name.endswith("images-idx3-ubyte") or path.name.endswith("labels-idx1-ubyte"):
+            idx[m.name] = m
+        elif path.suffix.lower() in IMAGE_EXTS:
+            if not re.fullmatch(r"[0-9]", path.parent.name):
+                raise refuse(src, m.name, "is not in a digit folder (0/ … 9/ name the label)")
+            images.append(m)
+
+    now = time.time()
+    items = []
+    for m in images:
+        path = PurePosixPath(m.name)
+        label = int(path.parent.name)
+        meta = tables.get(str(path.parent.parent), {}).get(f"{label}/{path.name}", {})
+        items.append(Item(label, _decode(read(m, MAX_MEMBER_BYTES), src, m.name), meta.get("writer", IMPORT_WRITER),
+                          meta.get("predicted"), meta.get("created", now)))
+    for name in sorted(idx):
+        if not name.endswith("images-idx3-ubyte"):
+            partner = name[: -len("labels-idx1-ubyte")] + "images-idx3-ubyte"
+            if partner not in idx:
+                raise refuse(src, name, f"has no images file beside it ({PurePosixPath(partner).name})")
+            continue
+        partner = name[: -len("images-idx3-ubyte")] + "labels-idx1-ubyte"
+        if partner not in idx:
+            raise refuse(src, name, f"has no labels file beside it ({PurePosixPath(partner).name})")
+        items += _idx_items(read(idx[name], MAX_TOTAL_BYTES), read(idx[partner], MAX_TOTAL_BYTES), src, name, now)
+    return items
+
+
+def _read_csv(data: bytes, src: str, name: str) -> dict[str, dict]:
+    """labels.csv as {file: {writer, predicted, created}}; the label itself comes from the folder, so moving a
+    PNG from 3/ to 8/ relabels it."""
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        if not reader.fieldnames or "file" not in reader.fieldnames:
+            raise refuse(src, name, "has no 'file' column")
+        out = {}
+        for line, row in enumerate(reader, start=2):
+            meta: dict = {}
+            try:
+                if row.get("writer"):
+                    meta["writer"] = check_writer(row["writer"])
+                if row.get("predicted"):
+                    meta["predicted"] = check_label(int(row["predicted"]), "predicted digit")
+                if row.get("created"):
+                    meta["created"] = float(row["created"])
+                    if not np.isfinite(meta["created"]):
+                        raise ValueError
+            except (ClassSetError, ValueError) as exc:
+                why = str(exc).rstrip(".") if isinstance(exc, ClassSetError) else "a value is not a number"
+                raise refuse(src, f"{name} line {line}", f"is wrong ({why})") from None
+            out[(row.get("file") or "").replace("\\", "/")] = meta
+        return out
+    except (UnicodeDecodeError, csv.Error):
+        raise refuse(src, name, "is not a readable CSV file") from None
+
+
+def _decode(data: bytes, src: str, name: str) -> bytes:
+    """A picture's 784 bytes. A 28 x 28 grayscale picture on black (what export_zip writes) is kept exactly;
+    anything else goes through the app's own preprocessing, as a drawing or an upload would."""
+    try:
+        img = open_image(data)
+        if img.size == (SIZE, SIZE) and img.mode == "L":
+            arr = np.asarray(img, dtype=np.uint8)
+            border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+            if np.median(border) < 128:
+                return check_image(arr)
+        mnist = to_mnist(img)
+    except UnreadableImage as exc:
+        raise refuse(src, name, f"cannot be read: {exc}") from None
+    except ClassSetError as exc:
+        raise refuse(src, name, f"cannot be used: {str(exc).rstrip('.')}") from None
+    if mnist is None:
+        raise refuse(src, name, "is blank (no digit in it)")
+    try:
+        return check_image(mnist)
+    except ClassSetError as exc:
+        raise refuse(src, name, f"cannot be used: {str(exc).rstrip('.')}") from None
+
+
+def _idx_items(images: bytes, labels: bytes, src: str, name: str, now: float) -> list[Item]:
+    """The digits of an IDX pair, its sizes checked against the headers before anything is believed."""
+    if len(images) < 16 or struct.unpack(">I", images[:4])[0] != 2051:
+        raise refuse(src, name, "is not an uncompressed IDX images file (magic 2051)")
+    n, rows, cols = struct.unpack(">III", images[4:16])
+    if (rows, cols) != (SIZE, SIZE) or len(images) != 16 + n * SIZE * SIZE:
+        raise refuse(src, name, f"holds {rows} x {cols} images or is truncated; 28 x 28 MNIST images are expected")
+    label_name = name[: -len("images-idx3-ubyte")] + "labels-idx1-ubyte"
+    if len(labels) < 8 or struct.unpack(">II", labels[:8]) != (2049, n) or len(labels) != 8 + n:
+        raise refuse(src, label_name, f"is not an IDX labels file with {n} labels to match its images")
+    label_arr = np.frombuffer(labels, dtype=np.uint8, offset=8)
+    if n and int(label_arr.max()) > 9:
+        raise refuse(src, label_name, f"has a label {int(label_arr.max())}; labels are 0 to 9")
+    pixels = np.frombuffer(images, dtype=np.uint8, offset=16).reshape(n, SIZE * SIZE)
+    blank = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
+    if len(blank):
+        raise refuse(src, name, f"has an empty (all black) image at index {int(blank[0])}")
+    return [Item(int(label_arr[i]), pixels[i].tobytes(), IMPORT_WRITER, None, now) for i in range(n)]

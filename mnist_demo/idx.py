@@ -1,0 +1,161 @@
+"""MNIST's file format (IDX), read and checked: a file that is not what its name says is refused with one message
+that names it and says how to fix it, before anything is trained on it.
+
+Each message comes in two forms: the error's text names the file's full path (for the command line, on the machine
+that holds it) and `error.public` names it from the data folder, for a browser that must not see the server's paths.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import stat
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataFileError
+from .paths import DATA_DIR_ENV, ROOT
+
+IMAGES, LABELS = 0x0803, 0x0801  # unsigned bytes, 3 or 1 dimensions
+KIND = {IMAGES: "images", LABELS: "labels"}
+SIDE = 28
+MAX_BYTES = 256 * 2**20  # the largest file of these datasets (60,000 training images) is 47 MB
+GZIP = b"\x1f\x8b"
+
+
+def shown(path: Path, root: Path) -> str:
+    """`path` (inside the data folder `root`) as a browser may see it, as Markdown code: from the project folder when
+    the data is inside it, else from $MNIST_DEMO_DATA_DIR; never the server's absolute path."""
+    try:
+        inside = Path(path).relative_to(root)
+    except ValueError:
+        return f"`{Path(path).name}`"
+    try:
+        return f"`{(Path(root).resolve().relative_to(ROOT) / inside).as_posix()}`"
+    except ValueError:
+        env = os.environ.get(DATA_DIR_ENV)
+        base = f"${DATA_DIR_ENV}" if env and Path(env).resolve() == Path(root).resolve() else "<data folder>"
+        return f"`{base}/{inside.as_posix()}`"
+
+
+def file_error(template: str, root: Path | None, *paths: Path) -> DataFileError:
+    """DataFileError(template with the full paths); .public: the same with the paths as `shown` gives them."""
+    error = DataFileError(template.format(*map(str, paths)) + ".")
+    error.public = template.format(*(shown(p, root) for p in paths)) + "." if root is not None else str(error)
+    return error
+
+
+def _bytes(path: Path, root: Path | None) -> bytes:
+    """The file's bytes: refused without opening it when it is not a regular file (a pipe would block forever),
+    and without reading it when it is larger than any file of these datasets."""
+    try:
+        info = os.stat(path)  # follows a symbolic link: a link to the real file is fine
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise file_error("{0} is a symbolic link to a file that is not there: remove the link, or put the "
+                             "dataset's file there", root, path) from None
+        raise
+    except OSError as exc:  # a symbolic link loop, a folder on the way that is a file...
+        raise file_error(f"{{0}} cannot be read ({exc.strerror}): check it, or put the dataset's file there",
+                         root, path) from None
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise file_error(f"{{0}} is {what}: put the dataset's file of that name there", root, path)
+    if info.st_size > MAX_BYTES:
+        raise file_error(f"{{0}} is {info.st_size / 2**20:,.0f} MB, more than any file of these datasets (47 MB): "
+                         "it is not one of them; put the dataset's own file there", root, path)
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise file_error(f"{{0}} cannot be read ({exc.strerror}): check its permissions", root, path) from None
+
+
+def _gunzipped(path: Path, root: Path | None) -> bytes:
+    """A download left compressed beside where the IDX file belongs (name.gz), decompressed in memory."""
+    data = _bytes(path, root)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zlib.error):
+        raise file_error("{0} is not a complete gzip file (an interrupted download?): delete it and download it "
+                         "again", root, path) from None
+    if len(out) > MAX_BYTES:
+        raise file_error("{0} decompresses to more than any file of these datasets: it is not one of them",
+                         root, path)
+    return out
+
+
+def parse(data: bytes, magic: int, path: Path, root: Path | None = None) -> np.ndarray:
+    """The array an IDX file's bytes hold, after checking its magic number, dimensions and length."""
+    kind = KIND[magic]
+    if data[:2] == GZIP:
+        raise file_error("{0} is gzip-compressed (a download that was not decompressed): decompress it (gunzip), "
+                         "or add .gz to its name and the loader decompresses it itself", root, path)
+    if len(data) == 0:
+        raise file_error("{0} is empty (0 bytes): an interrupted download or copy? Delete it and download it "
+                         "again, or copy the dataset's file there", root, path)
+    if len(data) < 4:
+        raise file_error(f"{{0}} is truncated ({len(data)} bytes): an interrupted download or copy? Delete it and "
+                         "download it again", root, path)
+    found = int.from_bytes(data[:4], "big")
+    if found != magic:
+        if found in KIND:
+            raise file_error(f"{{0}} holds {KIND[found]}, not {kind}: are the images and labels files swapped? "
+                             f"Give each its own name back", root, path)
+        raise file_error(f"{{0}} is not an MNIST-format (IDX) {kind} file: it starts with 0x{found:08x}, not "
+                         f"0x{magic:08x}. Put the dataset's own file there", root, path)
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise file_error(f"{{0}} is truncated ({len(data)} bytes, less than its header): delete it and download it "
+                         "again", root, path)
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    if magic == IMAGES and dims[1:] != [SIDE, SIDE]:
+        raise file_error(f"{{0}} holds {dims[1]} x {dims[2]} images; MNIST-format datasets hold {SIDE} x {SIDE}. "
+                         "Put the dataset's own file there (or resize the images to 28 x 28)", root, path)
+    need = header + int(np.prod(dims, dtype=np.int64))
+    if len(data) < need:
+        raise file_error(f"{{0}} is truncated: its header announces {dims[0]:,} {kind} ({need:,} bytes) but it holds "
+                         f"{len(data):,} bytes. An interrupted download or copy? Delete it and download it again",
+                         root, path)
+    if len(data) > need:
+        raise file_error(f"{{0}} has {len(data) - need:,} bytes more than the {dims[0]:,} {kind} its header "
+                         "announces: it is not a file of this dataset; put the dataset's own file there", root, path)
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read(path: Path, magic: int, root: Path | None = None) -> np.ndarray:
+    """An IDX file, or, when it is absent, the same file gzip-compressed beside it (name.gz), as torchvision leaves
+    its downloads. Raises FileNotFoundError when neither is there, DataFileError when it is not what it should be."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        gz = path.with_name(path.name + ".gz")
+        if not os.path.lexists(gz):
+            raise FileNotFoundError(path)
+        return parse(_gunzipped(gz, root), magic, gz, root)
+    return parse(_bytes(path, root), magic, path, root)
+
+
+def present(path: Path) -> bool:
+    """Whether the file, or its .gz, is there (even if broken: then reading it says what is wrong)."""
+    return os.path.lexists(path) or os.path.lexists(path.with_name(path.name + ".gz"))
+
+
+def check_pair(images: np.ndarray, labels: np.ndarray, classes: int, paths: tuple[Path, Path], split: str,
+               root: Path | None = None) -> None:
+    """A split's images and labels belong together: as many of each, at least one, labels 0..classes-1."""
+    if len(images) != len(labels):
+        raise file_error(f"{{0}} holds {len(images):,} images but {{1}} holds {len(labels):,} labels: each image "
+                         "needs its label. Copy both files of the split again, from the same download", root, *paths)
+    if len(images) == 0:
+        raise file_error(f"{{0}} holds no images: the {split} set is empty. Put the dataset's own files there",
+                         root, paths[0])
+    top = int(labels.max())
+    if top >= classes:
+        where = int(np.argmax(labels >= classes))
+        raise file_error(f"{{0}} holds the label {top} (first at position {where:,}); labels must be 0 to "
+                         f"{classes - 1}. Put the dataset's own labels file there", root, paths[1])

@@ -1,0 +1,159 @@
+"""What the Class page draws: the class's digits digit by digit, how the class model reads them, the teacher's
+review (delete), export and import, and the fine-tuning run with its before and after.
+
+Everything drawn is capped (the newest digits first), so a class set of thousands draws as fast as one of dozens:
+each digit's overview is one picture, not one element per digit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+from torch import nn
+
+from ..classset import IDX_IMAGES, IDX_LABELS, ClassSet, Images
+from ..data import Split
+from ..errors import UserError
+from ..runs import Run
+from ..training import EvalResult, evaluate
+from .plain import plain
+from .widgets import enlarge
+
+PER_DIGIT = 24  # newest digits drawn in each digit's overview: two rows
+MISREAD = 30  # newest misread digits drawn
+REVIEW = 40  # newest digits of one digit the teacher reviews with a Delete button each
+MEASURED = 5_000  # newest digits the class model is measured on
+COLUMNS = 12  # of an overview picture
+
+
+def mosaic(images: np.ndarray, columns: int = COLUMNS, scale: int = 2, gap: int = 2) -> np.ndarray:
+    """(N, 28, 28) uint8 as one grey picture, `columns` wide, each digit `scale` times its size."""
+    n = len(images)
+    rows = max(1, -(-n // columns))
+    side = 28 * scale + gap
+    out = np.full((rows * side - gap, min(max(n, 1), columns) * side - gap), 60, np.uint8)
+    big = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    for i, img in enumerate(big):
+        r, c = divmod(i, columns)
+        out[r * side : r * side + 28 * scale, c * side : c * side + 28 * scale] = img
+    return out
+
+
+@st.cache_resource(show_spinner="Reading the class's digits…", max_entries=4)
+def _reading(key: str, fingerprint: tuple, _model: nn.Module, _digits: Images) -> EvalResult:
+    """The model's readings of the class set; cached per model and per state of the set."""
+    device = next(_model.parameters()).device
+    split = Split("mnist", False, torch.from_numpy(_digits.images), torch.from_numpy(_digits.labels)).to(device)
+    return evaluate(_model, split, 256)
+
+
+def reading(key: str, model: nn.Module, digits: Images) -> EvalResult:
+    newest = Images(*(part[-MEASURED:] for part in digits))
+    return _reading(key, (len(newest.ids), tuple(newest.ids[:1]), tuple(newest.ids[-1:]), sum(newest.ids)),
+                    model, newest)
+
+
+def overview(digits: Images, per_digit: dict[str, int]) -> None:
+    """Each digit's count and its newest PER_DIGIT images in one picture."""
+    for d in range(10):
+        idx = np.flatnonzero(digits.labels == d)[-PER_DIGIT:][::-1]
+        name, picture = st.columns([1, 8], vertical_alignment="center")
+        name.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1'>{d}</div>",
+                      unsafe_allow_html=True)
+        count = per_digit[str(d)]
+        name.caption(f"{count} digit{'s' if count != 1 else ''}")
+        if len(idx):
+            picture.image(mosaic(digits.images[idx]))
+            if count > len(idx):
+                picture.caption(f"The newest {len(idx)} of {count}.")
+        else:
+            picture.caption("None yet.")
+
+
+def misread(digits: Images, result: EvalResult) -> None:
+    """The newest digits the class model reads wrong, each with what it read."""
+    n = len(result.labels)
+    wrong = np.flatnonzero(result.predictions.numpy() != result.labels.numpy())[::-1][:MISREAD]
+    if not len(wrong):
+        st.caption("The class model reads every one of them right.")
+        return
+    st.markdown(f"**{int((result.predictions != result.labels).sum())}** of {n} misread"
+                + (f" (the newest {len(wrong)} shown)" if len(wrong) == MISREAD else "")
+                + ". Under each: the digit meant → what the class model read.")
+    images = digits.images[-n:]
+    for row in range(0, len(wrong), 10):
+        for col, i in zip(st.columns(10), wrong[row : row + 10]):
+            col.image(enlarge(images[i], 56))
+            col.caption(f"{int(result.labels[i])} → **{int(result.predictions[i])}**")
+
+
+def act(action, *args):
+    """A teacher's action on the class set: a refusal or a busy file is one message, and the page goes on."""
+    try:
+        return action(*args)
+    except UserError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        return None
+
+
+def review(cs: ClassSet, teacher: bool) -> None:
+    """The teacher deletes junk, names and jokes one by one, or everything."""
+    digit = st.segmented_control("Digit to review", list(range(10)), default=0, required=True, key="review-digit")
+    rows = cs.rows(label=digit, limit=REVIEW)
+    if not rows:
+        st.caption(f"No {digit}s in the class set.")
+    for start in range(0, len(rows), 8):
+        for col, row in zip(st.columns(8), rows[start : start + 8]):
+            thumb = cs.drawing(row.id)
+            col.image(thumb if thumb is not None else enlarge(cs.images([row.id]).images[0], 64), width=64)
+            read = "" if row.predicted is None else f" · read {row.predicted}"
+            col.caption(f"#{row.id}{read}")
+            if col.button("Delete", key=f"delete-{row.id}", icon=":material/delete:"):
+                if act(cs.delete, row.id, teacher) is not None:
+                    st.rerun()
+    total = cs.count()
+    with st.expander("Delete every digit", icon=":material/delete_forever:"):
+        sure = st.checkbox(f"Yes, delete all {total} digits of the class set", key="delete-all-sure")
+        if st.button("Delete all", type="primary", disabled=not sure or not total, key="delete-all"):
+            if act(cs.delete_all, teacher) is not None:
+                st.rerun()
+
+
+def transfer(cs: ClassSet, teacher: bool) -> None:
+    """Downloads of the class set, and importing another (merged without duplicates)."""
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("PNGs in a zip", cs.zip_bytes, file_name="class-digits.zip", mime="application/zip",
+                       icon=":material/folder_zip:", help="One folder per digit, and labels.csv")
+    c2.download_button("IDX images", lambda: cs.idx_bytes()[0], file_name=IDX_IMAGES, icon=":material/download:",
+                       mime="application/octet-stream", help="MNIST's own format: any MNIST reader takes it")
+    c3.download_button("IDX labels", lambda: cs.idx_bytes()[1], file_name=IDX_LABELS, icon=":material/download:",
+                       mime="application/octet-stream")
+    upload = st.file_uploader("Import a class set (a zip as exported here, or of IDX files)", type=["zip"],
+                              key=f"import-{st.session_state.get('imports', 0)}")
+    if upload is not None and st.button("Import", icon=":material/upload:"):
+        if not teacher:
+            st.error("Only the teacher can import into the class set.", icon=":material/lock:")
+            return
+        try:
+            added, skipped = cs.import_(upload.getvalue(), upload.name)
+        except UserError as exc:  # it names the zip's members, which whoever made the zip chose: shown as text
+            st.error(plain(getattr(exc, "public", str(exc)), 500), icon=":material/block:")
+            return
+        st.session_state["imports"] = st.session_state.get("imports", 0) + 1
+        st.session_state["imported"] = (f"Imported {plain(upload.name)}: {added} digits added, {skipped} were "
+                                        "already in the class set.")
+        st.rerun()
+    if "imported" in st.session_state:
+        st.success(st.session_state.pop("imported"), icon=":material/check_circle:")
+
+
+def measures_table(run: Run) -> None:
+    """Before and after, on held-out class digits and on MNIST's test set."""
+    m = run.measures
+    rows = [(f"Class digits it did not train on ({m['n_heldout']:,})", m["class_before"], m["class_after"]),
+            ("MNIST's test set", m["mnist_before"], m["mnist_after"])]
+    for col, (what, before, after) in zip(st.columns(2), rows):
+        col.metric(what, f"{after:.2%}", f"{(after - before) * 100:+.2f} pt (was {before:.2%})")
+    st.caption(f"Trained on {m['n_train']:,} class digits mixed with MNIST, in {run.snapshot().elapsed:.0f} s. The "
+               "held-out digits are whole writers the run never saw, as a new student's would be.")

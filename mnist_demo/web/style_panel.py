@@ -1,0 +1,95 @@
+"""The Model page's "handwriting from around the world" section: how the shipped model reads each style.
+
+The figures come from assets/drawing_check.json, which `python scripts/drawing_check.py --json` writes; the page
+only reads it, so it opens at once. One drawing of each style is shown beside its row, drawn as the check draws.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from .. import styles
+from ..tools import stylecheck
+
+WEAK_BELOW = 0.98  # a style read right less often than this is called out
+
+
+@st.cache_data(show_spinner=False)
+def example(name: str) -> str:
+    """One drawing of `name` from the check's own seed, as a PNG data URL for an image column."""
+    img = styles.render(styles.STYLES[name], styles.style_rng(0, styles.STYLES[name]), size=112, width=20)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def frame(rows: list[stylecheck.Row]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "drawing": [example(r.name) for r in rows],
+        "style": [r.name for r in rows],
+        "what it is": [r.description for r in rows],
+        "right": [r.share("right") for r in rows],
+        "not sure": [r.share("unsure") for r in rows],
+        "wrong, and sure": [r.share("wrong") for r in rows],
+        "misread as": ["" if r.most_as is None else str(r.most_as) for r in rows],
+    })
+
+
+COLUMNS = {
+    "drawing": st.column_config.ImageColumn("drawing", width="small"),
+    **{c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1)
+       for c in ("right", "not sure", "wrong, and sure")},
+}
+
+
+def show() -> None:
+    st.subheader("Handwriting from around the world")
+    st.markdown(
+        "People write digits the way they were taught at school, and that depends on the country: a 1 with a long "
+        "up-stroke in much of Europe, a 7 with a bar through it, a zero with a slash. MNIST was written in the "
+        "United States, so it holds few of these. The drawing check draws each style the way people draw on the "
+        "canvas (any size, place, pen width and slant, with a pen, a mouse or a finger) and reads it as the Draw "
+        "page does. **Right**: the app shows the right digit. **Not sure**: the app says so, which is the honest "
+        "answer for a drawing it cannot read. **Wrong, and sure**: the mistakes that matter."
+    )
+    blob = stylecheck.read_json()
+    if blob is None:
+        st.info("No drawing check figures yet: `python scripts/drawing_check.py --json` makes them.")
+        return
+    rows, digits, junk = blob["styles"], blob["all_digits"], blob["all_junk"]
+    st.caption(f"The shipped model ({blob['checkpoint']}), {blob['per_style']} drawings of each style.")
+    cols = st.columns(3)
+    cols[0].metric("Digits in every style, right", f"{digits.share('right'):.1%}")
+    cols[1].metric("Wrong, and sure", f"{digits.share('wrong'):.1%}")
+    cols[2].metric("Shapes that are no digit, read as one", f"{junk.share('wrong'):.0%}")
+    weak = sorted((r for r in rows if r.digit != styles.JUNK and r.share("right") < WEAK_BELOW),
+                  key=lambda r: r.share("right"))
+    if weak:
+        st.markdown("Where it is weak: " + "; ".join(
+            f"**{r.name}** ({r.share('right'):.0%} right" + (f", read as {r.most_as} {r.share('wrong'):.0%} of the "
+                                                              f"time)" if r.wrong else ")") for r in weak) + ".")
+    else:
+        st.markdown(f"Every style is read right at least {WEAK_BELOW:.0%} of the time. The network learned them "
+                    "from MNIST and from drawings in these styles made by the program (mnist_demo/styles.py), "
+                    "not from the check's own drawings.")
+    digit_rows = [r for r in rows if r.digit != styles.JUNK]
+    st.dataframe(frame(digit_rows), column_config=COLUMNS, hide_index=True, row_height=60)
+    st.markdown(
+        "**Shapes that are no digit.** The network has ten outputs and no \"none of these\": a smiley or a box "
+        "still gets the digit it looks most like. The app says \"not sure\" when the top probability is low or "
+        "the drawing's features (in the last hidden layer) lie far from every digit the network learned. How "
+        "often each shape still gets a digit:")
+    junk_rows = [r for r in rows if r.digit == styles.JUNK]
+    st.dataframe(frame(junk_rows).drop(columns=["right", "not sure"]).rename(
+        columns={"wrong, and sure": "read as a digit", "misread as": "mostly as"}),
+        column_config=COLUMNS | {"read as a digit": st.column_config.ProgressColumn(
+            "read as a digit", format="percent", min_value=0, max_value=1)}, hide_index=True, row_height=60)
+    mnist = blob.get("mnist_redrawn")
+    if mnist:
+        st.caption(f"The same check on {mnist['n']:,} MNIST test digits redrawn the way people draw: "
+                   f"{mnist['right']:.1%} right, {mnist['wrong_sure'] or 0:.1%} wrong and sure.")

@@ -1,0 +1,64 @@
+"""Views that look inside the network, drawn from mnist_demo.insight: the Draw page's section (`inside`), the Train
+page's "watch it learn" (`watch_it_learn`) and the Model page's picture (`architecture_view`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from ...inference import Reading
+from ...insight.forward import trace
+from ...insight.neurons import dense
+from ...runs import Model
+from .. import charts
+from ..i18n import t as tr
+from . import figures, neuron
+from .architecture import architecture_view
+from .fool import fool_view
+from .memory import last_drawing, remember
+from .watch import watch_it_learn
+
+NO_BAR = {"displayModeBar": False}
+
+
+def inside(active: Model, image: np.ndarray, reading: Reading) -> None:
+    """The Draw page's "Inside the network": where it looked, every feature map (click one), one neuron's sum,
+    fc1 -> fc2, and fooling it. Remembers the drawing for the Train and Model pages.
+
+    One neuron's computation and fooling are fragments: a click on a position or a digit reruns only them, not the
+    whole page (reading, saliency, every figure, all redrawn by the browser). Choosing
+    another layer or map reruns the page, so that the grids show the choice."""
+    remember(image)
+    t = trace(active.model, image)
+    neuron.defaults(t)
+    st.subheader(tr("Inside the network"))
+    left, right = st.columns([1, 2])
+    left.plotly_chart(charts.saliency_map(reading.saliency), key="saliency", config=NO_BAR)
+    left.caption(tr("Bright pixels pushed the network most towards its answer (Integrated Gradients)."))
+    with right:
+        neuron.map_grid(t, "conv1", 300)
+    neuron.map_grid(t, "conv2", 330)
+    st.caption(tr("Each small square is one filter's answer to your drawing, after ReLU: the first layer finds edges "
+                  "and strokes, the second combines them into parts of digits. Click one to see how it is computed."))
+    _neuron(active.model, image, neuron.choose_map())
+    st.subheader(tr("From 64 numbers to an answer"))
+    st.plotly_chart(figures.dense_diagram(dense(active.model, t), active.classes), key="dense", config=NO_BAR)
+    st.caption(tr("fc1 weighs all 1600 numbers of pool2 into 64 units (after ReLU, left: brighter is larger). Each "
+                  "of fc2's outputs adds up the 64 units times its weights plus a bias: its score; lines show the "
+                  "units that add the most (blue) or take away the most (red). Softmax turns the scores into "
+                  "probabilities."))
+    _fool(active, image, reading.probabilities)
+
+
+@st.fragment
+def _fool(active: Model, image: np.ndarray, probabilities: np.ndarray) -> None:
+    fool_view(active, image, probabilities)
+
+
+@st.fragment
+def _neuron(model: nn.Module, image: np.ndarray, layer: str) -> None:
+    neuron.one_neuron(model, trace(model, image), layer)
+
+
+__all__ = ["architecture_view", "inside", "last_drawing", "watch_it_learn"]

@@ -1,0 +1,33 @@
+"""The Model page's picture: the network drawn to scale, with one digit's real values flowing through it."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from ...insight.architecture import stages
+from ...insight.forward import trace
+from . import figures
+from .memory import last_drawing
+
+NO_BAR = {"displayModeBar": False}
+
+
+def architecture_view(model: nn.Module | None, classes: list[str], sample: np.ndarray | None) -> None:
+    """`sample`: a 28 x 28 test digit in [0, 1] to show when the session has not drawn yet."""
+    drawn = last_drawing()
+    image = drawn.astype(np.float32) / 255 if drawn is not None else sample
+    if model is None or image is None:
+        st.info("No model to show values with yet.", icon=":material/info:")
+        return
+    t = trace(model, image)
+    rows = stages(t)
+    where = "your last drawing" if drawn is not None else "a test digit (draw one on the Draw page to see yours)"
+    st.plotly_chart(figures.architecture(rows, classes), key="architecture", config=NO_BAR)
+    best = int(t.probabilities.argmax())
+    st.caption(f"The values of {where}, read as {classes[best]} ({t.probabilities[best]:.0%}). Every square is "
+               "one number, drawn to scale; a stack holds one card per 8 channels, with the channel that varies "
+               "most in front. Shapes as PyTorch prints them: channels × height × width.")
+    steps = "\n".join(f"- **{s.name}** ({s.label}): {s.made_by}." for s in rows)
+    st.markdown(steps)

@@ -1,0 +1,77 @@
+"""Fool the network (Draw page): the smallest change, among a few budgets, that makes it read another digit."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from ...insight.adversarial import Fooled, fool
+from ...insight.pictures import amplified, grey
+from ...runs import Model
+from ..i18n import t as tr
+
+ZOOM = 5
+
+
+def _ask() -> None:
+    st.session_state["fool_asked"] = True
+
+
+def fool_view(active: Model, image: np.ndarray, reading: np.ndarray) -> Fooled | None:
+    """`reading`: the ten probabilities the page already has for `image`."""
+    st.subheader(tr("Fool the network"))
+    names = active.classes
+    now = int(np.argmax(reading))
+    st.caption(tr("It reads your drawing as {now}. Pick another digit: the app searches for a small change to the "
+                  "picture (gradient steps, at most a set amount per pixel) that makes the network read that digit "
+                  "instead.", now=names[now]))
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
+    target = pick.segmented_control(tr("Make it read"), list(range(len(names))), format_func=names.__getitem__,
+                                    key="fool_target", on_change=_ask)
+    go.button(tr("Search again"), icon=":material/search:", on_click=_ask, disabled=target is None)
+    digest = hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes()).hexdigest()
+    asked = st.session_state.pop("fool_asked", False)  # searched only when asked, not at every stroke
+    if target is not None and target == now:
+        st.info(tr("It already reads {now}: pick another digit.", now=names[now]), icon=":material/info:")
+        return None
+    if target is not None and asked:
+        st.session_state["fool_result"] = (digest, fool(active.model, image, int(target)))
+    kept = st.session_state.get("fool_result")
+    if kept is None or target is None:
+        return None
+    if kept[0] != digest or kept[1].target != target:
+        st.caption(tr("The drawing changed since the last search: press Search again."))
+        return None
+    show(kept[1], names)
+    return kept[1]
+
+
+def show(f: Fooled, names: list[str]) -> None:
+    original, after = int(f.before.argmax()), f.reading
+    a, b, c, d = st.columns([1, 1, 1, 2])
+    a.image(grey(f.original, ZOOM), caption=tr("Your drawing: {d} ({p:.0%})", d=names[original], p=f.before[original]))
+    gain = 1 / max(f.max_change, 1e-6)
+    b.image(amplified(f.change, ZOOM), caption=tr("The change, {gain:.0f}× stronger to be seen (red: ink added, "
+                                                  "blue: ink taken away)", gain=gain))
+    c.image(grey(f.changed, ZOOM), caption=tr("Drawing + change: {d} ({p:.0%})", d=names[after], p=f.after[after]))
+    grey_levels = round(f.max_change * 255)
+    size = tr("The largest change of one pixel is {most:.2f} of full ink ({levels} of 255 grey levels); {pixels} of "
+              "784 pixels changed; the change is {rel:.0%} the size of the drawing (L2), after {steps} gradient steps.",
+              most=f.max_change, levels=grey_levels, pixels=f.pixels_changed, rel=f.relative_size, steps=f.steps)
+    if f.success:
+        d.markdown(tr('<p class="fool-result">Now it reads <b>{d}</b> at <b>{p:.0%}</b>.</p>', d=names[after],
+                      p=f.after[after]),
+                   unsafe_allow_html=True)
+        d.markdown(size)
+        d.markdown(tr("To you it is still a {was}; to the network it is a {now}. It adds up hundreds of pixels times "
+                      "weights, so many small nudges, each chosen with its own gradient, add up to a different answer. "
+                      "Such a picture is called an *adversarial example*.", was=names[original], now=names[after]))
+    else:
+        d.markdown(tr('<p class="fool-result">Still <b>{now}</b>: within {budget:.1f} of full ink per pixel it gives '
+                      '{target} only {p:.0%}.</p>', now=names[after], budget=f.budget, target=names[f.target],
+                      p=f.after[f.target]), unsafe_allow_html=True)
+        d.markdown(size)
+        d.markdown(tr("The network is sure of this one: a change bigger than that is a new drawing more than a "
+                      "nudge. Try another digit."))

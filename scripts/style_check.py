@@ -1,0 +1,39 @@
+"""The style check alone: digits in the world's handwriting styles, drawn as on the canvas, read as the Draw page does.
+
+    python scripts/style_check.py                          # the shipped model, 200 drawings per style
+    python scripts/style_check.py --checkpoint checkpoints/last.pt -n 100 --styles 1 7 junk
+
+The second part of scripts/drawing_check.py (see mnist_demo/tools/stylecheck.py for what right / not sure / wrong,
+sure and unfamiliar count). Seeded: the same command gives the same figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mnist_demo import checkpoint, styles  # noqa: E402
+from mnist_demo.tools import stylecheck  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default=str(checkpoint.SHIPPED))
+    parser.add_argument("-n", type=int, default=200, help="drawings per style (default 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--styles", nargs="*", help="style names, digits or 'junk' (default: all)")
+    parser.add_argument("--fast", action="store_true", help="draw at 140 px instead of the canvas's 280")
+    args = parser.parse_args()
+    ckpt = checkpoint.load(args.checkpoint)
+    size = styles.FAST_SIZE if args.fast else styles.CANVAS
+    rows = stylecheck.check(ckpt, args.n, args.seed, args.styles, size)
+    note = "" if ckpt.feature_stats else " (no feature statistics in it: 'not sure' is the 80 % test alone)"
+    print(f"{args.checkpoint}{note}, {args.n} drawings per style, seed {args.seed}, {size} px canvas:\n")
+    print(stylecheck.table(rows))
+
+
+if __name__ == "__main__":
+    main()

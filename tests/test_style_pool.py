@@ -1,0 +1,77 @@
+"""The style drawings mixed into training: drawn apart from the checks, kept on disk, swapped in digit for digit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import drawing
+from scipy import ndimage
+
+from mnist_demo import augment, paths, style_pool, styles
+from mnist_demo.preprocess import to_mnist
+
+
+@pytest.fixture
+def small_pool(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(style_pool, "_loaded", {})
+    return style_pool.load(per_style=3, seed=5)
+
+
+def test_the_pool_is_every_digit_style_drawn_with_the_training_hand_and_kept_on_disk(small_pool, tmp_path):
+    n_styles = len(style_pool.digit_styles())
+    assert small_pool.images.shape == (3 * n_styles, 28, 28) and small_pool.images.dtype == torch.uint8
+    assert small_pool.count.sum() == 3 * n_styles and (small_pool.count > 0).all()
+    assert small_pool.labels.tolist() == sorted(small_pool.labels.tolist())  # sorted by digit: start/count index it
+    for d in range(10):
+        at = slice(int(small_pool.start[d]), int(small_pool.start[d] + small_pool.count[d]))
+        assert (small_pool.labels[at] == d).all()
+    assert style_pool.cache_path(3, 5).is_file() and str(style_pool.cache_path(3, 5)).startswith(str(tmp_path))
+    want, _, _ = styles.as_mnist_batch(3, 5, ["0-slashed"], hand=styles.TRAINING_HAND)
+    assert any(np.abs(img.numpy() / 255 - want[0]).max() < 0.01 for img in small_pool.images[: small_pool.count[0]])
+    style_pool._loaded.clear()  # a second process reads the file instead of drawing again
+    again = style_pool.load(per_style=3, seed=5)
+    assert torch.equal(again.images, small_pool.images)
+
+
+def test_the_pool_is_named_after_what_shapes_it():
+    assert style_pool.key(3, 5) == style_pool.key(3, 5)
+    assert len({style_pool.key(3, 5), style_pool.key(4, 5), style_pool.key(3, 6)}) == 3
+
+
+def test_swapping_keeps_every_label_right(small_pool):
+    labels = torch.arange(10).repeat(40)
+    x = torch.zeros(len(labels), 1, 28, 28)
+    out = style_pool.swap_in(x, labels, 0.5, torch.Generator().manual_seed(0), small_pool)
+    swapped = out.flatten(1).amax(1) > 0
+    assert 0.35 < swapped.float().mean() < 0.65
+    pool_of = {d: small_pool.images[small_pool.labels == d].float() / 255 for d in range(10)}
+    for img, d in zip(out[swapped], labels[swapped]):  # each swapped image is a drawing of its own digit
+        assert (pool_of[int(d)] - img[0]).abs().flatten(1).amax(1).min() < 1e-6
+
+
+def test_as_drawn_shows_a_batch_as_the_draw_pages_preprocessing_does():
+    rng = np.random.default_rng(0)
+    digits = np.stack([to_mnist(drawing(d, width=int(w), box=tuple(b)))
+                       for d, w, b in zip([0, 1, 4, 7] * 3, rng.integers(10, 30, 12),
+                                          rng.uniform([0, 0, 0.6, 0.6], [0.3, 0.3, 1, 1], (12, 4)))])
+    x = torch.from_numpy(digits).unsqueeze(1)
+    g = torch.Generator().manual_seed(0)
+    moved = augment.random_affine(augment.random_stroke(x, g, p=0.5), g, scale=(0.7, 1.2), shift=0.15)
+    want = np.stack([to_mnist(img[0].numpy()) for img in moved])
+    got = augment.as_drawn(moved)[:, 0].numpy()
+    assert np.abs(moved[:, 0].numpy() - want).mean() > 0.05  # shifted and scaled: not what to_mnist gives...
+    assert np.abs(got - want).mean() < 0.02  # ...until as_drawn brings it back
+    for img in got:
+        cy, cx = ndimage.center_of_mass(img)
+        assert abs(cy - 14) < 0.3 and abs(cx - 14) < 0.3
+    assert torch.equal(augment.as_drawn(torch.zeros(2, 1, 28, 28)), torch.zeros(2, 1, 28, 28))  # blank stays blank
+
+
+def test_styles_augmentation_without_digits_swaps_nothing_in():
+    x = torch.rand(8, 1, 28, 28) * (torch.rand(8, 1, 28, 28) > 0.8)
+    both = augment.augment(x, "both", torch.Generator().manual_seed(1))
+    styled = augment.augment(x, "styles", torch.Generator().manual_seed(1))  # fashion-mnist: no digits to swap
+    same = (styled == both).flatten(1).all(1)
+    assert same.any() and not same.all()  # the half shown as drawn differs, the rest is "both" exactly
