@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 
+if TYPE_CHECKING:
+    from .data import Split
+
 AUGMENTATIONS = ("none", "affine", "stroke", "both", "styles")
-STYLE_SHARE = 0.2  # "styles": share of each batch swapped for drawings in the world's handwriting styles
-DRAWN_SHARE = 0.5  # "styles": share of each batch shown as the Draw page's preprocessing would show it
+STYLE_SHARE = 0.3  # "styles": share of each batch swapped for drawings in the world's handwriting styles
+REDRAWN_SHARE = 0.25  # "styles": share swapped for training digits redrawn as people's pictures
+DRAWN_SHARE = 0.35  # "styles": share of each batch shown as the Draw page's preprocessing would show it
+JUNK_SHARE = 0.1  # "styles": junk shapes added to each batch, this share of its size, labelled NO_DIGIT
+NO_DIGIT = -100  # the label of a shape that is no digit: the loss asks for equal odds on every class (step.py)
 
 
 def random_affine(
@@ -70,16 +78,25 @@ def as_drawn(x: torch.Tensor, floor: float = 0.25, box: float = 20.0) -> torch.T
     return torch.where((mass > 1e-3).view(-1, 1, 1, 1), out, x)
 
 
-def augment(x: torch.Tensor, kind: str, generator: torch.Generator | None = None,
-            digits: torch.Tensor | None = None) -> torch.Tensor:
-    """`kind` applied to a (N, 1, 28, 28) batch. "styles" swaps STYLE_SHARE of the images for drawings of the same
-    digits in the styles of mnist_demo/styles.py (it needs the batch's labels as `digits`, which only an MNIST batch
-    has: another dataset's classes are no digits), applies "both", then shows DRAWN_SHARE of the images as the Draw
-    page's preprocessing would (as_drawn)."""
-    if kind == "styles" and digits is not None:
-        from .style_pool import swap_in  # drawing the pool needs PIL and scipy, which other kinds do not
+def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Generator | None = None,
+            source: Split | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """`kind` applied to a (N, 1, 28, 28) batch `x` of `source` (the training split) with labels `y`: the batch to
+    train on and its labels.
 
-        x = swap_in(x, digits, STYLE_SHARE, generator)
+    "styles", on an MNIST batch, swaps STYLE_SHARE of the images for drawings of the same digits in the world's
+    handwriting styles (mnist_demo/style_pool.py) and REDRAWN_SHARE for training digits of the same class redrawn
+    as people's pictures of them reach the network (mnist_demo/redraw.py), and adds JUNK_SHARE junk shapes labelled
+    NO_DIGIT (outlier exposure, Hendrycks et al., 2019); then it applies "both", and shows DRAWN_SHARE of the images
+    as the Draw page's preprocessing would (as_drawn). Another dataset's classes are no digits: there "styles"
+    swaps and adds nothing."""
+    if kind == "styles" and source is not None and source.name == "mnist":
+        from . import redraw, style_pool  # drawing the pools needs PIL and scipy, which other kinds do not
+
+        x = style_pool.swap_in(x, y, STYLE_SHARE, generator, style_pool.load(x.device))
+        x = style_pool.swap_in(x, y, REDRAWN_SHARE, generator, redraw.load(source.images, source.labels))
+        junk = style_pool.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
+        x = torch.cat([x, junk.to(x.dtype)])
+        y = torch.cat([y, torch.full((len(junk),), NO_DIGIT, dtype=y.dtype, device=y.device)])
     if kind in ("stroke", "both", "styles"):
         x = random_stroke(x, generator)
     if kind in ("affine", "both", "styles"):
@@ -87,4 +104,17 @@ def augment(x: torch.Tensor, kind: str, generator: torch.Generator | None = None
     if kind == "styles":
         drawn = torch.rand(x.shape[0], generator=generator).to(x.device).view(-1, 1, 1, 1) < DRAWN_SHARE
         x = torch.where(drawn, as_drawn(x), x)
-    return x
+    return x, y
+
+
+def trained_on(split: Split, kind: str) -> Split:
+    """The digits a run with augmentation `kind` learned from, as one split: `split`, and with "styles" on MNIST
+    also the style pool and the redrawn pool. The "not sure" statistics (familiarity.py) are fitted on it, so that
+    a style the network was taught counts as digit-like."""
+    if kind != "styles" or split.name != "mnist":
+        return split
+    from . import redraw, style_pool
+
+    pools = [style_pool.load(split.images.device), redraw.load(split.images, split.labels)]
+    return replace(split, images=torch.cat([split.images, *(p.images for p in pools)]),
+                   labels=torch.cat([split.labels, *(p.labels for p in pools)]))

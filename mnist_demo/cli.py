@@ -1,4 +1,5 @@
-"""Headless command line: python -m mnist_demo train | evaluate | predict | bench."""
+"""Headless command line: python -m mnist_demo train | evaluate | predict | bench | class | finetune
+(the class set's commands are in cli_class.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from . import checkpoint, cli_class
-from .augment import AUGMENTATIONS
+from .augment import AUGMENTATIONS, trained_on
 from .config import OPTIMIZERS, PRESETS, preset
 from .data import DATASETS, load_split
 from .errors import UnreadableImage, UsageError, UserError
@@ -91,7 +92,8 @@ def train_into(args: argparse.Namespace, config) -> int:
         if result.status != "finished":
             print(f"error: {one_line(result.message)}", file=sys.stderr)
             return 1
-        path = checkpoint.save_run(args.out, result, fit_feature_stats(result.model, train_split))
+        stats = fit_feature_stats(result.model, trained_on(train_split, config.augment))
+        path = checkpoint.save_run(args.out, result, stats)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""

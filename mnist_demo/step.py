@@ -7,13 +7,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .augment import NO_DIGIT
+
 
 class Step:
     """loss, backward, optimizer step; `loss_sum` and `correct` accumulate on the device."""
 
+    JUNK_WEIGHT = 0.5  # the junk rows' loss against the digits' (Hendrycks et al., 2019, use 0.5)
+
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
-                 label_smoothing: float = 0.0) -> None:
+                 label_smoothing: float = 0.0, junk: bool = False) -> None:
         self.model, self.optimizer, self.label_smoothing = model, optimizer, label_smoothing
+        self.junk_weight = self.JUNK_WEIGHT if junk else 0.0  # batches with rows labelled NO_DIGIT (augment.py)
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device, dtype=torch.long)
 
@@ -25,12 +30,20 @@ class Step:
         """
         logits = self.model(x)
         log_p = F.log_softmax(logits, 1)
-        nll = F.nll_loss(log_p, y)
+        nll = F.nll_loss(log_p, y, ignore_index=NO_DIGIT)  # the mean over the digits; junk rows are left out
         self.loss_sum += nll.detach()
         self.correct += (logits.argmax(1) == y).sum()
-        if not self.label_smoothing:
+        if not self.label_smoothing and not self.junk_weight:
             return nll
-        return (1 - self.label_smoothing) * nll - self.label_smoothing * log_p.mean()
+        junk = (y == NO_DIGIT).float()
+        spread = log_p.mean(1)  # minus the cross-entropy towards equal odds on every class, per row
+        loss = nll
+        if self.label_smoothing:
+            digits = 1 - junk
+            loss = (1 - self.label_smoothing) * nll - self.label_smoothing * (spread * digits).sum() / digits.sum()
+        if self.junk_weight:  # shapes that are no digit (augment.py): pushed towards equal odds, i.e. "not sure"
+            loss = loss - self.junk_weight * (spread * junk).sum() / junk.sum().clamp(min=1)
+        return loss
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
         loss = self.forward(x, y)
@@ -51,8 +64,8 @@ class GraphedStep(Step):
     WARMUP = 3  # eager steps on a side stream before recording, as torch.cuda.graph requires
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(model, optimizer, device, label_smoothing)
+                 label_smoothing: float = 0.0, junk: bool = False) -> None:
+        super().__init__(model, optimizer, device, label_smoothing, junk)
         self.graph: torch.cuda.CUDAGraph | None = None
         self.x = self.y = None
         self.steps = 0

@@ -3,8 +3,10 @@
 The "styles" augmentation (mnist_demo/augment.py) swaps a share of every MNIST batch for drawings from this pool
 of the same digits. The pool is drawn with styles.TRAINING_HAND (wider than the checks' hand) from seeds that no
 check uses (the style check draws from seed 0), so no check ever reads a drawing the network trained on. Drawing
-it takes about 2.6 ms a digit on one core (~85 s for the default pool, split over the CPU's cores); it is then
+it takes about 2.6 ms a digit on one core (~85 s for the default pool, the first time); it is then
 kept in <data dir>/styles/, named after everything that shapes it, so a changed style table draws a new one.
+A second, smaller pool holds the junk shapes (a smiley, a word, a star, ...), drawn the same way: training shows
+them with no digit as their answer (augment.JUNK_SHARE), so that the network learns to be unsure of them.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ import torch
 from . import paths, styles
 
 PER_STYLE = 1200  # drawings of each digit style: 32,400 for the 27 digit styles
+JUNK_PER_STYLE = 1200  # drawings of each junk shape (7,200), which training teaches to answer "not sure" to
 SEED = 1000  # the training pool's seed: checks use 0-9
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[tuple, Pool] = {}
+_loaded: dict[tuple, Pool | torch.Tensor] = {}
 
 
 @dataclass(frozen=True)
@@ -48,16 +51,24 @@ def digit_styles() -> list[str]:
     return [s.name for s in styles.STYLES.values() if s.digit != styles.JUNK]
 
 
+def junk_styles() -> list[str]:
+    return [s.name for s in styles.STYLES.values() if s.digit == styles.JUNK]
+
+
+def _names(junk: bool) -> list[str]:
+    return junk_styles() if junk else digit_styles()
+
+
 @functools.lru_cache(maxsize=8)
-def key(per_style: int = PER_STYLE, seed: int = SEED) -> str:
+def key(per_style: int = PER_STYLE, seed: int = SEED, junk: bool = False) -> str:
     """A short name for everything that shapes the pool: the table, the hand, the devices, size and seed."""
-    table = [(s.name, s.digit, s.strokes) for s in styles.STYLES.values() if s.digit != styles.JUNK]
+    table = [(s.name, s.digit, s.strokes) for s in styles.STYLES.values() if s.name in _names(junk)]
     what = repr((table, styles.TRAINING_HAND, styles.DEVICES, styles.STEP, per_style, seed))
     return hashlib.sha256(what.encode()).hexdigest()[:12]
 
 
-def cache_path(per_style: int = PER_STYLE, seed: int = SEED) -> Path:
-    return paths.data_dir() / "styles" / f"pool-{key(per_style, seed)}.npz"
+def cache_path(per_style: int = PER_STYLE, seed: int = SEED, junk: bool = False) -> Path:
+    return paths.data_dir() / "styles" / f"{'junk' if junk else 'pool'}-{key(per_style, seed, junk)}.npz"
 
 
 def _draw(names: list[str], per_style: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,11 +76,14 @@ def _draw(names: list[str], per_style: int, seed: int) -> tuple[np.ndarray, np.n
     return np.rint(xs * 255).astype(np.uint8), labels
 
 
-def draw(per_style: int = PER_STYLE, seed: int = SEED, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw the pool: (N, 28, 28) uint8 images and their digits, style by style, on `workers` processes (default:
-    every core). Each style has its own random stream, so the result is the same on any number of workers."""
-    names = digit_styles()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+def draw(per_style: int = PER_STYLE, seed: int = SEED, workers: int = 1,
+         junk: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the pool (the junk shapes' with `junk`): (N, 28, 28) uint8 images and their labels, style by style, on
+    `workers` processes. Each style has its own random stream, so the result is the same on any number of workers.
+    More than one worker only from a script's `if __name__ == "__main__":` block: spawned workers import the main
+    module again."""
+    names = _names(junk)
+    workers = max(1, min(workers, len(names)))
     if workers == 1:
         parts = [_draw(names, per_style, seed)]
     else:  # spawn, not fork: a forked copy of a process with torch's threads can hang
@@ -79,7 +93,7 @@ def draw(per_style: int = PER_STYLE, seed: int = SEED, workers: int | None = Non
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _sorted(images: np.ndarray, labels: np.ndarray) -> Pool:
+def sorted_pool(images: np.ndarray, labels: np.ndarray) -> Pool:
     order = np.argsort(labels, kind="stable")
     labels = labels[order]
     count = np.bincount(labels, minlength=10)
@@ -88,31 +102,54 @@ def _sorted(images: np.ndarray, labels: np.ndarray) -> Pool:
                 torch.from_numpy(start.astype(np.int64)), torch.from_numpy(count.astype(np.int64)))
 
 
-def load(device: torch.device | str = "cpu", per_style: int = PER_STYLE, seed: int = SEED) -> Pool:
-    """The pool on `device`: from memory, else from its file, else drawn now and saved (where the folder allows)."""
-    device = torch.device(device)
+def _kept(per_style: int, seed: int, junk: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The pool's images and labels from its file, else drawn now and saved (where the folder allows)."""
+    path = cache_path(per_style, seed, junk)
+    try:
+        with np.load(path) as f:
+            return f["images"], f["labels"]
+    except (OSError, KeyError, ValueError):
+        _log.info("drawing %d style drawings for training into %s", per_style * len(_names(junk)), path)
+        images, labels = draw(per_style, seed, junk=junk)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez_compressed(tmp, images=images, labels=labels)
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only data folder: keep it in memory for this process
+            _log.warning("cannot keep the style pool in %s: %s", path.parent, exc)
+        return images, labels
+
+
+def load(device: torch.device | str = "cpu", per_style: int | None = None, seed: int | None = None) -> Pool:
+    """The digit styles' pool on `device` (PER_STYLE drawings of each, from SEED unless told), from memory, its
+    file or drawn now."""
+    device, per_style, seed = torch.device(device), per_style or PER_STYLE, SEED if seed is None else seed
     with _lock:
         ident = (key(per_style, seed), str(device))
-        if ident in _loaded:
-            return _loaded[ident]
-        path = cache_path(per_style, seed)
-        try:
-            with np.load(path) as f:
-                images, labels = f["images"], f["labels"]
-        except (OSError, KeyError, ValueError):
-            _log.info("drawing %d style digits for training into %s", per_style * len(digit_styles()), path)
-            small = per_style * len(digit_styles()) < 2000  # starting processes would take longer than drawing
-            images, labels = draw(per_style, seed, workers=1 if small else None)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-                np.savez_compressed(tmp, images=images, labels=labels)
-                os.replace(tmp, path)
-            except OSError as exc:  # a read-only data folder: keep it in memory for this process
-                _log.warning("cannot keep the style pool in %s: %s", path.parent, exc)
-        pool = _sorted(images, labels).to(device)
-        _loaded[ident] = pool
-        return pool
+        if ident not in _loaded:
+            _loaded[ident] = sorted_pool(*_kept(per_style, seed, junk=False)).to(device)
+        return _loaded[ident]
+
+
+def load_junk(device: torch.device | str = "cpu", per_style: int | None = None,
+              seed: int | None = None) -> torch.Tensor:
+    """The junk shapes' drawings (N, 28, 28) uint8 on `device` (JUNK_PER_STYLE of each, from SEED unless told),
+    from memory, their file or drawn now."""
+    device, per_style, seed = torch.device(device), per_style or JUNK_PER_STYLE, SEED if seed is None else seed
+    with _lock:
+        ident = (key(per_style, seed, True), str(device))
+        if ident not in _loaded:
+            _loaded[ident] = torch.from_numpy(_kept(per_style, seed, junk=True)[0]).to(device)
+        return _loaded[ident]
+
+
+def junk_batch(n: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu",
+               pool: torch.Tensor | None = None) -> torch.Tensor:
+    """`n` junk drawings picked at random: a (n, 1, 28, 28) float batch in 0..1."""
+    pool = pool if pool is not None else load_junk(device)
+    idx = torch.randint(len(pool), (n,), generator=generator).to(pool.device)
+    return pool[idx].unsqueeze(1).float() / 255
 
 
 def swap_in(x: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator | None = None,

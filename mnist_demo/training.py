@@ -161,18 +161,19 @@ def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer
     chance = math.log(model.fc2.out_features)
     total = num_batches(len(split), config.batch_size)
     graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None
-    step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing)
+    step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing,
+                                              junk=config.augment == "styles" and split.name == "mnist")
     seen, last_report, t0 = 0, -math.inf, time.monotonic()
     window = (0, 0.0, 0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
     for i, (x, y) in enumerate(batches(split, config.batch_size, shuffle=True, generator=generator), start=1):
         if stop is not None and stop.is_set():
             return None
+        seen += len(y)
         if config.augment != "none":
-            x = augment_batch(x, config.augment, generator, y if split.name == "mnist" else None)
+            x, y = augment_batch(x, y, config.augment, generator, split)
         step(x, y)
         if after_step is not None:
             after_step()
-        seen += len(y)
         now = time.monotonic()
         if now - last_report < report_every and i != total:
             continue

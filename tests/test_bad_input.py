@@ -4,7 +4,8 @@ Every row is met where a user meets it: the engine (what the app and the CLI cal
 line on stderr, a non-zero exit status, never a traceback), the app's pages through Streamlit's AppTest, and, where
 AppTest cannot reach, the real server (`streamlit run`, its websocket, Chromium). The rows live in three files:
 this one (settings, stopping, uploads, saving, numbers, user text), tests/test_bad_files.py (files and paths: datasets,
-checkpoints, --out, predict's paths) and tests/test_bad_web.py (the real server).
+checkpoints, --out, predict's paths) and tests/test_bad_web.py (the real server); the class set's rows are tested in
+tests/test_classset.py (engine and CLI) and tests/test_class_page.py (the pages).
 
 | case                              | engine                    | CLI                            | app page / server   |
 |-----------------------------------|---------------------------|--------------------------------|---------------------|
@@ -63,6 +64,17 @@ checkpoints, --out, predict's paths) and tests/test_bad_web.py (the real server)
 | read-only checkpoints folder      | checkpoint.save           | train --out: exit 1, before    | Train: run end      |
 |                                   |                           |   run                          |                     |
 | full checkpoints folder           | checkpoint.save           | train --out: exit 1            | Train: run end      |
+| class set: a label outside 0-9,   | classset checks: refused, | class add: one line, exit 2    | Draw: Right/Wrong   |
+|   a blank or non-image drawing,   |   nothing stored          |   (label, writer) or 1 (image);|   says why          |
+|   a bad writer id                 |                           |   the set unchanged            |                     |
+| class import: zip slip (..),      | classset.transfer: whole  | class import: exit 2, names    | Class: import says  |
+|   a link, a text file named .png, |   import refused, nothing |   the member                   |   which member      |
+|   a blank member, over 1 MB, over |   written                 |                                |                     |
+|   20,000 files or 200 MB, not a   |                           |                                |                     |
+|   zip, truncated IDX              |                           |                                |                     |
+| class database: not SQLite,       | ClassSet: one message,    | class stats: exit 2            | Draw: drawing goes  |
+|   another app's or a newer        |   the file unchanged      |                                |   on; Class: says   |
+|   schema, read-only, locked       |   (locked: "busy", retry) |                                |   so, no paths      |
 
 "Nothing lost": a checkpoint already at the path keeps its bytes and no temporary file is left next to it; a
 stopped run, or one that did not learn, is not offered as a model (the class model stays) and saves nothing; a

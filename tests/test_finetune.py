@@ -178,7 +178,10 @@ def test_cli_finetune_refuses_with_one_line(tiny_data_dir, tmp_path, capsys, set
 
 # --- the real thing --------------------------------------------------------------------------------------------
 
-def test_fine_tuning_teaches_a_handwriting_mnist_lacks_and_keeps_mnist(shipped):
+def test_fine_tuning_teaches_a_class_handwriting_and_keeps_mnist(shipped):
+    """The synthetic class writes in styles MNIST lacks, with a hollow outline pen. The shipped model learned the
+    styles (the "styles" augmentation) but not this class's hand: fine-tuning must still cut its errors on writers
+    it never saw by at least a third (measured: 6.3 % -> 3.3 %; with the model before, 22.7 % -> 3.7 %)."""
     data = require_real_data()
     digits = synthetic_class()
     train, test = load_split("mnist", True, data), load_split("mnist", False, data)
@@ -187,6 +190,6 @@ def test_fine_tuning_teaches_a_handwriting_mnist_lacks_and_keeps_mnist(shipped):
     cpu = time.process_time() - started
     assert report is not None, result.message
     print(f"\n{len(digits.labels)} class digits: {report.as_dict()}, CPU time {cpu:.1f} s")
-    assert report.class_after >= report.class_before + 0.10, "held-out writers' digits read much better"
-    assert report.class_after >= 0.93
+    assert 1 - report.class_after <= (1 - report.class_before) * 2 / 3, "held-out writers' digits read better"
+    assert report.class_after >= 0.95
     assert report.mnist_after >= report.mnist_before - 0.003, "MNIST's test accuracy drops by at most 0.3 pt"

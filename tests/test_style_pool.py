@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import drawing
 from scipy import ndimage
 
-from mnist_demo import augment, paths, style_pool, styles
+from mnist_demo import augment, paths, redraw, style_pool, styles
+from mnist_demo.data import Split, to_float
+from mnist_demo.model import CNN
 from mnist_demo.preprocess import to_mnist
+from mnist_demo.step import Step
 
 
 @pytest.fixture
@@ -71,7 +75,58 @@ def test_as_drawn_shows_a_batch_as_the_draw_pages_preprocessing_does():
 
 def test_styles_augmentation_without_digits_swaps_nothing_in():
     x = torch.rand(8, 1, 28, 28) * (torch.rand(8, 1, 28, 28) > 0.8)
-    both = augment.augment(x, "both", torch.Generator().manual_seed(1))
-    styled = augment.augment(x, "styles", torch.Generator().manual_seed(1))  # fashion-mnist: no digits to swap
+    y = torch.arange(8)
+    fashion = Split("fashion-mnist", True, torch.zeros(8, 28, 28, dtype=torch.uint8), y)
+    both, _ = augment.augment(x, y, "both", torch.Generator().manual_seed(1), fashion)
+    styled, labels = augment.augment(x, y, "styles", torch.Generator().manual_seed(1), fashion)  # no digits
     same = (styled == both).flatten(1).all(1)
     assert same.any() and not same.all()  # the half shown as drawn differs, the rest is "both" exactly
+    assert torch.equal(labels, y)  # and no junk rows: another dataset's classes are no digits
+
+
+@pytest.fixture
+def small_mnist(small_pool, monkeypatch):
+    monkeypatch.setattr(style_pool, "PER_STYLE", 3)  # the pools augment() loads: small_pool's, and 4 junk a shape
+    monkeypatch.setattr(style_pool, "SEED", 5)
+    monkeypatch.setattr(style_pool, "JUNK_PER_STYLE", 4)
+    monkeypatch.setattr(redraw, "_loaded", {})
+    images = (torch.rand(40, 28, 28) > 0.7).to(torch.uint8) * 255
+    return Split("mnist", True, images, torch.arange(10).repeat(4))
+
+
+def test_styles_adds_junk_rows_labelled_no_digit(small_mnist):
+    junk = style_pool.load_junk()
+    assert junk.shape == (4 * len(style_pool.junk_styles()), 28, 28)
+    x, y = to_float(small_mnist.images[:20]), small_mnist.labels[:20]
+    out, labels = augment.augment(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
+    assert out.shape == (22, 1, 28, 28) and torch.equal(labels[:20], y)
+    assert (labels[20:] == augment.NO_DIGIT).all()  # 10 % of the batch: two junk shapes, with no digit
+    grown = augment.trained_on(small_mnist, "styles")  # the "not sure" statistics see what training saw
+    assert len(grown) == 40 + len(style_pool.load().labels) + 40 and set(grown.labels.tolist()) == set(range(10))
+    assert augment.trained_on(small_mnist, "both") is small_mnist
+
+
+def test_junk_rows_are_pushed_to_equal_odds_and_left_out_of_the_report():
+    x = torch.rand(12, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    y = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6] + [augment.NO_DIGIT] * 4)
+
+    def trained(junk: bool) -> CNN:
+        torch.manual_seed(0)
+        model = CNN()
+        step = Step(model, torch.optim.Adam(model.parameters(), 1e-3), torch.device("cpu"), junk=junk)
+        with torch.no_grad():
+            want = F.cross_entropy(model(x[:8]), y[:8])
+            step.forward(x, y)
+        assert torch.isclose(step.loss_sum, want)  # the tutorial's loss counts the digits only
+        for _ in range(60):
+            step(x, y)
+        return model
+
+    tops = {}
+    for junk in (True, False):
+        model = trained(junk)
+        with torch.no_grad():
+            assert (model(x[:8]).argmax(1) == y[:8]).all()  # the digits are learned either way
+            tops[junk] = torch.softmax(model(x[8:]), 1).max(1).values
+    assert (tops[True] < 0.3).all()  # no class stands out for a junk shape: the app says "not sure"
+    assert tops[False].mean() > tops[True].mean() + 0.1  # left out of the loss, junk leans to some digit

@@ -44,7 +44,15 @@ class Fooled:
 
     @property
     def success(self) -> bool:
-        return int(self.after.argmax()) == self.target
+        """The network reads the target, more than half sure (as the search asks): a top class at equal odds on
+        every digit is no reading."""
+        return int(self.after.argmax()) == self.target and float(self.after[self.target]) > 0.5
+
+    @property
+    def undecided(self) -> bool:
+        """The changed picture looks like no digit to the network: no class above 50 %. A network trained to give
+        equal odds to shapes that are no digit (augment.JUNK_SHARE) often ends a failed search here."""
+        return float(self.after.max()) <= 0.5
 
     @property
     def reading(self) -> int:

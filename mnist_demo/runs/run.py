@@ -14,6 +14,7 @@ from pathlib import Path
 from torch import nn
 
 from .. import checkpoint
+from ..augment import trained_on
 from ..config import PRESETS, TrainConfig, recipe_of
 from ..data import Split
 from ..errors import UserError
@@ -196,7 +197,7 @@ class Run:
         result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from)
         message = result.message
         if result.status == "finished":
-            self.feature_stats = fit_feature_stats(result.model, self.train_split)
+            self.feature_stats = fit_feature_stats(result.model, trained_on(self.train_split, self.config.augment))
             stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.started_at))
             try:
                 self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"run-{stamp}-{self.id}.pt",
