@@ -7,7 +7,7 @@ import streamlit as st
 from mnist_demo.web.i18n import t
 from mnist_demo.web.state import follow, sidebar
 
-st.set_page_config(page_title="MNIST demo", page_icon=":material/draw:", layout="wide")
+st.set_page_config(page_title=t("MNIST demo"), page_icon=":material/draw:", layout="wide")
 
 PAGES = "mnist_demo/web/pages"
 page = st.navigation([

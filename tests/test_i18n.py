@@ -7,6 +7,8 @@ import re
 import string
 from pathlib import Path
 
+import pytest
+
 from mnist_demo.web.zh import ERRORS, ZH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +63,102 @@ def test_engine_messages_come_out_in_chinese():
             message = str(exc)
         chinese = next((zh.format(*m.groups()) for p, zh in ERRORS if (m := re.search(p, message))), None)
         assert chinese is not None and re.search(r"[\u4e00-\u9fff]", chinese), f"untranslated: {message!r}"
+
+
+# --- engine tables and engine messages on the other pages ------------------------------------------------------------
+
+def engine_table_texts() -> list[str]:
+    """What the pages show through term(): the handwriting styles' names and descriptions (the Model page's table) and
+    each step of the network, in a word or two and in a sentence (the Model page's picture)."""
+    from mnist_demo.style_table import STYLES
+
+    tree = ast.parse((ROOT / "mnist_demo" / "insight" / "architecture.py").read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Stage"]
+    steps = [arg.value for node in calls for arg in node.args[2:4] if isinstance(arg, ast.Constant) and arg.value]
+    return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *steps]
+
+
+def test_the_engine_tables_the_pages_show_have_their_chinese():
+    texts = engine_table_texts()
+    assert len(texts) >= 70, "found too few styles or network steps: is the scan still looking in the right place?"
+    missing = [text for text in texts if text not in ZH]
+    assert not missing, "no Chinese for:\n" + "\n".join(missing)
+
+
+KEPT = {"MNIST", "IDX", "PNG", "JPEG", "CSV", "ZIP", "SGD", "Adam", "OSError", "UnpicklingError", "MB", "gzip", "zip",
+        "mnist", "demo", "gunzip", "NaN", "MNIST_DEMO_DATA_DIR", "MNIST_DEMO_CLASS_DB", "SQLite", "magic", "nan"}
+
+
+def english_words(text: str, *names: str) -> list[str]:
+    """Words of three letters or more left in `text`, once paths (`...`, /...), `names`, KEPT and exception names
+    are left out."""
+    for known in names:
+        text = text.replace(known, "")
+    text = re.sub(r"`[^`]*`|\S*/\S*", "", text)
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]{2,}", text) if w not in KEPT and not w.endswith("Error")]
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """i18n.error as a Chinese session gets it."""
+    from mnist_demo.web import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    return i18n.error
+
+
+def raised(action, *args, **kwargs) -> Exception:
+    with pytest.raises(Exception) as caught:
+        action(*args, **kwargs)
+    return caught.value
+
+
+def test_the_engine_messages_the_other_pages_show_come_out_in_chinese(chinese, tmp_path, offline):
+    """Real messages from the class set, an import, fine-tuning, the dataset, a checkpoint, a run and the settings:
+    each in Chinese, with no English left but names and what the user gave (file and member names)."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from mnist_demo import checkpoint, finetune
+    from mnist_demo.classset import ClassSet, Images
+    from mnist_demo.config import TrainConfig
+    from mnist_demo.data import load_split
+    from mnist_demo.training import exploded, stuck
+
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is no database" * 100)
+    cs = ClassSet(tmp_path / "class.db")
+    bad_member = io.BytesIO()
+    with zipfile.ZipFile(bad_member, "w") as zf:
+        zf.writestr("7/a.png", b"hello")
+    (tmp_path / "data" / "MNIST" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"")
+    (tmp_path / "data" / "MNIST" / "raw" / "train-labels-idx1-ubyte").write_bytes(b"")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    config = TrainConfig(lr=3.0, optimizer="sgd")
+    few = Images(np.zeros((3, 28, 28), np.uint8), np.zeros(3, np.int64), ["s-a"] * 3, [1, 2, 3], np.zeros(3, np.int64))
+    messages = [
+        raised(ClassSet, damaged).public,
+        str(raised(ClassSet, damaged)),
+        str(raised(cs.import_, b"not a zip", "class.zip")),
+        str(raised(cs.import_, bad_member.getvalue(), "class.zip")),
+        str(raised(cs.delete, 1, False)),
+        str(raised(finetune.split_by_writer, ["s-a", "s-a"])),
+        str(raised(finetune.plan, few, None)),
+        raised(load_split, "mnist", True, tmp_path / "nothing").public,
+        raised(load_split, "mnist", True, tmp_path / "data").public,
+        str(raised(checkpoint.load, tmp_path / "junk.pt")),
+        exploded(config, float("nan"), 1, 12),
+        exploded(config, 40.0, 1, 12),
+        stuck(config, 2.31, 0.1, "at epoch 1, batch 300,"),
+        stuck(config, 2.31, 0.1, "after epoch 1, on the test set,"),
+        str(raised(TrainConfig(batch_size=512).check_against, 100)),
+    ]
+    for message in messages:
+        out = chinese(message)
+        assert re.search(r"[\u4e00-\u9fff]", out), f"untranslated: {message!r}"
+        left = english_words(out, str(tmp_path), "class.zip", "7/a.png", "junk.pt", "train-images-idx3-ubyte",
+                             "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+        assert not left, f"English left in {out!r} (from {message!r}): {left}"

@@ -114,7 +114,11 @@ VISIBLE_TEXT = """() => {
     for (const child of el.childNodes) walk(child);
   };
   walk(document.body);
-  document.querySelectorAll('svg text').forEach((t) => out.push(t.textContent));
+  // a chart's text, one line per line (Plotly writes each line of a text as a tspan.line)
+  document.querySelectorAll('svg text').forEach((t) => {
+    const lines = t.querySelectorAll('tspan.line');
+    out.push(lines.length ? [...lines].map((l) => l.textContent).join('\\n') : t.textContent);
+  });
   return out.join('\\n');
 }"""
 

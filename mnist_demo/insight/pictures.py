@@ -34,9 +34,10 @@ def _font(size: int) -> ImageFont.ImageFont:
 
 
 def digit_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, classes: Sequence[str],
-               columns: int = 10, zoom: int = 2) -> np.ndarray:
+               columns: int = 10, zoom: int = 2, reads: str = "reads ") -> np.ndarray:
     """The digits in a grid, each framed in its verdict colour (the probability of its true class) with what the
-    network reads under it."""
+    network reads under it (`reads` before a short class name: "" where the page's language has no glyphs in the
+    built-in font)."""
     n = len(images)
     side, border, strip = 28 * zoom, 3, 16
     tile_w, tile_h = side + 2 * border, side + 2 * border + strip
@@ -52,7 +53,7 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray
         digit = Image.fromarray(np.asarray(images[i], dtype=np.uint8)).resize((side, side), Image.Resampling.NEAREST)
         canvas.paste(digit, (x + border, y + border))
         read = int(probabilities[i].argmax())
-        text = ("reads " if len(classes[read]) <= 2 else "") + classes[read][:9]
+        text = (reads if len(classes[read]) <= 2 else "") + classes[read][:9]
         draw.text((x + tile_w / 2, y + side + 2 * border + strip / 2), text, fill=(255, 255, 255), font=font,
                   anchor="mm")
     return np.asarray(canvas)

@@ -121,7 +121,7 @@ def confusion_heatmap(counts: np.ndarray, classes: Sequence[str], chosen: tuple[
     fig.add_trace(go.Scatter(
         x=[names[p] for p in pred], y=[names[t] for t in true], mode="markers", showlegend=False,
         marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)"), customdata=counts[true, pred],
-        hovertemplate="true %{y}, predicted %{x}: %{customdata} images<extra></extra>",
+        hovertemplate=t("true %{y}, predicted %{x}: %{customdata} images<extra></extra>"),
         unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
     ))
     if chosen is not None:
@@ -129,15 +129,15 @@ def confusion_heatmap(counts: np.ndarray, classes: Sequence[str], chosen: tuple[
         fig.add_shape(type="rect", x0=pred - 0.5, x1=pred + 0.5, y0=true - 0.5, y1=true + 0.5,
                       line=dict(color="#1f77b4", width=3))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), clickmode="event+select", dragmode=False,
-                      xaxis=dict(title="predicted", type="category", side="top", range=[-0.5, n - 0.5]),
-                      yaxis=dict(title="true", type="category", range=[n - 0.5, -0.5]))  # no padding for markers
+                      xaxis=dict(title=t("predicted"), type="category", side="top", range=[-0.5, n - 0.5]),
+                      yaxis=dict(title=t("true"), type="category", range=[n - 0.5, -0.5]))  # no padding for markers
     return fig
 
 
 def per_class_bars(accuracy: Sequence[float], classes: Sequence[str]) -> go.Figure:
     fig = go.Figure(go.Bar(x=list(classes), y=list(accuracy), marker_color=TRAIN_COLOUR,
                            text=[f"{a:.1%}" for a in accuracy], textposition="outside"))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title="Accuracy per class",
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title=t("Accuracy per class"),
                       yaxis=dict(range=[0, 1.1], tickformat=".0%"), xaxis=dict(type="category"))
     return fig
 
@@ -166,15 +166,19 @@ def saliency_map(saliency: np.ndarray) -> go.Figure:
     )
 
 
+OVERLAY_TITLES = {"test_acc": "Test accuracy", "test_loss": "Test loss", "train_acc": "Train accuracy",
+                  "train_loss": "Train loss"}
+
+
 def run_overlay(runs: Sequence[tuple[str, Sequence[EpochStats]]], metric: str) -> go.Figure:
     """One line per run for `metric` (an EpochStats field, e.g. test_acc)."""
     fig = go.Figure()
     for name, history in runs:
         fig.add_trace(go.Scatter(x=[h.epoch for h in history], y=[getattr(h, metric) for h in history],
                                  mode="lines+markers", name=name))
-    title = metric.replace("_", " ").replace("acc", "accuracy").capitalize()
+    title = t(OVERLAY_TITLES[metric]) if metric in OVERLAY_TITLES else metric
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), title=title,
-                      xaxis=dict(title="epoch", dtick=1), legend=dict(orientation="h", y=-0.25))
+                      xaxis=dict(title=t("epoch"), dtick=1), legend=dict(orientation="h", y=-0.25))
     if metric.endswith("acc"):
         fig.update_yaxes(tickformat=".1%")
     return fig

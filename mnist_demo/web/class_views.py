@@ -17,6 +17,8 @@ from ..data import Split
 from ..errors import UserError
 from ..runs import Run
 from ..training import EvalResult, evaluate
+from . import touch
+from .i18n import error, t
 from .plain import plain
 from .widgets import enlarge
 
@@ -40,7 +42,7 @@ def mosaic(images: np.ndarray, columns: int = COLUMNS, scale: int = 2, gap: int 
     return out
 
 
-@st.cache_resource(show_spinner="Reading the class's digits…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _reading(key: str, fingerprint: tuple, _model: nn.Module, _digits: Images) -> EvalResult:
     """The model's readings of the class set; cached per model and per state of the set."""
     device = next(_model.parameters()).device
@@ -50,8 +52,9 @@ def _reading(key: str, fingerprint: tuple, _model: nn.Module, _digits: Images) -
 
 def reading(key: str, model: nn.Module, digits: Images) -> EvalResult:
     newest = Images(*(part[-MEASURED:] for part in digits))
-    return _reading(key, (len(newest.ids), tuple(newest.ids[:1]), tuple(newest.ids[-1:]), sum(newest.ids)),
-                    model, newest)
+    with st.spinner(t("Reading the class's digits…")):
+        return _reading(key, (len(newest.ids), tuple(newest.ids[:1]), tuple(newest.ids[-1:]), sum(newest.ids)),
+                        model, newest)
 
 
 def overview(digits: Images, per_digit: dict[str, int]) -> None:
@@ -62,13 +65,13 @@ def overview(digits: Images, per_digit: dict[str, int]) -> None:
         name.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1'>{d}</div>",
                       unsafe_allow_html=True)
         count = per_digit[str(d)]
-        name.caption(f"{count} digit{'s' if count != 1 else ''}")
+        name.caption(t("{n} digit{s}", n=count, s="s" if count != 1 else ""))
         if len(idx):
             picture.image(mosaic(digits.images[idx]))
             if count > len(idx):
-                picture.caption(f"The newest {len(idx)} of {count}.")
+                picture.caption(t("The newest {n} of {total}.", n=len(idx), total=count))
         else:
-            picture.caption("None yet.")
+            picture.caption(t("None yet."))
 
 
 def misread(digits: Images, result: EvalResult) -> None:
@@ -76,11 +79,11 @@ def misread(digits: Images, result: EvalResult) -> None:
     n = len(result.labels)
     wrong = np.flatnonzero(result.predictions.numpy() != result.labels.numpy())[::-1][:MISREAD]
     if not len(wrong):
-        st.caption("The class model reads every one of them right.")
+        st.caption(t("The class model reads every one of them right."))
         return
-    st.markdown(f"**{int((result.predictions != result.labels).sum())}** of {n} misread"
-                + (f" (the newest {len(wrong)} shown)" if len(wrong) == MISREAD else "")
-                + ". Under each: the digit meant → what the class model read.")
+    shown = t(" (the newest {n} shown)", n=len(wrong)) if len(wrong) == MISREAD else ""
+    st.markdown(t("**{wrong}** of {n} misread{shown}. Under each: the digit meant → what the class model read.",
+                  wrong=int((result.predictions != result.labels).sum()), n=n, shown=shown))
     images = digits.images[-n:]
     for row in range(0, len(wrong), 10):
         for col, i in zip(st.columns(10), wrong[row : row + 10]):
@@ -93,29 +96,29 @@ def act(action, *args):
     try:
         return action(*args)
     except UserError as exc:
-        st.error(str(exc), icon=":material/lock:")
+        st.error(error(str(exc)), icon=":material/lock:")
         return None
 
 
 def review(cs: ClassSet, teacher: bool) -> None:
     """The teacher deletes junk, names and jokes one by one, or everything."""
-    digit = st.segmented_control("Digit to review", list(range(10)), default=0, required=True, key="review-digit")
+    digit = st.segmented_control(t("Digit to review"), list(range(10)), default=0, required=True, key="review-digit")
     rows = cs.rows(label=digit, limit=REVIEW)
     if not rows:
-        st.caption(f"No {digit}s in the class set.")
+        st.caption(t("No {digit}s in the class set.", digit=digit))
     for start in range(0, len(rows), 8):
         for col, row in zip(st.columns(8), rows[start : start + 8]):
             thumb = cs.drawing(row.id)
             col.image(thumb if thumb is not None else enlarge(cs.images([row.id]).images[0], 64), width=64)
-            read = "" if row.predicted is None else f" · read {row.predicted}"
+            read = "" if row.predicted is None else t(" · read {digit}", digit=row.predicted)
             col.caption(f"#{row.id}{read}")
-            if col.button("Delete", key=f"delete-{row.id}", icon=":material/delete:"):
+            if col.button(t("Delete"), key=f"delete-{row.id}", icon=":material/delete:"):
                 if act(cs.delete, row.id, teacher) is not None:
                     st.rerun()
     total = cs.count()
-    with st.expander("Delete every digit", icon=":material/delete_forever:"):
-        sure = st.checkbox(f"Yes, delete all {total} digits of the class set", key="delete-all-sure")
-        if st.button("Delete all", type="primary", disabled=not sure or not total, key="delete-all"):
+    with st.expander(t("Delete every digit"), icon=":material/delete_forever:"):
+        sure = st.checkbox(t("Yes, delete all {n} digits of the class set", n=total), key="delete-all-sure")
+        if st.button(t("Delete all"), type="primary", disabled=not sure or not total, key="delete-all"):
             if act(cs.delete_all, teacher) is not None:
                 st.rerun()
 
@@ -123,26 +126,27 @@ def review(cs: ClassSet, teacher: bool) -> None:
 def transfer(cs: ClassSet, teacher: bool) -> None:
     """Downloads of the class set, and importing another (merged without duplicates)."""
     c1, c2, c3 = st.columns(3)
-    c1.download_button("PNGs in a zip", cs.zip_bytes, file_name="class-digits.zip", mime="application/zip",
-                       icon=":material/folder_zip:", help="One folder per digit, and labels.csv")
-    c2.download_button("IDX images", lambda: cs.idx_bytes()[0], file_name=IDX_IMAGES, icon=":material/download:",
-                       mime="application/octet-stream", help="MNIST's own format: any MNIST reader takes it")
-    c3.download_button("IDX labels", lambda: cs.idx_bytes()[1], file_name=IDX_LABELS, icon=":material/download:",
+    c1.download_button(t("PNGs in a zip"), cs.zip_bytes, file_name="class-digits.zip", mime="application/zip",
+                       icon=":material/folder_zip:", help=t("One folder per digit, and labels.csv"))
+    c2.download_button(t("IDX images"), lambda: cs.idx_bytes()[0], file_name=IDX_IMAGES, icon=":material/download:",
+                       mime="application/octet-stream", help=t("MNIST's own format: any MNIST reader takes it"))
+    c3.download_button(t("IDX labels"), lambda: cs.idx_bytes()[1], file_name=IDX_LABELS, icon=":material/download:",
                        mime="application/octet-stream")
-    upload = st.file_uploader("Import a class set (a zip as exported here, or of IDX files)", type=["zip"],
+    touch.uploader_in_chinese("ZIP")
+    upload = st.file_uploader(t("Import a class set (a zip as exported here, or of IDX files)"), type=["zip"],
                               key=f"import-{st.session_state.get('imports', 0)}")
-    if upload is not None and st.button("Import", icon=":material/upload:"):
+    if upload is not None and st.button(t("Import"), icon=":material/upload:"):
         if not teacher:
-            st.error("Only the teacher can import into the class set.", icon=":material/lock:")
+            st.error(t("Only the teacher can import into the class set."), icon=":material/lock:")
             return
         try:
             added, skipped = cs.import_(upload.getvalue(), upload.name)
         except UserError as exc:  # it names the zip's members, which whoever made the zip chose: shown as text
-            st.error(plain(getattr(exc, "public", str(exc)), 500), icon=":material/block:")
+            st.error(plain(error(getattr(exc, "public", str(exc))), 500), icon=":material/block:")
             return
         st.session_state["imports"] = st.session_state.get("imports", 0) + 1
-        st.session_state["imported"] = (f"Imported {plain(upload.name)}: {added} digits added, {skipped} were "
-                                        "already in the class set.")
+        st.session_state["imported"] = t("Imported {name}: {added} digits added, {skipped} were already in the class "
+                                         "set.", name=plain(upload.name), added=added, skipped=skipped)
         st.rerun()
     if "imported" in st.session_state:
         st.success(st.session_state.pop("imported"), icon=":material/check_circle:")
@@ -151,9 +155,10 @@ def transfer(cs: ClassSet, teacher: bool) -> None:
 def measures_table(run: Run) -> None:
     """Before and after, on held-out class digits and on MNIST's test set."""
     m = run.measures
-    rows = [(f"Class digits it did not train on ({m['n_heldout']:,})", m["class_before"], m["class_after"]),
-            ("MNIST's test set", m["mnist_before"], m["mnist_after"])]
+    rows = [(t("Class digits it did not train on ({n:,})", n=m["n_heldout"]), m["class_before"], m["class_after"]),
+            (t("MNIST's test set"), m["mnist_before"], m["mnist_after"])]
     for col, (what, before, after) in zip(st.columns(2), rows):
-        col.metric(what, f"{after:.2%}", f"{(after - before) * 100:+.2f} pt (was {before:.2%})")
-    st.caption(f"Trained on {m['n_train']:,} class digits mixed with MNIST, in {run.snapshot().elapsed:.0f} s. The "
-               "held-out digits are whole writers the run never saw, as a new student's would be.")
+        col.metric(what, f"{after:.2%}", t("{change:+.2f} pt (was {before:.2%})", change=(after - before) * 100,
+                                           before=before))
+    st.caption(t("Trained on {n:,} class digits mixed with MNIST, in {s:.0f} s. The held-out digits are whole writers "
+                 "the run never saw, as a new student's would be.", n=m["n_train"], s=run.snapshot().elapsed))

@@ -5,8 +5,9 @@ translating, so a catalogue entry keeps its placeholders. The language follows t
 the sidebar's switch changes it, and ?lang=zh or ?lang=en forces it. A string missing from the catalogue shows in
 English; tests/test_i18n.py finds every t("...") in the web layer and fails on one without its Chinese.
 
-The engine's error messages are English f-strings: `error()` translates the ones a page can show through a small
-table of patterns (zh.ERRORS) and falls back to the English message.
+The engine's error messages are English f-strings: `error()` translates the ones a page can show through a table
+of patterns (zh.ERRORS, with zh_pages.ERRORS_PAGES) and falls back to the English message. `term()` looks up a text
+from an engine table (a handwriting style, a step of the network) in the same catalogue.
 """
 
 from __future__ import annotations
@@ -41,14 +42,21 @@ def t(text: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
+def term(text: str) -> str:
+    """A text from one of the engine's tables (a handwriting style's name or description, a step of the network) in
+    this session's language: the same catalogue as t(); tests/test_i18n.py checks that each of those tables' texts
+    has its Chinese."""
+    return ZH.get(text, text) if language() == "zh" else text
+
+
 def error(message: str) -> str:
     """An engine message (English) in this session's language."""
     if language() != "zh":
         return message
     for pattern, chinese in ERRORS:
         found = re.search(pattern, message)
-        if found:
-            return chinese.format(*found.groups())
+        if found:  # a part that is itself an engine message (why an imported file was refused) in its turn
+            return chinese.format(*(error(g) if g and len(g) < len(message) else g or "" for g in found.groups()))
     return message
 
 

@@ -44,7 +44,7 @@ def runs() -> Runs:
     return Runs(device())
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
+@st.cache_resource(show_spinner=False)
 def _dataset(name: str, train: bool, data_dir: str) -> Split:
     return load_split(name, train, data_dir)
 
@@ -53,7 +53,8 @@ def dataset(name: str, train: bool) -> tuple[Split | None, str]:
     """(split, "") or (None, a message that says what to do). Failures are not cached: files put in place while the
     app runs are found on the next rerun."""
     try:
-        return _dataset(name, train, str(resolve_data_dir())), ""
+        with st.spinner(t("Loading the dataset…")):
+            return _dataset(name, train, str(resolve_data_dir())), ""
     except UserError as exc:
         return None, getattr(exc, "public", str(exc))  # data errors' form without the server's paths
 
@@ -143,6 +144,8 @@ def follow() -> None:
 
 
 def ordinal(n: int) -> str:
+    if i18n.language() == "zh":  # "排第 {nth} 位": the number alone
+        return str(n)
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
@@ -151,13 +154,17 @@ def run_status(run: Run) -> tuple[str, str]:
     snap = run.snapshot()
     if snap.state == "queued":
         limit = max_runs()
-        line = f"{ordinal(snap.queue_position)} in line" if snap.queue_position else "next"
-        return ":material/hourglass_top:", (f"{run.name} is waiting ({line}): {limit} run"
-                                            f"{' trains' if limit == 1 else 's train'} at a time.")
+        line = t("{nth} in line", nth=ordinal(snap.queue_position)) if snap.queue_position else t("next")
+        run_name = i18n.name(run.name)
+        return ":material/hourglass_top:", (
+            t("{name} is waiting ({line}): 1 run trains at a time.", name=run_name, line=line) if limit == 1 else
+            t("{name} is waiting ({line}): {limit} runs train at a time.", name=run_name, line=line, limit=limit))
     p = snap.progress
+    kind, run_name = i18n.name(run.kind), i18n.name(run.name)
     if snap.state != "running" or p is None:
-        return ":material/model_training:", f"{run.kind} {run.name}: starting."
-    return ":material/model_training:", f"{run.kind} {run.name}: epoch {p.epoch} of {p.epochs}."
+        return ":material/model_training:", t("{kind} {name}: starting.", kind=kind, name=run_name)
+    return ":material/model_training:", t("{kind} {name}: epoch {epoch} of {epochs}.", kind=kind, name=run_name,
+                                          epoch=p.epoch, epochs=p.epochs)
 
 
 def projector() -> bool:
@@ -177,7 +184,7 @@ def sidebar() -> None:
     with st.sidebar:
         i18n.switch()
         st.caption(t("Device"))
-        st.markdown(f"**{describe(device())}**")
+        st.markdown(f"**{i18n.error(describe(device()))}**")
         _model_picker(registry, found)
         for run in registry.alive():
             icon, line = run_status(run)
@@ -220,8 +227,13 @@ def join_url() -> str:
     return student_url(st.get_option("server.port"))
 
 
-@st.dialog("Join the class", width="large")
 def show_join(url: str) -> None:
+    """The address and its QR code in a dialog, titled in the session's language (a title given at import would
+    stay English)."""
+    st.dialog(t("Join the class"), width="large")(_join)(url)
+
+
+def _join(url: str) -> None:
     st.markdown(f"<div style='font-size:2.2rem;font-weight:700;text-align:center'>{html.escape(url)}</div>",
                 unsafe_allow_html=True)
     _, middle, _ = st.columns([1, 4, 1])

@@ -15,6 +15,7 @@ from PIL import Image
 
 from .. import styles
 from ..tools import stylecheck
+from .i18n import t, term
 
 WEAK_BELOW = 0.98  # a style read right less often than this is called out
 
@@ -31,8 +32,8 @@ def example(name: str) -> str:
 def frame(rows: list[stylecheck.Row]) -> pd.DataFrame:
     return pd.DataFrame({
         "drawing": [example(r.name) for r in rows],
-        "style": [r.name for r in rows],
-        "what it is": [r.description for r in rows],
+        "style": [term(r.name) for r in rows],
+        "what it is": [term(r.description) for r in rows],
         "right": [r.share("right") for r in rows],
         "not sure": [r.share("unsure") for r in rows],
         "wrong, and sure": [r.share("wrong") for r in rows],
@@ -40,56 +41,68 @@ def frame(rows: list[stylecheck.Row]) -> pd.DataFrame:
     })
 
 
-COLUMNS = {
-    "drawing": st.column_config.ImageColumn("drawing", width="small"),
-    **{c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1)
-       for c in ("right", "not sure", "wrong, and sure")},
-}
+def columns() -> dict:
+    """The tables' headings in the session's language (the frames keep English column names)."""
+    share = dict(format="percent", min_value=0, max_value=1)
+    return {
+        "drawing": st.column_config.ImageColumn(t("drawing"), width="small"),
+        "style": st.column_config.TextColumn(t("style")),
+        "what it is": st.column_config.TextColumn(t("what it is")),
+        "right": st.column_config.ProgressColumn(t("right"), **share),
+        "not sure": st.column_config.ProgressColumn(t("not sure"), **share),
+        "wrong, and sure": st.column_config.ProgressColumn(t("wrong, and sure"), **share),
+        "misread as": st.column_config.TextColumn(t("misread as")),
+        "read as a digit": st.column_config.ProgressColumn(t("read as a digit"), **share),
+        "mostly as": st.column_config.TextColumn(t("mostly as")),
+    }
 
 
 def show() -> None:
-    st.subheader("Handwriting from around the world")
-    st.markdown(
+    st.subheader(t("Handwriting from around the world"))
+    st.markdown(t(
         "People write digits the way they were taught at school, and that depends on the country: a 1 with a long "
         "up-stroke in much of Europe, a 7 with a bar through it, a zero with a slash. MNIST was written in the "
         "United States, so it holds few of these. The drawing check draws each style the way people draw on the "
         "canvas (any size, place, pen width and slant, with a pen, a mouse or a finger) and reads it as the Draw "
         "page does. **Right**: the app shows the right digit. **Not sure**: the app says so, which is the honest "
         "answer for a drawing it cannot read. **Wrong, and sure**: the mistakes that matter."
-    )
+    ))
     blob = stylecheck.read_json()
     if blob is None:
-        st.info("No drawing check figures yet: `python scripts/drawing_check.py --json` makes them.")
+        st.info(t("No drawing check figures yet: `python scripts/drawing_check.py --json` makes them."))
         return
     rows, digits, junk = blob["styles"], blob["all_digits"], blob["all_junk"]
-    st.caption(f"The shipped model ({blob['checkpoint']}), {blob['per_style']} drawings of each style.")
+    st.caption(t("The shipped model ({checkpoint}), {n} drawings of each style.", checkpoint=blob["checkpoint"],
+                 n=blob["per_style"]))
     cols = st.columns(3)
-    cols[0].metric("Digits in every style, right", f"{digits.share('right'):.1%}")
-    cols[1].metric("Wrong, and sure", f"{digits.share('wrong'):.1%}")
-    cols[2].metric("Shapes that are no digit, read as one", f"{junk.share('wrong'):.0%}")
+    cols[0].metric(t("Digits in every style, right"), f"{digits.share('right'):.1%}")
+    cols[1].metric(t("Wrong, and sure"), f"{digits.share('wrong'):.1%}")
+    cols[2].metric(t("Shapes that are no digit, read as one"), f"{junk.share('wrong'):.0%}")
     weak = sorted((r for r in rows if r.digit != styles.JUNK and r.share("right") < WEAK_BELOW),
                   key=lambda r: r.share("right"))
     if weak:
-        st.markdown("Where it is weak: " + "; ".join(
-            f"**{r.name}** ({r.share('right'):.0%} right" + (f", read as {r.most_as} {r.share('wrong'):.0%} of the "
-                                                              f"time)" if r.wrong else ")") for r in weak) + ".")
+        st.markdown(t("Where it is weak: {styles}.", styles="; ".join(
+            t("**{style}** ({right:.0%} right, read as {most} {wrong:.0%} of the time)", style=term(r.name),
+              right=r.share("right"), most=r.most_as, wrong=r.share("wrong")) if r.wrong else
+            t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak)))
     else:
-        st.markdown(f"Every style is read right at least {WEAK_BELOW:.0%} of the time. The network learned them "
-                    "from MNIST and from drawings in these styles made by the program (mnist_demo/styles.py), "
-                    "not from the check's own drawings.")
+        st.markdown(t("Every style is read right at least {weak:.0%} of the time. The network learned them from "
+                      "MNIST and from drawings in these styles made by the program (mnist_demo/styles.py), not from "
+                      "the check's own drawings.", weak=WEAK_BELOW))
     digit_rows = [r for r in rows if r.digit != styles.JUNK]
-    st.dataframe(frame(digit_rows), column_config=COLUMNS, hide_index=True, row_height=60)
-    st.markdown(
+    st.dataframe(frame(digit_rows), column_config=columns(), hide_index=True, row_height=60)
+    st.markdown(t(
         "**Shapes that are no digit.** The network has ten outputs and no \"none of these\": a smiley or a box "
-        "still gets the digit it looks most like. The app says \"not sure\" when the top probability is low or "
-        "the drawing's features (in the last hidden layer) lie far from every digit the network learned. How "
-        "often each shape still gets a digit:")
+        "gets the digit it looks most like, unless it learned otherwise. This one was shown such shapes in "
+        "training with equal odds on every digit as the answer, so it now gives them no digit; the app says \"not "
+        "sure\" when the top probability is low or the drawing's features (in the last hidden layer) lie far from "
+        "every digit the network learned. These are the shapes it trained on (drawn anew): letters, which it never "
+        "saw, still get a digit more often. How often each shape gets a digit:"))
     junk_rows = [r for r in rows if r.digit == styles.JUNK]
     st.dataframe(frame(junk_rows).drop(columns=["right", "not sure"]).rename(
         columns={"wrong, and sure": "read as a digit", "misread as": "mostly as"}),
-        column_config=COLUMNS | {"read as a digit": st.column_config.ProgressColumn(
-            "read as a digit", format="percent", min_value=0, max_value=1)}, hide_index=True, row_height=60)
+        column_config=columns(), hide_index=True, row_height=60)
     mnist = blob.get("mnist_redrawn")
     if mnist:
-        st.caption(f"The same check on {mnist['n']:,} MNIST test digits redrawn the way people draw: "
-                   f"{mnist['right']:.1%} right, {mnist['wrong_sure'] or 0:.1%} wrong and sure.")
+        st.caption(t("The same check on {n:,} MNIST test digits redrawn the way people draw: {right:.1%} right, "
+                     "{wrong:.1%} wrong and sure.", n=mnist["n"], right=mnist["right"], wrong=mnist["wrong_sure"] or 0))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .i18n import language
+from .i18n import language, t
 
 HIDE_TOOLBAR = """<script>
 (() => {
@@ -51,12 +51,18 @@ UPLOADER_ZH_CSS = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button > div::after { content: "上传"; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: "PNG、JPG，单个文件不超过 25 MB"; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: "%s，单个文件不超过 25 MB"; }
 </style>"""
 
 
+def uploader_in_chinese(kinds: str) -> None:
+    """The file uploaders of this page with Chinese words (`kinds`: "PNG、JPG"), when the session reads Chinese."""
+    if language() == "zh":
+        st.html(UPLOADER_ZH_CSS % kinds)
+
+
 def hide_canvas_toolbar() -> None:
-    zh = UPLOADER_ZH_CSS if language() == "zh" else ""
+    zh = UPLOADER_ZH_CSS % "PNG、JPG" if language() == "zh" else ""
     st.html(HIDE_TOOLBAR + COMPACT_CSS + zh, unsafe_allow_javascript=True)
 
 
@@ -129,5 +135,6 @@ def epoch_table(frame, **options) -> None:
         st.dataframe(frame, **options)
     with st.container(key="epochs-narrow"):
         st.markdown("  \n".join(
-            f"**Epoch {int(r.Epoch)}** · Train_acc {r.Train_acc:.2%} · Train_loss {r.Train_loss:.3f} · "
-            f"Test_acc {r.Test_acc:.2%} · Test_loss {r.Test_loss:.3f}" for r in frame.itertuples()))
+            t("**Epoch {epoch}** · Train_acc {train_acc:.2%} · Train_loss {train_loss:.3f} · Test_acc {test_acc:.2%} · "
+              "Test_loss {test_loss:.3f}", epoch=int(r.Epoch), train_acc=r.Train_acc, train_loss=r.Train_loss,
+              test_acc=r.Test_acc, test_loss=r.Test_loss) for r in frame.itertuples()))

@@ -10,6 +10,7 @@ import streamlit as st
 from PIL import Image
 
 from ..model import layer_table
+from .i18n import t
 
 MISTAKE_RGB = (230, 0, 0)
 
@@ -44,12 +45,13 @@ def layers_frame() -> pd.DataFrame:
     return pd.concat([frame, total], ignore_index=True)
 
 
-WALKTHROUGH = (
-    "**1 × 28 × 28** image → conv1 3 × 3, ReLU → **32 × 26 × 26** → max-pool 2 × 2 → **32 × 13 × 13** → "
-    "conv2 3 × 3, ReLU → **64 × 11 × 11** → max-pool 2 × 2 → **64 × 5 × 5** → flatten: 64 × 5 × 5 = **1600** → "
-    "fc1, ReLU → **64** → fc2 → **10** scores → softmax → 10 probabilities, one per digit. (Shapes as PyTorch "
-    "prints them: channels × height × width.)"
-)
+def walkthrough() -> str:
+    return t(
+        "**1 × 28 × 28** image → conv1 3 × 3, ReLU → **32 × 26 × 26** → max-pool 2 × 2 → **32 × 13 × 13** → "
+        "conv2 3 × 3, ReLU → **64 × 11 × 11** → max-pool 2 × 2 → **64 × 5 × 5** → flatten: 64 × 5 × 5 = **1600** → "
+        "fc1, ReLU → **64** → fc2 → **10** scores → softmax → 10 probabilities, one per digit. (Shapes as PyTorch "
+        "prints them: channels × height × width.)"
+    )
 
 
 PROJECTOR_CSS = """<style>
@@ -67,13 +69,16 @@ def projector_style() -> None:
 
 def model_panel() -> None:
     """The per-layer table and the tutorial's shape walkthrough."""
-    st.dataframe(layers_frame(), hide_index=True, width="stretch",
-                 column_config={"parameters": st.column_config.NumberColumn(format="localized")})
-    st.markdown(WALKTHROUGH)
+    frame = layers_frame().replace({"layer": {"total": t("total")}})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "layer": st.column_config.TextColumn(t("layer")), "kind": st.column_config.TextColumn(t("kind")),
+        "output shape": st.column_config.TextColumn(t("output shape")),
+        "parameters": st.column_config.NumberColumn(t("parameters"), format="localized")})
+    st.markdown(walkthrough())
 
 
 def duration(seconds: float) -> str:
     if math.isnan(seconds):
         return "…"
     m, s = divmod(int(round(seconds)), 60)
-    return f"{m} min {s:02d} s" if m else f"{s} s"
+    return t("{m} min {s:02d} s", m=m, s=s) if m else t("{s} s", s=s)

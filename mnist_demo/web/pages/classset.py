@@ -11,15 +11,16 @@ from mnist_demo.metrics import confusion_matrix
 from mnist_demo.runs import Run
 from mnist_demo.web import charts, class_views, state
 from mnist_demo.web.feedback import class_set
+from mnist_demo.web.i18n import error, name, t
 from mnist_demo.web.widgets import duration
 
 KIND = "Fine-tuning"
 
-st.title("Our class's handwriting")
+st.title(t("Our class's handwriting"))
 cs, why = class_set()
 if cs is None:
-    st.error(why, icon=":material/database_off:")
-    st.caption("Drawing and reading still work; digits cannot be added or shown until the class set is usable.")
+    st.error(error(why), icon=":material/database_off:")
+    st.caption(t("Drawing and reading still work; digits cannot be added or shown until the class set is usable."))
     st.stop()
 teacher = state.is_teacher()
 registry = state.runs()
@@ -27,7 +28,7 @@ try:
     stats = cs.stats()
     digits = cs.images()
 except UserError as exc:  # locked for too long, or damaged since the app started
-    st.error(str(exc), icon=":material/database_off:")
+    st.error(error(str(exc)), icon=":material/database_off:")
     st.stop()
 model = registry.class_model()
 
@@ -35,17 +36,17 @@ model = registry.class_model()
 def show_run(run: Run) -> None:
     """A fine-tuning run: live while it trains, then its before and after and the teacher's choice."""
     snap = run.snapshot()
-    st.markdown(f"**{run.name}**")
+    st.markdown(f"**{name(run.name)}**")
     if snap.state == "queued":
-        st.info("Waiting for another run to finish.", icon=":material/hourglass_top:")
+        st.info(t("Waiting for another run to finish."), icon=":material/hourglass_top:")
     elif snap.state == "running":
         p = snap.progress
-        text = "Measuring before and after…" if p is not None and p.fraction >= 1 else "Starting…"
+        text = t("Measuring before and after…") if p is not None and p.fraction >= 1 else t("Starting…")
         if p is not None and p.fraction < 1:
-            text = (f"Epoch {p.epoch} of {p.epochs} · batch {p.batch:,} of {p.batches:,} · "
-                    f"about {duration(p.seconds_left)} left")
+            text = t("Epoch {epoch} of {epochs} · batch {batch:,} of {batches:,} · about {left} left", epoch=p.epoch,
+                     epochs=p.epochs, batch=p.batch, batches=p.batches, left=duration(p.seconds_left))
         st.progress(p.fraction if p is not None else 0.0, text=text)
-        if state.may_train() and st.button("Stop", icon=":material/stop:", key="stop-finetune"):
+        if state.may_train() and st.button(t("Stop"), icon=":material/stop:", key="stop-finetune"):
             class_views.act(registry.stop, run, teacher)
             run.join(timeout=30)
             st.rerun()
@@ -53,17 +54,17 @@ def show_run(run: Run) -> None:
         class_views.measures_table(run)
         key = f"run-{run.id}"
         if registry.class_key == key:
-            st.info("The class reads with this model.", icon=":material/groups:")
-        elif teacher and run.model is not None and st.button("Use this run for the class", type="primary",
+            st.info(t("The class reads with this model."), icon=":material/groups:")
+        elif teacher and run.model is not None and st.button(t("Use this run for the class"), type="primary",
                                                             icon=":material/groups:", key="use-finetune"):
             class_views.act(registry.set_class_model, key, teacher)
             st.rerun()
         elif not teacher:
-            st.caption("The teacher decides whether it becomes the class model.")
+            st.caption(t("The teacher decides whether it becomes the class model."))
     elif snap.state == "stopped":
-        st.warning(f"{snap.message} The class model is unchanged.", icon=":material/stop_circle:")
+        st.warning(error(snap.message) + " " + t("The class model is unchanged."), icon=":material/stop_circle:")
     else:
-        st.error(snap.message or "The run ended without a result.", icon=":material/error:")
+        st.error(error(snap.message) if snap.message else t("The run ended without a result."), icon=":material/error:")
 
 
 @st.fragment(run_every=1.0)
@@ -78,10 +79,10 @@ def start() -> None:
     train, why_train = state.dataset("mnist", True)
     test, why_test = state.dataset("mnist", False)
     if train is None or test is None:
-        st.error(why_train or why_test, icon=":material/folder_off:")
+        st.error(error(why_train or why_test), icon=":material/folder_off:")
         return
     if model is None or model.dataset != "mnist":
-        st.error("The class model does not read digits: choose an MNIST model for the class on the Train page.",
+        st.error(t("The class model does not read digits: choose an MNIST model for the class on the Train page."),
                  icon=":material/error:")
         return
     try:
@@ -89,40 +90,40 @@ def start() -> None:
         registry.start(plan.config, plan.train, test, teacher, start_from=model.model, kind=KIND,
                        after=plan.after(model.model, test))
     except UserError as exc:
-        st.error(f"Cannot start: {exc}", icon=":material/tune:")
+        st.error(t("Cannot start: {why}", why=error(str(exc))), icon=":material/tune:")
         return
     st.rerun()
 
 
 if not stats["count"]:
-    st.info("No digits yet. On the Draw page, after the network reads a drawing, tap \"Right\" or \"Wrong, it is "
-            "a …\": the drawing joins the class's digits here.", icon=":material/draw:")
+    st.info(t("No digits yet. On the Draw page, after the network reads a drawing, tap \"Right\" or \"Wrong, it is "
+              "a …\": the drawing joins the class's digits here."), icon=":material/draw:")
 else:
     result = class_views.reading(model.key, model.model, digits) if model is not None else None
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Digits", f"{stats['count']:,}")
-    c2.metric("Writers", f"{stats['writers']:,}", help="Anonymous: one per browser tab that added digits")
+    c1.metric(t("Digits"), f"{stats['count']:,}")
+    c2.metric(t("Writers"), f"{stats['writers']:,}", help=t("Anonymous: one per browser tab that added digits"))
     if result is not None:
-        c3.metric("Class model on our digits", f"{result.accuracy:.1%}")
-        c4.metric("…on MNIST's test set", "unknown" if model.accuracy is None else f"{model.accuracy:.1%}")
-        st.caption(f"The class model is {model.name}. The gap between the two is the domain shift: our "
-                   "handwriting is not the handwriting it learned from.")
-    with st.expander("Our digits, digit by digit", expanded=True, icon=":material/grid_view:"):
+        c3.metric(t("Class model on our digits"), f"{result.accuracy:.1%}")
+        c4.metric(t("…on MNIST's test set"), t("unknown") if model.accuracy is None else f"{model.accuracy:.1%}")
+        st.caption(t("The class model is {name}. The gap between the two is the domain shift: our handwriting is not "
+                     "the handwriting it learned from.", name=name(model.name)))
+    with st.expander(t("Our digits, digit by digit"), expanded=True, icon=":material/grid_view:"):
         class_views.overview(digits, stats["per_digit"])
     if result is not None:
-        with st.expander("Where the class model goes wrong on our digits", expanded=True, icon=":material/rule:"):
+        with st.expander(t("Where the class model goes wrong on our digits"), expanded=True, icon=":material/rule:"):
             left, right = st.columns([2, 3], gap="large")
             counts = confusion_matrix(result.predictions, result.labels, 10).numpy()
             left.plotly_chart(charts.confusion_heatmap(counts, [str(d) for d in range(10)]), key="class-confusion",
                               config={"displayModeBar": False})
-            left.caption("Rows: the digit the student meant. Columns: what the class model read.")
+            left.caption(t("Rows: the digit the student meant. Columns: what the class model read."))
             with right:
                 class_views.misread(digits, result)
 
-st.subheader("Teach it our handwriting")
-st.markdown("A short run from the class model's weights on our digits mixed with MNIST, so that it keeps what it "
-            "knew. It is measured before and after on digits of students it did not train on, and on MNIST's test "
-            "set; the teacher then decides whether it becomes the class model.")
+st.subheader(t("Teach it our handwriting"))
+st.markdown(t("A short run from the class model's weights on our digits mixed with MNIST, so that it keeps what it "
+              "knew. It is measured before and after on digits of students it did not train on, and on MNIST's test "
+              "set; the teacher then decides whether it becomes the class model."))
 runs = [r for r in registry.all() if r.kind == KIND]
 if runs and runs[-1].running:
     live(runs[-1])
@@ -130,14 +131,14 @@ elif runs:
     show_run(runs[-1])
 if state.may_train():
     busy = bool(runs) and runs[-1].running
-    if st.button("Fine-tune the class model on our digits", icon=":material/school:", disabled=busy,
+    if st.button(t("Fine-tune the class model on our digits"), icon=":material/school:", disabled=busy,
                  type="primary" if not runs else "secondary"):
         start()
 else:
-    st.caption("The teacher starts fine-tuning; this page shows the result.")
+    st.caption(t("The teacher starts fine-tuning; this page shows the result."))
 
 if teacher:
-    with st.expander("Review and delete", icon=":material/delete:"):
+    with st.expander(t("Review and delete"), icon=":material/delete:"):
         class_views.review(cs, teacher)
-    with st.expander("Export and import", icon=":material/swap_vert:"):
+    with st.expander(t("Export and import"), icon=":material/swap_vert:"):
         class_views.transfer(cs, teacher)

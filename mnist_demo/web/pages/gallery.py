@@ -8,32 +8,35 @@ import torch
 from mnist_demo.data import batches
 from mnist_demo.inference import probabilities
 from mnist_demo.web import state
+from mnist_demo.web.i18n import error, name, t
 from mnist_demo.web.widgets import MISTAKE_RGB, enlarge
 
-st.title("Gallery")
-st.caption("A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and "
-           "what the model reads; its mistakes are framed in red.")
+st.title(t("Gallery"))
+st.caption(t("A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and "
+             "what the model reads; its mistakes are framed in red."))
 
 active = state.my_model()
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-which = c1.radio("Images from", ["train", "test"], horizontal=True, format_func=lambda s: f"{s} set")
+SETS = {"train": "Training set", "test": "Test set"}
+which = c1.radio(t("Images from"), list(SETS), horizontal=True, format_func=lambda s: t(SETS[s]))
 st.session_state.setdefault("gallery_seed", secrets.randbelow(1_000_000))  # each session its own first batch
-if c2.button("New batch", icon=":material/shuffle:"):
+if c2.button(t("New batch"), icon=":material/shuffle:"):
     st.session_state["gallery_seed"] += 1
 
 dataset_name = active.dataset if active else "mnist"
 split, why = state.dataset(dataset_name, which == "train")
 if split is None:
     if dataset_name != "mnist":
-        st.error(why)
+        st.error(error(why))
         st.stop()
     split = state.sample()
-    st.info(f"Showing the {len(split)} MNIST test images shipped in `assets/`: the full dataset is not here.\n\n"
-            f"{why}\n\nOn a machine with internet the app downloads it by itself.", icon=":material/info:")
+    st.info(t("Showing the {n} MNIST test images shipped in `assets/`: the full dataset is not here.\n\n{why}\n\nOn a "
+              "machine with internet the app downloads it by itself.", n=len(split), why=error(why)),
+            icon=":material/info:")
 
 generator = torch.Generator().manual_seed(st.session_state["gallery_seed"])
 images, labels = next(batches(split, 32, shuffle=True, generator=generator))
-st.markdown(f"Batch shape: `{images.shape}`, labels `{tuple(labels.shape)}`")
+st.markdown(t("Batch shape: `{images}`, labels `{labels}`", images=images.shape, labels=tuple(labels.shape)))
 
 shown = images[:20, 0].numpy()
 predicted = probabilities(active.model, shown) if active else None
@@ -53,4 +56,4 @@ for row in range(2):
             col.markdown(f"**{label}** · :red[**{classes[guess]}** ✗]")
 if predicted is not None:
     right = int((predicted.argmax(1) == labels[:20].numpy()).sum())
-    st.caption(f"{active.name} reads {right} of these 20 right. Label · prediction.")
+    st.caption(t("{name} reads {right} of these 20 right. Label · prediction.", name=name(active.name), right=right))

@@ -15,24 +15,41 @@ from mnist_demo.web.i18n import error, language, name, t
 from mnist_demo.web.views import watch_it_learn
 from mnist_demo.web.widgets import duration, model_panel
 
+MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
+MEASURES = {"test_acc": "test accuracy", "test_loss": "test loss", "train_acc": "train accuracy",
+            "train_loss": "train loss"}
 RECIPES = {  # what each recipe brings beyond the controls below, whose starting values it sets
     "seed": "The tutorial's recipe as published: a constant learning rate, nothing added.",
     "quick": "SGD with momentum and a constant learning rate.",
     "fast": "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
             "smoothing 0.05: 99 % after a single epoch at its starting settings.",
     "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
-                 "thicker or thinner, and (on MNIST) a quarter of each batch drawn by the program in the world's "
-                 "handwriting styles, so that people's drawings read well. The first such run draws those digits "
-                 "(a minute or two) and keeps them for the next.",
+                 "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting styles, "
+                 "training digits redrawn as people's pictures, and shapes that are no digit, taught as \"not "
+                 "sure\". 40 epochs: about 17 minutes on a 2-core laptop. The first such run draws those pictures "
+                 "(about 6 minutes) and keeps them for the next.",
 }
-PERCENT_COLUMNS = {c: st.column_config.NumberColumn(format="percent") for c in ("Train_acc", "Test_acc")}
 
 registry = state.runs()
 teacher = state.is_teacher()
 may_train = state.may_train()
+
+
+STATES = {"queued": "queued", "running": "running", "finished": "finished", "stopped": "stopped",
+          "did-not-learn": "did not learn", "failed": "failed"}
+
+
+def epoch_columns() -> dict:
+    """The per-epoch table's headings: the tutorial's names in English, its words in Chinese."""
+    return {"Epoch": st.column_config.NumberColumn(t("Epoch")),
+            "Train_acc": st.column_config.NumberColumn(t("Train_acc"), format="percent"),
+            "Train_loss": st.column_config.NumberColumn(t("Train_loss")),
+            "Test_acc": st.column_config.NumberColumn(t("Test_acc"), format="percent"),
+            "Test_loss": st.column_config.NumberColumn(t("Test_loss")),
+            "seconds": st.column_config.NumberColumn(t("seconds"))}
 
 
 def epoch_table(history) -> pd.DataFrame:
@@ -54,7 +71,7 @@ def act(action, *args) -> None:
     try:
         action(*args)
     except UserError as exc:
-        st.error(str(exc), icon=":material/lock:")
+        st.error(error(str(exc)), icon=":material/lock:")
         st.stop()
     st.rerun()
 
@@ -65,7 +82,7 @@ def ended(run: Run, snap) -> None:
                      acc=run.test_accuracy),
                    icon=":material/check_circle:")
         if snap.message:  # it could not be saved: a read-only or full checkpoints folder
-            st.warning(snap.message, icon=":material/save:")
+            st.warning(error(snap.message), icon=":material/save:")
         key = f"run-{run.id}"
         if registry.class_key == key:
             st.info(t("The class reads with this model."), icon=":material/groups:")
@@ -77,9 +94,9 @@ def ended(run: Run, snap) -> None:
         elif not teacher:
             st.caption(t("The class model changes only when the teacher chooses it."))
     elif snap.state == "stopped":
-        st.warning(f"{snap.message} The class model is unchanged.", icon=":material/stop_circle:")
+        st.warning(error(snap.message) + " " + t("The class model is unchanged."), icon=":material/stop_circle:")
     else:  # did-not-learn or failed
-        st.error(snap.message, icon=":material/error:")
+        st.error(error(snap.message), icon=":material/error:")
         st.caption(t("This run is not offered as a model: the class model is unchanged."))
 
 
@@ -112,9 +129,9 @@ def show_run(run: Run) -> None:
                         key=f"curves-{run.id}", config={"displayModeBar": False})
     watch_it_learn(run)
     if snap.history:
-        touch.epoch_table(epoch_table(snap.history), hide_index=True, width="stretch", column_config=PERCENT_COLUMNS)
+        touch.epoch_table(epoch_table(snap.history), hide_index=True, width="stretch", column_config=epoch_columns())
     if run.checkpoint_path is not None and run.checkpoint_path.exists():
-        st.download_button("Download this model", run.checkpoint_path.read_bytes(),
+        st.download_button(t("Download this model"), run.checkpoint_path.read_bytes(),
                            file_name=run.checkpoint_path.name, mime="application/octet-stream",
                            icon=":material/download:")
 
@@ -139,13 +156,13 @@ def settings(last_config) -> None:
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
     dataset = c1.selectbox(t("Dataset"), list(DATASETS), index=list(DATASETS).index(shown.dataset), disabled=busy)
-    epochs = c1.slider(t("Epochs"), 1, 30, shown.epochs, disabled=busy)
+    epochs = c1.slider(t("Epochs"), 1, MAX_EPOCHS, shown.epochs, disabled=busy)
     batch_size = c2.select_slider(t("Batch size"), sorted({*BATCH_SIZES, shown.batch_size}), value=shown.batch_size,
                                   disabled=busy)
     lr = c2.select_slider(t("Learning rate"), sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
                           format_func=lambda v: f"{v:g}", disabled=busy, help=t("Log scale. The tutorial uses 0.01."))
     optimizer = c3.radio(t("Optimizer"), OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
-                         format_func=OPTIMIZER_NAMES.get, horizontal=True, disabled=busy)
+                         format_func=lambda o: t(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
     if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
@@ -153,7 +170,7 @@ def settings(last_config) -> None:
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
     if train_split is None or test_split is None:
-        st.error(why or why_test, icon=":material/folder_off:")
+        st.error(error(why or why_test), icon=":material/folder_off:")
         return
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
@@ -190,18 +207,21 @@ else:
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
 if len(snapshots) > 1:
-    with st.expander("Compare runs", expanded=running is None, icon=":material/stacked_line_chart:"):
-        picked = st.multiselect("Runs to overlay", list(snapshots), default=list(snapshots)[-3:])
-        metric = st.radio("Measure", ["test_acc", "test_loss", "train_acc", "train_loss"], horizontal=True,
-                          format_func=lambda m: m.replace("_", " ").replace("acc", "accuracy"))
+    with st.expander(t("Compare runs"), expanded=running is None, icon=":material/stacked_line_chart:"):
+        picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name)
+        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: t(MEASURES[m]))
         if picked:
-            st.plotly_chart(charts.run_overlay([(n, snapshots[n].history) for n in picked], metric),
+            st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),
                             config={"displayModeBar": False})
             st.dataframe(pd.DataFrame([{
-                "run": n, "epochs": len(snapshots[n].history), "final test accuracy": snapshots[n].history[-1].test_acc,
-                "time (s)": round(snapshots[n].elapsed, 1), "state": snapshots[n].state,
-            } for n in picked]), hide_index=True, width="stretch",
-                column_config={"final test accuracy": st.column_config.NumberColumn(format="percent")})
+                "run": name(n), "epochs": len(snapshots[n].history),
+                "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
+                "state": t(STATES[snapshots[n].state]),
+            } for n in picked]), hide_index=True, width="stretch", column_config={
+                "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
+                "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
+                "time (s)": st.column_config.NumberColumn(t("time (s)")),
+                "state": st.column_config.TextColumn(t("state"))})
 
 with st.expander(t("The network"), icon=":material/schema:"):
     model_panel()

@@ -8,6 +8,8 @@ from torch import nn
 
 from ...insight.architecture import stages
 from ...insight.forward import trace
+from ..i18n import t as tr
+from ..i18n import term
 from . import figures
 from .memory import last_drawing
 
@@ -19,15 +21,17 @@ def architecture_view(model: nn.Module | None, classes: list[str], sample: np.nd
     drawn = last_drawing()
     image = drawn.astype(np.float32) / 255 if drawn is not None else sample
     if model is None or image is None:
-        st.info("No model to show values with yet.", icon=":material/info:")
+        st.info(tr("No model to show values with yet."), icon=":material/info:")
         return
     t = trace(model, image)
     rows = stages(t)
-    where = "your last drawing" if drawn is not None else "a test digit (draw one on the Draw page to see yours)"
+    where = tr("your last drawing") if drawn is not None else tr("a test digit (draw one on the Draw page to see "
+                                                                    "yours)")
     st.plotly_chart(figures.architecture(rows, classes), key="architecture", config=NO_BAR)
     best = int(t.probabilities.argmax())
-    st.caption(f"The values of {where}, read as {classes[best]} ({t.probabilities[best]:.0%}). Every square is "
-               "one number, drawn to scale; a stack holds one card per 8 channels, with the channel that varies "
-               "most in front. Shapes as PyTorch prints them: channels × height × width.")
-    steps = "\n".join(f"- **{s.name}** ({s.label}): {s.made_by}." for s in rows)
+    st.caption(tr("The values of {where}, read as {digit} ({p:.0%}). Every square is one number, drawn to scale; a "
+                  "stack holds one card per 8 channels, with the channel that varies most in front. Shapes as PyTorch "
+                  "prints them: channels × height × width.", where=where, digit=classes[best], p=t.probabilities[best]))
+    steps = "\n".join(tr("- **{name}** ({shape}): {what}.", name=tr("input") if s.name == "input" else s.name,
+                          shape=s.label, what=term(s.made_by)) for s in rows)
     st.markdown(steps)

@@ -68,6 +68,15 @@ def show(f: Fooled, names: list[str]) -> None:
         d.markdown(tr("To you it is still a {was}; to the network it is a {now}. It adds up hundreds of pixels times "
                       "weights, so many small nudges, each chosen with its own gradient, add up to a different answer. "
                       "Such a picture is called an *adversarial example*.", was=names[original], now=names[after]))
+    elif f.undecided:
+        d.markdown(tr('<p class="fool-result">No digit: within {budget:.1f} of full ink per pixel the changed drawing '
+                      'gets {target} only {p:.0%}, and no digit more than {top:.0%}.</p>', budget=f.budget,
+                      target=names[f.target], p=f.after[f.target], top=float(f.after.max())), unsafe_allow_html=True)
+        d.markdown(size)
+        d.markdown(tr("The search pushed the drawing towards {target}, and the network stopped seeing a digit in it "
+                      "at all: this network was trained on shapes that are no digit, with equal odds on every digit "
+                      "as the answer, so a drawing that is neither one digit nor another gets \"not sure\". That "
+                      "makes it harder to fool. Try another digit.", target=names[f.target]))
     else:
         d.markdown(tr('<p class="fool-result">Still <b>{now}</b>: within {budget:.1f} of full ink per pixel it gives '
                       '{target} only {p:.0%}.</p>', now=names[after], budget=f.budget, target=names[f.target],

@@ -9,15 +9,24 @@ import streamlit as st
 from ...insight.forward import probabilities_from
 from ...insight.pictures import digit_grid, filter_grid
 from ...runs import Run
+from ..i18n import language, t
 from .memory import last_drawing
 
 
 def _when(x: float, epochs: int) -> str:
     if x < 0.01:
-        return "At the start (the first batches)"
+        return t("At the start (the first batches)")
     if x < 1:
-        return f"After {x:.0%} of the first epoch"
-    return f"After {x:.2f} of {epochs} epochs".replace(".00 of", " of")
+        return t("After {x:.0%} of the first epoch", x=x)
+    return t("After {x} of {epochs} epochs", x=f"{x:.2f}".removesuffix(".00"), epochs=epochs)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _pictures(run_id: int, x: float, lang: str, _probe, _frame) -> tuple[np.ndarray, np.ndarray]:
+    """The two pictures of one probe frame, drawn once for every open Train page, not once a second each."""
+    reads = {"reads": ""} if lang == "zh" else {}  # the digit alone: the picture's font has no Chinese
+    return (digit_grid(_probe.images, _probe.labels, _frame.probabilities, _probe.classes, **reads),
+            filter_grid(_frame.filters))
 
 
 def watch_it_learn(run: Run) -> None:
@@ -25,21 +34,23 @@ def watch_it_learn(run: Run) -> None:
     frame = probe.latest if probe is not None else None
     if frame is None or not len(probe.labels):
         return
-    st.markdown("**Watch it learn**")
+    st.markdown(t("**Watch it learn**"))
     grid, side = st.columns([5, 2], gap="large")
     right = probe.right(frame)
-    grid.image(digit_grid(probe.images, probe.labels, frame.probabilities, probe.classes), width="stretch")
-    grid.caption(f"{_when(frame.x, run.config.epochs)}: {right} of these {len(probe.labels)} test digits read "
-                 "right. Each frame goes from red (the network gives the true class no chance) to green (sure and "
-                 "right); under it, what the network reads.")
-    side.image(filter_grid(frame.filters), width="stretch")
-    side.caption("conv1's 32 filters, 3 × 3 weights each (red positive, blue negative), as they form.")
+    digits, filters = _pictures(run.id, frame.x, language(), probe, frame)
+    grid.image(digits, width="stretch")
+    grid.caption(t("{when}: {right} of these {n} test digits read right. Each frame goes from red (the network gives "
+                   "the true class no chance) to green (sure and right); under it, what the network reads.",
+                   when=_when(frame.x, run.config.epochs), right=right, n=len(probe.labels)))
+    side.image(filters, width="stretch")
+    side.caption(t("conv1's 32 filters, 3 × 3 weights each (red positive, blue negative), as they form."))
     drawn = last_drawing()
     if drawn is None:
-        side.caption("Draw a digit on the Draw page: the network in training will read it here.")
+        side.caption(t("Draw a digit on the Draw page: the network in training will read it here."))
         return
     probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255)[0]
     best = int(probs.argmax())
     pic, words = side.columns([1, 2], vertical_alignment="center")
     pic.image(drawn, width=56)
-    words.markdown(f"Your last drawing: the network in training reads **{probe.classes[best]}** ({probs[best]:.0%}).")
+    words.markdown(t("Your last drawing: the network in training reads **{digit}** ({p:.0%}).",
+                     digit=probe.classes[best], p=probs[best]))
