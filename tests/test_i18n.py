@@ -68,14 +68,17 @@ def test_engine_messages_come_out_in_chinese():
 # --- engine tables and engine messages on the other pages ------------------------------------------------------------
 
 def engine_table_texts() -> list[str]:
-    """What the pages show through term(): the handwriting styles' names and descriptions (the Model page's table) and
-    each step of the network, in a word or two and in a sentence (the Model page's picture)."""
+    """What the pages show through term(): the handwriting styles' names and descriptions (the Model page's table),
+    each step of the network, in a word or two and in a sentence (the Model page's picture), and Fashion-MNIST's
+    class names (KMNIST's are hiragana in romaji: names)."""
+    from mnist_demo.data import CLASS_NAMES
     from mnist_demo.style_table import STYLES
 
     tree = ast.parse((ROOT / "mnist_demo" / "insight" / "architecture.py").read_text())
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Stage"]
     steps = [arg.value for node in calls for arg in node.args[2:4] if isinstance(arg, ast.Constant) and arg.value]
-    return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *steps]
+    clothes = CLASS_NAMES["fashion-mnist"]  # a class's name on every page when the class model learned clothes
+    return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *steps, *clothes]
 
 
 def test_the_engine_tables_the_pages_show_have_their_chinese():

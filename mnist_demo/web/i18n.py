@@ -49,6 +49,11 @@ def term(text: str) -> str:
     return ZH.get(text, text) if language() == "zh" else text
 
 
+def class_names(classes: list[str]) -> list[str]:
+    """A dataset's class names (digits, clothes, hiragana in romaji) in this session's language."""
+    return [term(c) for c in classes]
+
+
 def error(message: str) -> str:
     """An engine message (English) in this session's language."""
     if language() != "zh":

@@ -4,7 +4,19 @@ those pages can show (added to zh.ERRORS). Terms as in zh.py: 训练, 测试, �
 学习率, 批大小, 轮 (epoch), 特征图, 神经元, 混淆矩阵."""
 
 ZH_PAGES: dict[str, str] = {
+    # Fashion-MNIST's classes (mnist_demo.data.CLASS_NAMES), shown through i18n.class_names
+    "T-shirt/top": "T恤/上衣",
+    "Trouser": "裤子",
+    "Pullover": "套头衫",
+    "Dress": "连衣裙",
+    "Coat": "外套",
+    "Sandal": "凉鞋",
+    "Shirt": "衬衫",
+    "Sneaker": "运动鞋",
+    "Bag": "包",
+    "Ankle boot": "短靴",
     "MNIST demo": "MNIST 演示",  # the browser tab's title
+    "Choose runs": "选择几次训练",
     # Gallery
     "A random batch of 32 images, the first 20 shown, as in the tutorial. Label under each image, and what the model "
     "reads; its mistakes are framed in red.":

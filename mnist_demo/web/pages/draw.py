@@ -11,7 +11,7 @@ from mnist_demo.preprocess import to_mnist, why_blank
 from mnist_demo.web import charts, state, touch
 from mnist_demo.web.canvas import drawing_canvas
 from mnist_demo.web.feedback import control as class_feedback
-from mnist_demo.web.i18n import error, name, t
+from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.plain import plain
 from mnist_demo.web.views import inside
 from mnist_demo.web.widgets import enlarge
@@ -78,7 +78,7 @@ with right:
         st.stop()
     reading = read(active.model, image, active.stats)
     (digit, p1), (second, p2) = reading.top2
-    names = active.classes
+    names = class_names(active.classes)
     answer.html(f"<div class='compact-answer'><b>{html.escape(names[digit]) if reading.sure else '?'}</b>"
                 f"<span>{html.escape(t('{p:.0%} sure', p=p1) if reading.sure else t('Not sure'))}</span></div>")
     big, seen = st.columns([2, 1])

@@ -8,7 +8,7 @@ from mnist_demo.data import Split
 from mnist_demo.metrics import confusion_matrix, per_class_accuracy
 from mnist_demo.training import EvalResult, evaluate
 from mnist_demo.web import charts, state
-from mnist_demo.web.i18n import error, name, t
+from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import enlarge
 
 MAX_SHOWN = 30
@@ -32,7 +32,7 @@ def cell_label(true: int, pred: int, count: int, classes: list[str]) -> str:
 
 
 def show(result: EvalResult, split: Split, note: str) -> None:
-    classes = split.classes
+    classes = class_names(split.classes)
     counts = confusion_matrix(result.predictions, result.labels, len(classes)).numpy()
     st.markdown(t("**{acc:.2%}** of {n:,} test images right, test loss {loss:.4f}.", acc=result.accuracy, n=result.n,
                   loss=result.loss) + " " + note)

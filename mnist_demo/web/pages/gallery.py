@@ -8,7 +8,7 @@ import torch
 from mnist_demo.data import batches
 from mnist_demo.inference import probabilities
 from mnist_demo.web import state
-from mnist_demo.web.i18n import error, name, t
+from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import MISTAKE_RGB, enlarge
 
 st.title(t("Gallery"))
@@ -40,7 +40,7 @@ st.markdown(t("Batch shape: `{images}`, labels `{labels}`", images=images.shape,
 
 shown = images[:20, 0].numpy()
 predicted = probabilities(active.model, shown) if active else None
-classes = split.classes
+classes = class_names(split.classes)
 for row in range(2):
     for col, i in zip(st.columns(10), range(row * 10, row * 10 + 10)):
         label = classes[int(labels[i])]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mnist_demo.web import state, style_panel
-from mnist_demo.web.i18n import t
+from mnist_demo.web.i18n import class_names, t
 from mnist_demo.web.views import architecture_view
 from mnist_demo.web.widgets import model_panel
 
@@ -13,7 +13,7 @@ st.caption(t("The tutorial's CNN: two convolution layers that find strokes and s
 
 active = state.my_model()
 sample = state.sample()
-architecture_view(active.model if active else None, active.classes if active else sample.classes,
+architecture_view(active.model if active else None, class_names(active.classes if active else sample.classes),
                   sample.images[0].numpy() / 255)
 
 st.markdown(t(

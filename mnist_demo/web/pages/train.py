@@ -29,7 +29,7 @@ RECIPES = {  # what each recipe brings beyond the controls below, whose starting
     "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
                  "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting styles, "
                  "training digits redrawn as people's pictures, and shapes that are no digit, taught as \"not "
-                 "sure\". 40 epochs: about 17 minutes on a 2-core laptop. The first such run draws those pictures "
+                 "sure\". 40 epochs: about 17 minutes on a 2-core CPU. The first such run draws those pictures "
                  "(about 6 minutes) and keeps them for the next.",
 }
 
@@ -208,7 +208,8 @@ snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
 if len(snapshots) > 1:
     with st.expander(t("Compare runs"), expanded=running is None, icon=":material/stacked_line_chart:"):
-        picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name)
+        picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name,
+                                placeholder=t("Choose runs"))
         metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: t(MEASURES[m]))
         if picked:
             st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),

@@ -12,6 +12,7 @@ from ...insight.forward import trace
 from ...insight.neurons import dense
 from ...runs import Model
 from .. import charts
+from ..i18n import class_names
 from ..i18n import t as tr
 from . import figures, neuron
 from .architecture import architecture_view
@@ -43,7 +44,8 @@ def inside(active: Model, image: np.ndarray, reading: Reading) -> None:
                   "and strokes, the second combines them into parts of digits. Click one to see how it is computed."))
     _neuron(active.model, image, neuron.choose_map())
     st.subheader(tr("From 64 numbers to an answer"))
-    st.plotly_chart(figures.dense_diagram(dense(active.model, t), active.classes), key="dense", config=NO_BAR)
+    st.plotly_chart(figures.dense_diagram(dense(active.model, t), class_names(active.classes)), key="dense",
+                    config=NO_BAR)
     st.caption(tr("fc1 weighs all 1600 numbers of pool2 into 64 units (after ReLU, left: brighter is larger). Each "
                   "of fc2's outputs adds up the 64 units times its weights plus a bias: its score; lines show the "
                   "units that add the most (blue) or take away the most (red). Softmax turns the scores into "

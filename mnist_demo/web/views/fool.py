@@ -10,6 +10,7 @@ import streamlit as st
 from ...insight.adversarial import Fooled, fool
 from ...insight.pictures import amplified, grey
 from ...runs import Model
+from ..i18n import class_names
 from ..i18n import t as tr
 
 ZOOM = 5
@@ -22,7 +23,7 @@ def _ask() -> None:
 def fool_view(active: Model, image: np.ndarray, reading: np.ndarray) -> Fooled | None:
     """`reading`: the ten probabilities the page already has for `image`."""
     st.subheader(tr("Fool the network"))
-    names = active.classes
+    names = class_names(active.classes)
     now = int(np.argmax(reading))
     st.caption(tr("It reads your drawing as {now}. Pick another digit: the app searches for a small change to the "
                   "picture (gradient steps, at most a set amount per pixel) that makes the network read that digit "

@@ -9,7 +9,7 @@ import streamlit as st
 from ...insight.forward import probabilities_from
 from ...insight.pictures import digit_grid, filter_grid
 from ...runs import Run
-from ..i18n import language, t
+from ..i18n import class_names, language, t
 from .memory import last_drawing
 
 
@@ -53,4 +53,4 @@ def watch_it_learn(run: Run) -> None:
     pic, words = side.columns([1, 2], vertical_alignment="center")
     pic.image(drawn, width=56)
     words.markdown(t("Your last drawing: the network in training reads **{digit}** ({p:.0%}).",
-                     digit=probe.classes[best], p=probs[best]))
+                     digit=class_names(probe.classes)[best], p=probs[best]))
