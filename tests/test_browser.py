@@ -118,6 +118,17 @@ def wait_for_run(page) -> None:
         page.wait_for_timeout(200)
 
 
+def tab(browser, url: str, viewport: dict | None = None):
+    """A fresh browser context (its own session) on `url`, its first run done without an exception."""
+    page = browser.new_context(viewport=viewport or VIEWPORT).new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    page.goto(url)
+    page.locator("h1").first.wait_for(state="visible")
+    wait_for_run(page)
+    assert_no_exception(page)
+    return page
+
+
 def open_page(page, url: str, name: str) -> None:
     path, title = PAGES[name]
     page.goto(f"{url}/{path}")

@@ -22,6 +22,7 @@ from test_browser import (  # noqa: F401
     browser,
     draw,
     screenshot,
+    tab,
     wait_for_run,
 )
 
@@ -49,15 +50,6 @@ def served(browser, tmp_path_factory, request):  # noqa: F811 - the browser fixt
     with AppServer(env, ["--server.fileWatcherType", "none"], folder / "streamlit.log", timeout=60) as server:
         yield server.url, ClassSet(folder / "class.db")
 
-
-def tab(browser, url: str):  # noqa: F811
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(url)
-    page.locator("h1").first.wait_for(state="visible")
-    wait_for_run(page)
-    assert_no_exception(page)
-    return page
 
 
 def test_a_student_marks_wrong_and_the_teacher_sees_it(browser, served):  # noqa: F811

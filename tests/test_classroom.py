@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import ROOT, require_real_data
 from PIL import Image
-from test_browser import RUN_TIMEOUT_MS, assert_no_exception, browser, wait_for_run  # noqa: F401 - browser: fixture
+from test_browser import RUN_TIMEOUT_MS, assert_no_exception, browser, tab, wait_for_run  # noqa: F401 - browser: fixture
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools.serve import AppServer
@@ -41,15 +41,6 @@ def class_url(browser, tmp_path_factory) -> str:  # noqa: F811 - the browser fix
     with AppServer(env, [], log, timeout=60) as server:
         yield server.url
 
-
-def tab(browser, url: str, viewport: dict | None = None):  # noqa: F811
-    page = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000}).new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(url)
-    page.locator("h1").first.wait_for(state="visible")
-    wait_for_run(page)
-    assert_no_exception(page)
-    return page
 
 
 def button(page, label: str):

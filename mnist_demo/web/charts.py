@@ -142,22 +142,6 @@ def per_class_bars(accuracy: Sequence[float], classes: Sequence[str]) -> go.Figu
     return fig
 
 
-def feature_maps(maps: np.ndarray, columns: int, title: str) -> go.Figure:
-    """A grid of (C, H, W) activation maps, each scaled to its own range."""
-    c, h, w = maps.shape
-    rows = -(-c // columns)
-    grid = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
-    for i, m in enumerate(maps):
-        r, k = divmod(i, columns)
-        span = float(m.max() - m.min())
-        grid[r * (h + 1) : r * (h + 1) + h, k * (w + 1) : k * (w + 1) + w] = (m - m.min()) / span if span else 0
-    return go.Figure(
-        go.Heatmap(z=grid, colorscale="Viridis", showscale=False, hoverinfo="skip"),
-        layout=dict(title=title, height=max(160, 40 + rows * 60), margin=dict(l=0, r=0, t=30, b=0),
-                    xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")),
-    )
-
-
 def saliency_map(saliency: np.ndarray) -> go.Figure:
     return go.Figure(
         go.Heatmap(z=saliency, colorscale="Hot", showscale=False, hoverinfo="skip"),
