@@ -122,7 +122,7 @@ def in_browser(n: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from conftest import drawing, real_data_dir
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_for_run
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_inside, wait_for_run
     from test_insight_browser import HEATMAP, plot_area
 
     from mnist_demo.tools.serve import AppServer
@@ -141,6 +141,9 @@ def in_browser(n: int) -> None:
         drawing(7).save(buf, "PNG")
         png.write_bytes(buf.getvalue())
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(png))
+        page.get_by_text("Inside the network", exact=True).wait_for()
+        wait_for_run(page)
+        open_inside(page)
         page.get_by_text("One neuron, computed").wait_for()
         wait_for_run(page)
         rng, clicks = np.random.default_rng(1), []

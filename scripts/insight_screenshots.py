@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, draw, wait_for_run  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, draw, open_inside, wait_for_run  # noqa: E402
 from test_insight_browser import HEATMAP, THREE, click_at, click_cell  # noqa: E402
 
 from mnist_demo.tools.serve import AppServer  # noqa: E402
@@ -72,6 +72,9 @@ def main() -> None:
         page.goto(f"{server.url}/draw")
         wait_for_run(page)
         draw(page, THREE)
+        page.get_by_text("Inside the network", exact=True).wait_for()
+        wait_for_run(page)
+        open_inside(page)
         page.get_by_text("One neuron, computed").wait_for()
         wait_for_run(page)
         grid = page.locator(HEATMAP).filter(has_text="conv1: 32 feature maps").first

@@ -15,7 +15,8 @@ must give the same prediction text and the same probability chart.
     python scripts/load_test.py --data-dir ../shared/data --validate
 
 Latency is measured from sending the drawing to (a) the delta that carries the big digit (or "Not sure") and (b) the
-end of the page's run (probabilities, saliency and both feature-map charts sent). Errors: exceptions shown on the
+end of the page's run (the probability chart and the class-set controls; "Inside the network" stays closed, as a
+student's page opens, so its figures are neither computed nor sent). Errors: exceptions shown on the
 page, timeouts, websocket disconnects and runs that end in a compile error.
 """
 
@@ -515,7 +516,7 @@ async def scenario_load(server: Server, args) -> int:
     print("|---|---|---|---|---|---|")
     print(line("open the Draw page", opened))
     print(line("drawing -> prediction", [r.prediction_s for r in readings]))
-    print(line("drawing -> whole page (incl. feature maps)", [r.page_s for r in readings]))
+    print(line("drawing -> the end of the page's run", [r.page_s for r in readings]))
     print()
     print(f"drawings sent: {len(readings)}, answered: {sum(not r.error for r in readings)}, "
           f"read as drawn: {right}, 'Not sure': {unsure}")

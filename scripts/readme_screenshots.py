@@ -26,6 +26,7 @@ from test_browser import (  # noqa: E402
     SEVEN,
     VIEWPORT,
     draw,
+    open_inside,
     screenshot,
     wait_for_run,
 )
@@ -56,6 +57,7 @@ def main() -> None:
             draw(page, SEVEN)
             page.get_by_text("Probability of each digit").wait_for()
             wait_for_run(page)
+            open_inside(page)  # as a teacher shows it on the projector
             screenshot(page, args.out / "screenshot-draw.png")
 
             page.goto(url)

@@ -168,8 +168,12 @@ def test_draw_asks_for_a_drawing_then_reads_one(app):
         at.run()
         assert not at.exception
         assert f">{digit}</div>" in texts(at)
-        assert count(at, "plotly_chart") == 7  # probabilities, saliency, conv1, conv2, a window, a map, fc1 -> fc2
+        assert count(at, "plotly_chart") == 1  # the probabilities: "Inside the network" is closed
         assert "What the network sees" in str([i.proto for i in at.get("image")])
+    at.session_state["inside"] = True  # the student opens "Inside the network": it stays open for the next drawings
+    at.run()
+    assert not at.exception and ">7</div>" in texts(at)
+    assert count(at, "plotly_chart") == 7  # probabilities, saliency, conv1, conv2, a window, a map, fc1 -> fc2
 
 
 def test_without_data_or_network_the_gallery_shows_the_shipped_sample_and_draw_works(tmp_path, monkeypatch, offline):

@@ -216,6 +216,15 @@ def expect_reading(page) -> str:
     return text
 
 
+def open_inside(page) -> None:
+    """Open the Draw page's "Inside the network" section (closed by default: nothing in it is computed until then)
+    and wait for its figures."""
+    page.get_by_text("Inside the network", exact=True).click()
+    wait_for_run(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]').filter(has_text="conv1: 32 feature maps")).to_be_visible()
+    assert_no_exception(page)
+
+
 def clear(page) -> None:
     page.get_by_role("button", name=re.compile(r"Clear$")).click()
     expect(page.get_by_text(PROMPT)).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
@@ -236,12 +245,18 @@ def test_draw_a_one_then_a_seven(page, app_url, shots):
     seen = expect_reading(page)
     screenshot(page, shots / "screenshot-draw-1.png")
     assert seen == "1", f"the app read a drawn 1 as {seen!r}"
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(1)  # the probabilities; "Inside the network" is closed and computes nothing
+    open_inside(page)
+    assert charts.count() >= 5  # where it looked, both layers' maps, one map, fc1 -> fc2
 
     clear(page)
     draw(page, SEVEN)
     seen = expect_reading(page)
     screenshot(page, shots / "screenshot-draw-7.png")
     assert seen == "7", f"the app read a drawn 7 as {seen!r}"
+    grid = charts.filter(has_text="conv1: 32 feature maps")
+    expect(grid).to_be_visible()  # still open for the next drawing
 
 
 def test_start_a_run_and_stop_it_with_the_mouse(page, app_url, shots):

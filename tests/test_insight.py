@@ -79,8 +79,8 @@ def test_fc2s_contributions_add_up_to_its_scores(shipped, digits):
 def test_fooling_reads_the_target_within_the_budget_and_leaves_the_parameters_alone(shipped, digits):
     images, labels = digits
     results = [fool(shipped, image, (int(label) + 5) % 10) for image, label in zip(images[:10], labels[:10])]
-    # The shipped model learned to give equal odds to shapes that are no digit, and a search often ends there: 6 of
-    # these 10 searches succeed (all 10 with the model shipped before; README, "Inside the network").
+    # The shipped model learned to give equal odds to shapes that are no digit, and a search often ends there: 8 of
+    # these 10 searches succeed (all 10 with the model shipped before the styles; README, "Inside the network").
     assert sum(f.success for f in results) >= 5
     for image, f in zip(images[:10], results):
         if f.success:
@@ -203,6 +203,7 @@ def test_the_draw_page_computes_a_neuron_and_fools_the_network(app, shipped):
     buf = io.BytesIO()
     drawing(7).save(buf, "PNG")
     at.file_uploader[0].set_value(("7.png", buf.getvalue(), "image/png"))
+    at.session_state["inside"] = True  # "Inside the network" opened
     at.run()
     assert not at.exception and ">7</div>" in texts(at)
     at.selectbox(key="neuron_conv1_map").set_value(5)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import test_browser
 from conftest import drawing, require_real_data
-from test_browser import assert_no_exception, draw, expect_reading, open_page, screenshot, wait_for_run
+from test_browser import assert_no_exception, draw, expect_reading, open_inside, open_page, screenshot, wait_for_run
 
 from mnist_demo import checkpoint
 from mnist_demo.data import load_split
@@ -90,6 +90,8 @@ def test_clicking_a_feature_map_position_shows_the_sum_that_makes_it(page, app_u
     open_page(page, app_url, "draw")
     png = upload(page, tmp_path, drawing(7))
     assert expect_reading(page) == "7"
+    expect(page.locator(HEATMAP).filter(has_text="conv1: 32 feature maps")).to_have_count(0)  # closed: not computed
+    open_inside(page)
     grid = page.locator(HEATMAP).filter(has_text="conv1: 32 feature maps").first
     channel, row, col = 5, 12, 14
     r, k = divmod(channel, 8)  # the grid: 4 rows of 8 maps, 26 x 26 each, one pixel apart (215 x 107)
@@ -124,6 +126,7 @@ def test_fooling_the_network_changes_a_drawn_3_into_the_chosen_digit(page, app_u
     open_page(page, app_url, "draw")
     draw(page, THREE)
     assert expect_reading(page) == "3"
+    open_inside(page)
     target = page.get_by_role("radiogroup", name="Make it read").get_by_role("radio", name="8", exact=True)
     expect(target).to_have_count(1)
     target.click()
@@ -165,6 +168,7 @@ def test_no_chart_toolbar_covers_a_title(browser, app_url, tmp_path, width, heig
             if name == "draw":
                 upload(tab, tmp_path, drawing(4))
                 expect_reading(tab)
+                open_inside(tab)
             charts = tab.locator(".js-plotly-plot")
             assert charts.count() >= 1
             assert tab.evaluate(OVERLAPS) == [], f"a toolbar covers a chart title on {name} at {width} x {height}"

@@ -76,7 +76,7 @@ with right:
         st.info(t("Draw a digit on the black square with your mouse or finger (the canvas is empty)."),
                 icon=":material/draw:")
         st.stop()
-    reading = read(active.model, image, active.stats)
+    reading = read(active.model, image, active.stats, explain=False)  # saliency: only inside the network, open
     (digit, p1), (second, p2) = reading.top2
     names = class_names(active.classes)
     answer.html(f"<div class='compact-answer'><b>{html.escape(names[digit]) if reading.sure else '?'}</b>"

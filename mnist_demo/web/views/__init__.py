@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from ...inference import Reading
+from ...inference import Reading, saliency
 from ...insight.forward import trace
 from ...insight.neurons import dense
 from ...runs import Model
@@ -24,18 +24,28 @@ NO_BAR = {"displayModeBar": False}
 
 
 def inside(active: Model, image: np.ndarray, reading: Reading) -> None:
-    """The Draw page's "Inside the network": where it looked, every feature map (click one), one neuron's sum,
-    fc1 -> fc2, and fooling it. Remembers the drawing for the Train and Model pages.
+    """The Draw page's "Inside the network", a section that opens: where it looked, every feature map (click one),
+    one neuron's sum, fc1 -> fc2, and fooling it. Remembers the drawing for the Train and Model pages.
 
-    One neuron's computation and fooling are fragments: a click on a position or a digit reruns only them, not the
-    whole page (reading, saliency, every figure, all redrawn by the browser). Choosing
-    another layer or map reruns the page, so that the grids show the choice."""
+    Closed, nothing in it is computed or sent: it is about 390 kB of figures and the saliency's 32 passes per
+    drawing, which thirty students drawing at once would pay for whether they look or not (docs/load.md). Open, it
+    stays open for that student's next drawings. One neuron's computation and fooling are fragments: a click on a
+    position or a digit reruns only them, not the whole page. Choosing another layer or map reruns the page, so
+    that the grids show the choice."""
     remember(image)
+    section = st.expander(tr("Inside the network"), key="inside", on_change="rerun", icon=":material/psychology:")
+    if not section.open:
+        return
+    with section:
+        _inside(active, image, reading)
+
+
+def _inside(active: Model, image: np.ndarray, reading: Reading) -> None:
     t = trace(active.model, image)
     neuron.defaults(t)
-    st.subheader(tr("Inside the network"))
+    where = reading.saliency if reading.saliency is not None else saliency(active.model, image, reading.top2[0][0])
     left, right = st.columns([1, 2])
-    left.plotly_chart(charts.saliency_map(reading.saliency), key="saliency", config=NO_BAR)
+    left.plotly_chart(charts.saliency_map(where), key="saliency", config=NO_BAR)
     left.caption(tr("Bright pixels pushed the network most towards its answer (Integrated Gradients)."))
     with right:
         neuron.map_grid(t, "conv1", 300)
