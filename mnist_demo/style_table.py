@@ -157,6 +157,11 @@ _TABLE: list[tuple[str, int, list[Stroke], str]] = [
      "a square in one stroke"),
     ("junk-star", JUNK, [_star()], "a five-pointed star in one stroke"),
     ("junk-cross", JUNK, [line((0.15, 0.15), (0.85, 0.85)), line((0.85, 0.15), (0.15, 0.85))], "an X, two strokes"),
+    ("junk-equals", JUNK, [line((0.15, 0.38), (0.85, 0.38)), line((0.15, 0.64), (0.85, 0.64))],
+     "an equals sign, two strokes"),
+    ("junk-hash", JUNK, [line((0.40, 0.10), (0.32, 0.90)), line((0.70, 0.10), (0.62, 0.90)),
+                         line((0.12, 0.36), (0.90, 0.36)), line((0.10, 0.64), (0.88, 0.64))],
+     "a hash sign, four strokes"),
 ]
 
 STYLES: dict[str, Style] = {name: Style(name, digit, tuple(strokes), text) for name, digit, strokes, text in _TABLE}

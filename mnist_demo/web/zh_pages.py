@@ -418,6 +418,8 @@ ZH_PAGES: dict[str, str] = {
     "junk-box": "非数字：方框",
     "junk-star": "非数字：星星",
     "junk-cross": "非数字：叉",
+    "junk-equals": "非数字：等号",
+    "junk-hash": "非数字：井号",
     "an oval in one stroke, closed with a small overlap": "一笔写成的椭圆，收口处略有重叠",
     "slashed zero: a diagonal through the oval and a little past it (programmers, radio logs; Ø-like)":
         "带斜线的零：一道斜线穿过椭圆并略微出头（程序员、无线电日志；像 Ø）",
@@ -456,6 +458,8 @@ ZH_PAGES: dict[str, str] = {
     "a square in one stroke": "一笔画成的方框",
     "a five-pointed star in one stroke": "一笔画成的五角星",
     "an X, two strokes": "一个 X，两笔",
+    "an equals sign, two strokes": "一个等号，两笔",
+    "a hash sign, four strokes": "一个井号，四笔",
 }
 
 # Engine messages the Gallery, Evaluate, Train and Class pages and the sidebar can show (mnist_demo.classset,
