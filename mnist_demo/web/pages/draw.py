@@ -28,6 +28,10 @@ if active.dataset != "mnist":
 st.session_state.setdefault("canvas_id", 0)
 touch.hide_canvas_toolbar()
 left, right = st.columns([1, 1], gap="large")
+# "Inside the network" goes here. The container is sent on every run, also one that stops early (Clear, Undo), so
+# the page's top level keeps its shape and a late delta of the previous run still finds its place (a "Bad delta
+# path" error in the browser was seen once in CI without it).
+below = st.container()
 with left:
     st.caption(t("White ink on black, like MNIST. Draw one digit, big or small, anywhere."))
     canvas = drawing_canvas(stroke_width=st.session_state.get("pen", 20), stroke_color="#FFFFFF",
@@ -102,4 +106,5 @@ with right:
     st.caption(t("Read from {source} by {name}.", source=source, name=name(active.name)))
     class_feedback(image, upload.getvalue() if upload is not None else canvas.png(), digit, names)
 
-inside(active, image, reading)  # where it looked, feature maps, one neuron, fc1 -> fc2, fool it
+with below:
+    inside(active, image, reading)  # where it looked, feature maps, one neuron, fc1 -> fc2, fool it
