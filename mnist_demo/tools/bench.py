@@ -164,7 +164,7 @@ def run_engine(train: Split, test: Split, device: torch.device, init: dict, epoc
 def drawing_latency(model: nn.Module, test: Split, stats: FeatureStats | None = None,
                     n: int = 200) -> dict[str, tuple[float, float]]:
     """p50 and p95 milliseconds from a 280 x 280 RGBA canvas (as the Draw page gets it) to probabilities, and to
-    the Draw page's whole reading (feature maps, saliency, digit-likeness)."""
+    the whole reading, as the Draw page makes it with "Inside the network" open (maps, saliency, distance)."""
     rng = np.random.default_rng(0)
     canvases = []
     for i in range(n):
