@@ -6,8 +6,8 @@
   and the Plotly figures the Draw page builds for them (both grids of maps, the window, the clickable map, fc1 ->
   fc2): what a click on a map or a position costs the server, before Streamlit sends it.
 - fool search: `insight.fool` for each of the 500 test digits in assets/ in turn, towards (label + 1..9) % 10.
-- probe: one `Probe.take` in the training thread, and the Train page's per-second redraw (the two pictures and the
-  last drawing re-read from the copied weights).
+- probe: one `Probe.take` in the training thread, and one redraw of the Train page's live pictures (the two
+  pictures and the last drawing re-read from the copied weights).
 Prints p50 and p95 in ms, the success rate of the fool search and the load average while it ran.
 
 With --browser N, also the whole interaction in Chromium against `streamlit run app.py`: from a click on a position

@@ -357,3 +357,23 @@ def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, mon
     registry.trim(keep_models=0)
     assert old.released and old.model is None
     assert set(registry.models()) == {"shipped"}
+
+
+def test_a_run_keeps_about_a_hundred_reports_an_epoch_for_its_curves(registry, monkeypatch, splits):
+    """Reports come ten times a second, a few batches apart: the run keeps the newest of each hundredth of an epoch,
+    so the curves' running line grows through the epoch (it once kept only the latest report, and the line was a dot)
+    and the progress bar still shows the newest."""
+    def reporting_fit(config, train_split, test_split, callbacks=(), stop=None, start=None):
+        for batch in range(1, 1001):  # a 1000-batch epoch, a report every batch
+            for callback in callbacks:
+                callback(Progress("batch", 1, 1, batch, 1000, 2.3 - batch / 1000, batch / 1000, 1000.0, batch / 100))
+        return RunResult(config, None, [], "stopped", "Stopped by the user during epoch 1.")
+
+    monkeypatch.setattr(mnist_demo.runs.run, "fit", reporting_fit)
+    run = registry.start(TrainConfig(epochs=1, device="cpu"), *splits, teacher=True)
+    run.join(timeout=30)
+    snap = run.snapshot()
+    xs = [e.x for e in snap.events]
+    assert 100 <= len(xs) <= 101 and xs == sorted(xs)
+    assert snap.progress.batch == 1000 and snap.version >= 1000  # the newest report, and every one counted
+    assert max(b - a for a, b in zip(xs, xs[1:])) < 0.012  # no gap in the line much wider than a hundredth

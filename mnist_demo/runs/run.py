@@ -163,8 +163,12 @@ class Run:
             news = p.kind == "epoch" or last is None or last.epoch != p.epoch  # an epoch began or ended
             if p.kind == "epoch":
                 self._last_eval = (p.epoch, p.evaluation)
-            elif last is not None and last.kind == "batch" and last.epoch == p.epoch and p.x - last.x < 0.01:
-                self._events[-1] = kept  # at most about 100 batch reports an epoch
+            elif last is not None and last.kind == "batch" and last.epoch == p.epoch and int(p.x * 100) == int(
+                    last.x * 100):
+                # at most about 100 batch reports an epoch: the newest of each hundredth of it (comparing with the
+                # report it replaces instead kept one report an epoch, and the curves had no running line)
+                self._events[-1] = kept
+                self._version += 1
                 return
             self._events.append(kept)
             self._version += 1

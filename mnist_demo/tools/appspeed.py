@@ -3,9 +3,12 @@ page open in a real browser (Chromium, through Playwright, where both are presen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import checkpoint
@@ -26,15 +29,18 @@ def cli_seconds(recipe: str, train: Split, test: Split) -> float:
     return sum(h.train_seconds for h in fit(preset(recipe, device="cpu"), train, test).history)
 
 
-def app_seconds(recipe: str, data_dir: str, timeout_s: float = 900) -> float | None:
-    """The same, for a run started with the mouse in the app while its Train page stays open; None without a
-    browser. Read from the run's saved checkpoint, which records each epoch's training seconds."""
+@contextlib.contextmanager
+def train_page(recipe: str, data_dir: str) -> Iterator[tuple[AppServer, object, Path] | None]:
+    """A server with a runs folder of its own and Chromium on its Train page, `recipe` chosen: (server, page, runs
+    folder); None where Playwright or the browser is missing."""
     try:
-        from playwright.sync_api import expect, sync_playwright
+        from playwright.sync_api import sync_playwright
     except ImportError:
-        return None
+        yield None
+        return
     if not CHROMIUM.exists():
-        return None
+        yield None
+        return
     with tempfile.TemporaryDirectory() as runs:
         env = dict(os.environ, **{DATA_DIR_ENV: data_dir, RUNS_DIR_ENV: runs})
         with AppServer(env) as server, sync_playwright() as pw:
@@ -44,13 +50,41 @@ def app_seconds(recipe: str, data_dir: str, timeout_s: float = 900) -> float | N
             page.goto(server.url)
             page.get_by_role("radiogroup", name="Recipe").get_by_text(RECIPES[recipe], exact=True).click()
             page.wait_for_timeout(2000)
-            page.get_by_role("button", name="Start").click()
-            expect(page.get_by_text("Finished in", exact=False)).to_be_visible(timeout=timeout_s * 1000)
-            browser.close()
-        saved = sorted(Path(runs).glob("run-*.pt"))
-        if not saved:
+            try:
+                yield server, page, Path(runs)
+            finally:
+                browser.close()
+
+
+def wait_for_saved(runs: Path, timeout_s: float) -> Path | None:
+    """The run's checkpoint once it is saved (as the run finishes), waiting here rather than with Playwright's
+    expect: its polling of the page costs the browser as much as a chart, which a teacher's browser does not spend."""
+    deadline = time.monotonic() + timeout_s
+    while not (saved := sorted(runs.glob("run-*.pt"))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return saved[-1] if saved else None
+
+
+def train_seconds(saved: Path) -> float:
+    """A saved run's training seconds: the sum of its epochs', as its checkpoint records them."""
+    return sum(h["train_seconds"] for h in checkpoint.load(saved).meta["history"])
+
+
+def app_seconds(recipe: str, data_dir: str, timeout_s: float = 900) -> float | None:
+    """The same, for a run started with the mouse in the app while its Train page stays open; None without a
+    browser."""
+    with train_page(recipe, data_dir) as opened:
+        if opened is None:
             return None
-        return sum(h["train_seconds"] for h in checkpoint.load(saved[-1]).meta["history"])
+        _, page, runs = opened
+        page.get_by_role("button", name="Start").click()
+        saved = wait_for_saved(runs, timeout_s)
+        if saved is None:
+            return None
+        from playwright.sync_api import expect
+
+        expect(page.get_by_text("Finished in", exact=False)).to_be_visible()
+        return train_seconds(saved)
 
 
 def compare(recipe: str, train: Split, test: Split, data_dir: str) -> tuple[float, float] | None:

@@ -59,10 +59,12 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
+VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "Speed", says why)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def curves(run_id: int, version: int, _events, epochs: int, thick: bool, lang: str):
-    """A run's curves, built once per state of the run and language for every open Train page (they redraw each
-    second)."""
+    """A run's curves, built once per state of the run and language for every open Train page."""
     return charts.learning_curves(_events, epochs, thick)
 
 
@@ -100,8 +102,8 @@ def ended(run: Run, snap) -> None:
         st.caption(t("This run is not offered as a model: the class model is unchanged."))
 
 
-def show_run(run: Run) -> None:
-    snap = run.snapshot()
+def run_head(run: Run, snap) -> None:
+    """The run's name and where it stands: waiting, its progress bar and running figures, or how it ended."""
     p = snap.progress
     st.subheader(name(run.name))
     if snap.state == "queued":
@@ -124,6 +126,10 @@ def show_run(run: Run) -> None:
                 st.rerun()
     else:
         ended(run, snap)
+
+
+def run_views(run: Run, snap) -> None:
+    """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
     if snap.events:
         st.plotly_chart(curves(run.id, snap.version, snap.events, run.config.epochs, state.projector(), language()),
                         key=f"curves-{run.id}", config={"displayModeBar": False})
@@ -136,13 +142,27 @@ def show_run(run: Run) -> None:
                            icon=":material/download:")
 
 
+def show_run(run: Run) -> None:
+    snap = run.snapshot()
+    run_head(run, snap)
+    run_views(run, snap)
+
+
 @st.fragment(run_every=1.0)
-def live(run: Run) -> None:
-    """The run in progress, redrawn every second; the whole page is redrawn when it ends."""
-    show_run(run)
+def live_head(run: Run) -> None:
+    """The run in progress, redrawn every second; the whole page is redrawn when an epoch or the run ends."""
+    run_head(run, run.snapshot())
     if not run.running:
         st.rerun()
     state.rerun_if_changed()  # an epoch began or ended, the class model changed: redraw the page
+
+
+@st.fragment(run_every=VIEWS_EVERY)
+def live_views(run: Run) -> None:
+    """The curves and pictures of the run in progress, redrawn every VIEWS_EVERY seconds (and with the page at each
+    epoch's end): redrawing the chart is most of what an open Train page costs its browser, which on a teacher's
+    laptop shares the processor with the training."""
+    run_views(run, run.snapshot())
 
 
 def settings(last_config) -> None:
@@ -192,8 +212,9 @@ if shown_run is None:
             t("No run yet. The Draw page already works with the shipped model: the teacher's run will appear here "
               "as it trains."), icon=":material/info:")
 elif running is not None:
-    st.session_state["follows_itself"] = True  # live() checks for changes each second: no second follower
-    live(running)
+    st.session_state["follows_itself"] = True  # live_head() checks for changes each second: no second follower
+    live_head(running)
+    live_views(running)
 else:
     show_run(shown_run)
 

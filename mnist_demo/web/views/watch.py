@@ -1,4 +1,4 @@
-"""Watch it learn (Train page): the run's probe, redrawn every second by the live panel at the cost of two images
+"""Watch it learn (Train page): the run's probe, redrawn every 3 s with the curves at the cost of two images
 and one forward pass of one drawing (the probe itself is taken in the training thread)."""
 
 from __future__ import annotations

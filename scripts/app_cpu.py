@@ -1,0 +1,89 @@
+"""What an open Train page costs while a run trains: the processor time of Chromium and of the server, from /proc.
+
+    python scripts/app_cpu.py --data-dir ../shared/data [--runs 2]
+
+Starts `streamlit run app.py`, opens the Train page in Chromium (Debian's /usr/bin/chromium, 1400 x 1000, the
+browser `python -m mnist_demo bench` uses), presses Start on the Fast recipe and waits, without polling the page,
+until the run has saved its checkpoint. Prints, per run: the run's training seconds (from the checkpoint), the wall
+time, and the cores Chromium (all its processes) and the server used over that time. On a 2-core machine every
+tenth of a core the browser takes costs the run more than a tenth: its two OpenMP threads wait for each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mnist_demo.tools.appspeed import CHROMIUM, train_page, train_seconds, wait_for_saved  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of one process, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = [int(c) for c in tasks.read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
+
+
+def chromium_seconds() -> float:
+    def is_chromium(pid: int) -> bool:
+        try:
+            return "chrom" in Path(f"/proc/{pid}/comm").read_text()
+        except OSError:
+            return False
+    return sum(cpu_seconds(p) for p in descendants(os.getpid()) if is_chromium(p))
+
+
+def one_run(data_dir: str) -> tuple[float, float, float, float]:
+    """(training s, wall s, Chromium cores, server cores) of one Fast run started in the browser."""
+    with train_page("fast", data_dir) as opened:
+        if opened is None:
+            sys.exit(f"needs Playwright (pip install playwright) and Chromium at {CHROMIUM}")
+        server, page, runs = opened
+        page.wait_for_timeout(1000)
+        browser_before, server_before, began = chromium_seconds(), cpu_seconds(server.process.pid), time.time()
+        page.get_by_role("button", name="Start").click()
+        saved = wait_for_saved(runs, 900)
+        wall = time.time() - began
+        browser_used = chromium_seconds() - browser_before
+        server_used = cpu_seconds(server.process.pid) - server_before
+        if saved is None:
+            sys.exit("the run did not finish within 15 minutes")
+        return train_seconds(saved), wall, browser_used / wall, server_used / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit(f"no browser at {CHROMIUM}: apt-get install chromium (and pip install playwright)")
+    for _ in range(args.runs):
+        seconds, wall, browser, server = one_run(args.data_dir)
+        print(f"training {seconds:.2f} s, wall {wall:.1f} s; cores used: Chromium {browser:.2f}, server {server:.2f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
