@@ -59,7 +59,7 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
-VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "Speed", says why)
+VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "The app and training")
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -160,8 +160,8 @@ def live_head(run: Run) -> None:
 @st.fragment(run_every=VIEWS_EVERY)
 def live_views(run: Run) -> None:
     """The curves and pictures of the run in progress, redrawn every VIEWS_EVERY seconds (and with the page at each
-    epoch's end): redrawing the chart is most of what an open Train page costs its browser, which on a teacher's
-    laptop shares the processor with the training."""
+    epoch's end): the chart is the costliest part of the page for its browser to redraw, and on a teacher's laptop
+    that browser shares the processor with the training."""
     run_views(run, run.snapshot())
 
 
