@@ -1,5 +1,6 @@
 """Train page: the live run first (what a projector shows), then the teacher's settings and Start/Stop."""
 
+import time
 from dataclasses import replace
 
 import pandas as pd
@@ -63,9 +64,16 @@ VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def curves(run_id: int, version: int, _events, epochs: int, thick: bool, lang: str):
-    """A run's curves, built once per state of the run and language for every open Train page."""
+def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str):
+    """A run's curves, built once per `moment` and language for every open Train page."""
     return charts.learning_curves(_events, epochs, thick)
+
+
+def moment(snap) -> tuple:
+    """When a run's curves are built anew: at each epoch's end and the run's, and during an epoch once a second, the
+    same second for every open page, so that thirty Train pages share one figure (each costs milliseconds of the
+    GIL that training and the students' drawings need) instead of building one each."""
+    return snap.state, len(snap.history), int(time.time()) if snap.state == "running" else None
 
 
 def act(action, *args) -> None:
@@ -131,7 +139,7 @@ def run_head(run: Run, snap) -> None:
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
     if snap.events:
-        st.plotly_chart(curves(run.id, snap.version, snap.events, run.config.epochs, state.projector(), language()),
+        st.plotly_chart(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
                         key=f"curves-{run.id}", config={"displayModeBar": False})
     watch_it_learn(run)
     if snap.history:
