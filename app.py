@@ -4,9 +4,11 @@ import logging
 
 import streamlit as st
 
+from mnist_demo.web import rerun_race
 from mnist_demo.web.i18n import t
 from mnist_demo.web.state import follow, sidebar
 
+rerun_race.install()  # before any session can meet the race it mends
 st.set_page_config(page_title=t("MNIST demo"), page_icon=":material/draw:", layout="wide")
 
 PAGES = "mnist_demo/web/pages"

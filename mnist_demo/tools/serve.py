@@ -31,17 +31,18 @@ def healthy(url: str) -> bool:
 
 
 class AppServer:
-    """The app in its own process group; `options` are extra `streamlit run` flags, `log` takes its output.
+    """The app (or another `script`) in its own process group; `options` are extra `streamlit run` flags, `log` takes
+    its output.
 
     Returns once the server is healthy (`ready_s` says after how long); raises RuntimeError, with the end of the log,
     if it exits or is not healthy within `timeout` seconds. A context manager: leaving it stops the server."""
 
     def __init__(self, env: dict[str, str] | None = None, options: list[str] = (), log: Path | None = None,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, script: str | os.PathLike = "app.py") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false", *options]
         self.command = " ".join(command[1:])

@@ -1,0 +1,57 @@
+"""A fix for a race in Streamlit 1.67's server that loses the end of a page's run: a drawing's answer, in a classroom.
+
+Every page has a timed fragment (state.follow, once a second) and a student's drawing reruns the whole page. When
+a fragment rerun reaches the server just as a run's script has finished, but before that run's last messages have
+left the server's event loop, `AppSession.request_rerun` finds the runner stopped and starts a new one; the old
+runner's queued messages (the rest of the page, the "finished" message) are then ignored as coming from "a
+non-current ScriptRunner". Streamlit's own comment in `request_rerun` describes it (streamlit/streamlit#9921); it
+only guards the case of a fragment that no longer exists. The load test (docs/load.md) saw it lose 1-2 drawings
+of 150 while the class drew: the student's page showed nothing new, until the next drawing.
+
+The fix: a fragment rerun that would start a new runner while the stopped one is still the session's current
+runner waits (a few milliseconds at a time) until that runner's last events have been delivered and it has let go
+(`_scriptrunner` is None), or until the current runner takes the request, then goes ahead as Streamlit would. A
+full rerun is left alone: it replaces the whole page, so the old run's last messages are meant to be dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from streamlit.runtime.app_session import AppSession, AppSessionState
+
+RETRY_S = 0.005  # how long a deferred fragment rerun waits before it looks again
+MAX_WAIT_S = 5.0  # after this long it goes ahead anyway, as Streamlit would have at once
+_log = logging.getLogger("mnist_demo")
+_streamlit_create = AppSession._create_scriptrunner
+
+
+def _create_scriptrunner(self: AppSession, initial_rerun_data, _waited: float = 0.0) -> None:
+    """AppSession._create_scriptrunner, except that a fragment rerun waits for the stopped runner to let go."""
+    stopping = self._scriptrunner is not None  # request_rerun only gets here with one when it refused the rerun
+    if not (initial_rerun_data.fragment_id and stopping and _waited < MAX_WAIT_S):
+        if stopping and initial_rerun_data.fragment_id:
+            _log.warning("a fragment rerun waited %.1f s for the previous run to end; starting it anyway", _waited)
+        _streamlit_create(self, initial_rerun_data)
+        return
+    # call_soon_threadsafe: request_rerun is called on the event loop, but a file watcher may call it from its own
+    # thread; the timer itself must be set on the loop.
+    self._event_loop.call_soon_threadsafe(self._event_loop.call_later, RETRY_S, _retry, self, initial_rerun_data,
+                                          _waited + RETRY_S)
+
+
+def _retry(self: AppSession, rerun_data, waited: float) -> None:
+    """request_rerun's last steps again, now that the stopped runner's queued events have had their turn."""
+    if self._state == AppSessionState.SHUTDOWN_REQUESTED:
+        return
+    if not self.has_fragment(rerun_data.fragment_id):  # the run that just ended removed it: nothing to rerun
+        return
+    if self._scriptrunner is not None and self._scriptrunner.request_rerun(rerun_data):
+        return
+    _create_scriptrunner(self, rerun_data, waited)
+
+
+def install() -> None:
+    """Put the fix in place, once per server process (app.py calls it on every run: it is idempotent)."""
+    if AppSession._create_scriptrunner is not _create_scriptrunner:
+        AppSession._create_scriptrunner = _create_scriptrunner
