@@ -64,12 +64,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
         label_smoothing=args.label_smoothing,
     )
+    start = None
+    if args.start_from:  # checked before the data loads and the run starts, like every other flag
+        start = load_checkpoint(args.start_from)
+        if start.dataset != config.dataset:
+            raise UsageError(f"{args.start_from} was trained on {start.dataset}, not {config.dataset}: add "
+                             f"--dataset {start.dataset}, or start from a {config.dataset} model")
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
     with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
-        return train_into(args, config)
+        return train_into(args, config, start.model if start is not None else None)
 
 
-def train_into(args: argparse.Namespace, config) -> int:
+def train_into(args: argparse.Namespace, config, start=None) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
@@ -87,7 +93,7 @@ def train_into(args: argparse.Namespace, config) -> int:
             sys.stdout.flush()
 
     try:
-        result = fit(config, train_split, test_split, [on_progress])
+        result = fit(config, train_split, test_split, [on_progress], start=start)
         bar.close()
         if result.status != "finished":
             print(f"error: {one_line(result.message)}", file=sys.stderr)
@@ -177,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--augment", choices=AUGMENTATIONS,
                        help="none, affine, stroke, both, or styles (both, and a quarter of each batch swapped for "
                             "digits drawn in the world's handwriting styles)")
+    train.add_argument("--start-from", metavar="CHECKPOINT",
+                       help="start from this checkpoint's weights instead of fresh ones (a second, shorter run)")
     train.add_argument("--label-smoothing", type=float, metavar="E",
                        help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")

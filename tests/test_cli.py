@@ -104,3 +104,31 @@ def test_bench_prints_both_pipelines_side_by_side(tiny_data_dir):
     assert re.search(r"mnist-demo vs the tutorial's pipeline: train [\d.]+x, test [\d.]+x, train \+ test [\d.]+x", out)
     assert re.search(r"drawing -> probabilities: p50 [\d.]+ ms, p95 [\d.]+ ms", out)
     assert re.search(r"app: imports [\d.]+ s .* healthy after [\d.]+ s", out)
+
+
+def test_a_second_run_starts_from_a_checkpoints_weights(trained, tiny_data_dir, tmp_path):
+    _, start = trained
+    before = json.loads(cli("evaluate", "--checkpoint", start, "--data-dir", tiny_data_dir, "--json").stdout)
+    out = tmp_path / "more.pt"
+    # a learning rate too small to learn anything in one epoch: a run from the weights keeps their accuracy...
+    run = cli("train", "--data-dir", tiny_data_dir, "--epochs", 1, "--batch-size", 16, "--optimizer", "adam",
+              "--lr", 1e-7, "--device", "cpu", "--start-from", start, "--out", out)
+    assert run.returncode == 0, run.stderr
+    after = json.loads(cli("evaluate", "--checkpoint", out, "--data-dir", tiny_data_dir, "--json").stdout)
+    assert after["accuracy"] == pytest.approx(before["accuracy"], abs=0.01) and before["accuracy"] > 0.5
+    # ...and from fresh weights it guesses
+    fresh = cli("train", "--data-dir", tiny_data_dir, "--epochs", 1, "--batch-size", 16, "--optimizer", "adam",
+                "--lr", 1e-7, "--device", "cpu", "--out", tmp_path / "fresh.pt")
+    assert float(re.search(r"Test_acc:([\d.]+)%", fresh.stdout).group(1)) < 30
+
+
+def test_start_from_a_missing_or_other_datasets_checkpoint_is_one_line_before_training(trained, tiny_data_dir,
+                                                                                      tmp_path):
+    _, start = trained
+    missing = cli("train", "--data-dir", tiny_data_dir, "--start-from", tmp_path / "nope.pt",
+                  "--out", tmp_path / "x.pt")
+    assert missing.returncode == 2 and "nope.pt" in missing.stderr and "Traceback" not in missing.stderr
+    other = cli("train", "--dataset", "fashion-mnist", "--data-dir", tiny_data_dir, "--start-from", start,
+                "--out", tmp_path / "x.pt")
+    assert other.returncode == 2 and "was trained on mnist, not fashion-mnist" in other.stderr
+    assert "Epoch" not in missing.stdout + other.stdout and not (tmp_path / "x.pt").exists()
