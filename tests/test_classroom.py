@@ -61,6 +61,17 @@ def model_choice(page):
     return sidebar(page).get_by_role("combobox", name="Model you read with")
 
 
+def boxes(*locators, timeout: float = 10.0) -> list[dict]:
+    """The bounding boxes of `locators`, taken together once all are shown: an element a fragment is redrawing that
+    very moment has none (CI once read the progress bar's as None)."""
+    end = time.monotonic() + timeout
+    while True:
+        found = [locator.bounding_box() for locator in locators]
+        if all(found) or time.monotonic() > end:
+            return found
+        time.sleep(0.1)
+
+
 def forge_start(url: str) -> None:
     """A student's websocket session sends the teacher's Start button as clicked, as a hand-made client could; the
     button's id is the same in every session, so it is taken from a session that opened the teacher link."""
@@ -128,7 +139,7 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
     expect(teacher.get_by_text(re.compile(r"Epoch 1 of 2 · batch"))).to_be_visible(timeout=60_000)
     curves = teacher.locator('[data-testid="stPlotlyChart"]').first
     expect(curves.locator(".js-plotly-plot")).to_be_visible(timeout=60_000)  # the first chart loads plotly.js
-    box, bar = curves.bounding_box(), teacher.locator('[data-testid="stProgress"]').first.bounding_box()
+    box, bar = boxes(curves, teacher.locator('[data-testid="stProgress"]').first)
     assert 0 <= bar["y"] and box["y"] + box["height"] <= PROJECTOR["height"], (bar, box)
     teacher.screenshot(path=str(tmp_path / "projector-running.png"))
     # Within the epoch the progress moves every second, the curves' running line every 3 s (their own fragment)
