@@ -1,17 +1,20 @@
 """What an open Train page costs while a run trains: the processor time of Chromium and of the server, from /proc.
 
-    python scripts/app_cpu.py --data-dir ../shared/data [--runs 2]
+    python scripts/app_cpu.py --data-dir ../shared/data [--runs 2] [--profile]
 
 Starts `streamlit run app.py`, opens the Train page in Chromium (Debian's /usr/bin/chromium, 1400 x 1000, the
 browser `python -m mnist_demo bench` uses), presses Start on the Fast recipe and waits, without polling the page,
 until the run has saved its checkpoint. Prints, per run: the run's training seconds (from the checkpoint), the wall
 time, and the cores Chromium (all its processes) and the server used over that time. On a 2-core machine every
 tenth of a core the browser takes costs the run more than a tenth: its two OpenMP threads wait for each other.
+With --profile, Chromium's JavaScript profiler samples the page for PROFILE_S seconds from 4 s after Start, and the
+script prints where the page's main thread spent that time, by script bundle (the chart's is PlotlyChart).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import sys
 import time
@@ -22,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mnist_demo.tools.appspeed import CHROMIUM, train_page, train_seconds, wait_for_saved  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+PROFILE_S = 10
 
 
 def cpu_seconds(pid: int) -> float:
@@ -54,7 +58,17 @@ def chromium_seconds() -> float:
     return sum(cpu_seconds(p) for p in descendants(os.getpid()) if is_chromium(p))
 
 
-def one_run(data_dir: str) -> tuple[float, float, float, float]:
+def by_bundle(profile: dict) -> list[tuple[str, float]]:
+    """A CDP Profiler profile's samples as (script bundle or V8 category, ms), most first."""
+    nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
+    ms: collections.Counter = collections.Counter()
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+        frame = nodes[sample]
+        ms[frame["url"].rsplit("/", 1)[-1].split(".")[0] or frame["functionName"]] += delta / 1000
+    return ms.most_common()
+
+
+def one_run(data_dir: str, profile: bool = False) -> tuple[float, float, float, float]:
     """(training s, wall s, Chromium cores, server cores) of one Fast run started in the browser."""
     with train_page("fast", data_dir) as opened:
         if opened is None:
@@ -63,6 +77,16 @@ def one_run(data_dir: str) -> tuple[float, float, float, float]:
         page.wait_for_timeout(1000)
         browser_before, server_before, began = chromium_seconds(), cpu_seconds(server.process.pid), time.time()
         page.get_by_role("button", name="Start").click()
+        if profile:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 1000})  # microseconds
+            time.sleep(4)
+            cdp.send("Profiler.start")
+            time.sleep(PROFILE_S)
+            spent = by_bundle(cdp.send("Profiler.stop")["profile"])
+            print(f"the page's main thread over {PROFILE_S} s (ms): "
+                  + ", ".join(f"{name} {ms:.0f}" for name, ms in spent[:8]), flush=True)
         saved = wait_for_saved(runs, 900)
         wall = time.time() - began
         browser_used = chromium_seconds() - browser_before
@@ -76,11 +100,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="also sample the page's JavaScript (adds its cost)")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"no browser at {CHROMIUM}: apt-get install chromium (and pip install playwright)")
     for _ in range(args.runs):
-        seconds, wall, browser, server = one_run(args.data_dir)
+        seconds, wall, browser, server = one_run(args.data_dir, args.profile)
         print(f"training {seconds:.2f} s, wall {wall:.1f} s; cores used: Chromium {browser:.2f}, server {server:.2f}",
               flush=True)
 

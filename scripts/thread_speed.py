@@ -1,0 +1,81 @@
+"""Does training in a thread cost anything? One Fast epoch through fit(), each in a fresh process, three ways:
+
+    python scripts/thread_speed.py --data-dir ../shared/data [--rounds 2]
+
+- main:   everything in the process's main thread, as `train` runs it;
+- thread: everything in one other thread, as the app trains (a run is a thread of the server);
+- second: the data loaded and one matrix product done in the main thread, then fit() in another thread.
+
+In "second" two threads of the process each hold a team of OpenMP threads. GNU OpenMP (the libgomp PyTorch ships
+with on Linux) then manages more threads than there are cores and cuts its busy-waiting between parallel regions
+to a few hundred spins, so the run's threads fall asleep and are woken at nearly every operation. Printed: each
+way's training seconds, in the order run, then their means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WAYS = ("main", "thread", "second")
+
+
+def in_thread(f, *args):
+    out = []
+    worker = threading.Thread(target=lambda: out.append(f(*args)))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+def one(way: str, data_dir: str) -> float:
+    """Training seconds of one Fast epoch run `way`, in this process."""
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    from mnist_demo.config import preset
+    from mnist_demo.data import load_split
+    from mnist_demo.training import fit
+
+    def load():
+        return load_split("mnist", True, data_dir), load_split("mnist", False, data_dir)
+
+    def train(splits):
+        return sum(h.train_seconds for h in fit(preset("fast", device="cpu"), *splits).history)
+
+    if way == "main":
+        return train(load())
+    if way == "thread":
+        return in_thread(train, in_thread(load))
+    splits = load()
+    torch.ones(500, 500) @ torch.ones(500, 500)  # the main thread's own OpenMP team, kept while the process lives
+    return in_thread(train, splits)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--way", choices=WAYS, help=argparse.SUPPRESS)  # one measurement, in a fresh process
+    args = parser.parse_args()
+    if args.way:
+        print(one(args.way, args.data_dir))
+        return
+    seconds: dict[str, list[float]] = {way: [] for way in WAYS}
+    for _ in range(args.rounds):
+        for way in WAYS:
+            done = subprocess.run([sys.executable, __file__, "--data-dir", args.data_dir, "--way", way],
+                                  capture_output=True, text=True, check=True)
+            seconds[way].append(float(done.stdout.split()[-1]))
+            print(f"{way:7s} {seconds[way][-1]:.2f} s", flush=True)
+    for way, values in seconds.items():
+        print(f"{way:7s} mean {statistics.fmean(values):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
