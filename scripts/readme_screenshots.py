@@ -3,7 +3,8 @@
     python scripts/readme_screenshots.py assets [--data-dir ../shared/data]
 
 Opens Gallery, Evaluate, Model and Draw (drawing a 7 with the mouse), then starts a 3-epoch run on the
-Train page (SGD + momentum, batch 128) and shoots it during epoch 2. Reuses the browser test's helpers.
+Train page (SGD + momentum, batch 128), shoots it during epoch 2 and, in another tab in projector mode
+(?projector=1), during epoch 3. Reuses the browser test's helpers.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def main() -> None:
             page.get_by_text(re.compile(r"Epoch 2 of 3")).first.wait_for()
             time.sleep(12)
             screenshot(page, args.out / "screenshot-train.png")
+            projector = browser.new_context(viewport=VIEWPORT).new_page()
+            projector.goto(f"{url}/?projector=1")
+            projector.get_by_text(re.compile(r"Epoch 3 of 3")).first.wait_for()
+            time.sleep(8)
+            screenshot(projector, args.out / "screenshot-train-projector.png")
             browser.close()
 
 

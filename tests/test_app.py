@@ -26,6 +26,11 @@ def count(at: AppTest, kind: str) -> int:
     return len(at.get(kind))
 
 
+def curves(at: AppTest) -> list[str]:
+    """The learning curves' HTML (web/live.py), one per run shown."""
+    return [m.value for m in at.markdown if 'class="learning-curves"' in m.value]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_each_page_renders_without_an_exception(app, page):
     at = open_page(app, page)
@@ -46,7 +51,7 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01", at.subheader[0].value)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     assert not at.exception
-    assert count(at, "plotly_chart") >= 1
+    assert len(curves(at)) == 1 and curves(at)[0].count("<circle") == 8  # 2 epochs x train, test x accuracy, loss
     table = at.dataframe[0].value
     assert list(table["Epoch"]) == [1, 2] and table["Test_acc"].between(0, 1).all()
     assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01 · \d+\.\d %", at.subheader[0].value)
@@ -74,7 +79,7 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     compare = at.multiselect[0]
     assert len(compare.value) == 2 and all(" · SGD " in name for name in compare.value)
-    assert count(at, "plotly_chart") == 2  # the run's curves and the overlay
+    assert len(curves(at)) == 1 and count(at, "plotly_chart") == 1  # the run's curves and the overlay
     assert sorted(at.dataframe[1].value["epochs"]) == [1, 2]
 
 
@@ -92,7 +97,9 @@ def test_the_fast_recipe_loads_its_settings_and_trains_with_them(app):
 
 
 def progress_text(at: AppTest) -> str:
-    return "".join(str(p.proto) for p in at.get("progress"))
+    """The text over the progress bar, starting or under way (web/live.py)."""
+    return "".join([*(str(p.proto) for p in at.get("progress")),
+                    *(m.value for m in at.markdown if 'class="live-progress"' in m.value)])
 
 
 def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):

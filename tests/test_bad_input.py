@@ -500,7 +500,9 @@ def widget(widgets, label: str):
 
 
 def progress_text(at: AppTest) -> str:
-    return "".join(str(p.proto) for p in at.get("progress"))
+    """The text over the progress bar, starting or under way (web/live.py)."""
+    return "".join([*(str(p.proto) for p in at.get("progress")),
+                    *(m.value for m in at.markdown if 'class="live-progress"' in m.value)])
 
 
 def runs_saved(tmp_path: Path) -> list[str]:

@@ -137,17 +137,17 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
     expect(button(student, "Stop")).to_have_count(0)
     # On the projector the progress and the live curves are in view, without scrolling.
     expect(teacher.get_by_text(re.compile(r"Epoch 1 of 2 · batch"))).to_be_visible(timeout=60_000)
-    curves = teacher.locator('[data-testid="stPlotlyChart"]').first
-    expect(curves.locator(".js-plotly-plot")).to_be_visible(timeout=60_000)  # the first chart loads plotly.js
-    box, bar = boxes(curves, teacher.locator('[data-testid="stProgress"]').first)
+    curves = teacher.locator(".learning-curves")
+    expect(curves).to_be_visible(timeout=10_000)
+    box, bar = boxes(curves, teacher.locator('.live-progress [role="progressbar"]'))
     assert 0 <= bar["y"] and box["y"] + box["height"] <= PROJECTOR["height"], (bar, box)
     teacher.screenshot(path=str(tmp_path / "projector-running.png"))
     # Within the epoch the progress moves every second, the curves' running line every 3 s (their own fragment)
     progress = teacher.get_by_text(re.compile(r"Epoch 1 of 2 · batch"))
-    line = curves.locator("path.js-line").first
-    text, drawn, began = progress.inner_text(), line.get_attribute("d"), time.monotonic()
+    line = curves.locator("polyline.running").first
+    text, drawn, began = progress.inner_text(), line.get_attribute("points"), time.monotonic()
     expect(progress).not_to_have_text(text, timeout=2_000)
-    expect(line).not_to_have_attribute("d", drawn, timeout=4_500)
+    expect(line).not_to_have_attribute("points", drawn, timeout=4_500)
     assert progress.is_visible() and time.monotonic() - began < 5, "the line moved within the first epoch"
     expect(sidebar(student).get_by_text(re.compile(r"Run 1 · Fast · Adam 0\.016: epoch 2 of 2"))).to_be_visible(
         timeout=EPOCH_MS)

@@ -1,4 +1,5 @@
-"""Plotly figures for every view: curves, probabilities, confusion matrix, feature maps, run overlays.
+"""Plotly figures for every view: probabilities, confusion matrix, feature maps, run overlays (the Train page's
+live curves are SVG: web/live.py).
 
 The Draw page's four figures, built for every drawing of every student, take their layout in the constructor:
 Figure.update_layout walks plotly's property paths, and the four cost 42 ms that way instead of 16 ms, all of it
@@ -7,73 +8,16 @@ holding the GIL that training and the other sessions need (docs/load.md).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from ..training import EpochStats, Progress
+from ..training import EpochStats
 from .i18n import t
 
-TRAIN_COLOUR, TEST_COLOUR, LIVE_COLOUR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.35)"
-
-
-def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False) -> go.Figure:
-    """The tutorial's two panels, accuracy and loss, train vs test per epoch, plus the running training accuracy and
-    loss inside each epoch: something to see from the first batches. Fixed axes (0-100 %, 0 to 2.5 or the highest
-    loss, 0 to the last epoch), so nothing jumps while it trains.
-
-    Built as one dict in the constructor, not with make_subplots and update_*: every open Train page redraws it each
-    second, in the process that trains, and plotly's property paths cost about six times as much."""
-    ends = [e for e in events if e.stats is not None]
-    running_x, running_acc, running_loss, epoch = [], [], [], None
-    for e in (e for e in events if e.kind == "batch"):
-        if epoch is not None and e.epoch != epoch:  # a new epoch: its running means start afresh
-            running_x.append(None)
-            running_acc.append(None)
-            running_loss.append(None)
-        running_x.append(e.x)
-        running_acc.append(e.accuracy)
-        running_loss.append(e.loss)
-        epoch = e.epoch
-    x = [e.epoch for e in ends]
-    panels = {1: ("x", "y", ".1%", running_acc, [e.stats.train_acc for e in ends], [e.stats.test_acc for e in ends]),
-              2: ("x2", "y2", ".3f", running_loss, [e.stats.train_loss for e in ends],
-                  [e.stats.test_loss for e in ends])}
-    data = []
-    for col, (xaxis, yaxis, fmt, running, train, test) in panels.items():
-        common = dict(type="scatter", xaxis=xaxis, yaxis=yaxis, showlegend=col == 1, hovertemplate=f"%{{y:{fmt}}}")
-        width, marker = (6, dict(size=14)) if thick else (2, dict(size=7))
-        data += [
-            dict(common, x=running_x, y=running, name=t("Training (running)"), mode="lines", connectgaps=False,
-                 line=dict(color=LIVE_COLOUR, width=width + 1), legendgroup="live"),
-            dict(common, x=x, y=train, name=t("Training"), mode="lines+markers", marker=marker, legendgroup="train",
-                 line=dict(color=TRAIN_COLOUR, width=width)),
-            dict(common, x=x, y=test, name=t("Test"), mode="lines+markers", marker=marker, legendgroup="test",
-                 line=dict(color=TEST_COLOUR, width=width)),
-        ]
-    losses = [v for v in running_loss if v is not None] + [e.stats.test_loss for e in ends]
-    top_loss = max([2.5, *[v * 1.05 for v in losses if math.isfinite(v)]])
-    # Streamlit's chart theme sets the axes' and legend's own fonts, which win over layout.font: set them here
-    big = dict(size=18, color="#000") if thick else {}
-    epoch_axis = dict(title=dict(text=t("epoch"), font=big), range=[0, max(epochs, 1)], dtick=1 if epochs <= 15 else 5,
-                      tickfont=big)
-    title = dict(xref="paper", yref="paper", y=1.0, yanchor="bottom", showarrow=False,
-                 font=dict(size=24 if thick else 16))
-    return go.Figure(data=data, layout=dict(
-        # the legend sits at the figure's own bottom edge, under the epoch titles, in a margin kept for both: placed
-        # relative to the plot area it overlapped the titles, or was clipped off a phone-sized chart
-        height=400 if thick else 360, font=dict(size=18 if thick else 12, color="#000" if thick else None),
-        margin=dict(l=10, r=10, t=50 if thick else 40, b=120 if thick else 90),
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0, font=big),
-        xaxis=dict(epoch_axis, domain=[0, 0.44], anchor="y"), xaxis2=dict(epoch_axis, domain=[0.56, 1], anchor="y2"),
-        yaxis=dict(range=[0, 1.02], tickformat=".0%", anchor="x", automargin=True, tickfont=big),
-        yaxis2=dict(range=[0, top_loss], anchor="x2", automargin=True, tickfont=big),
-        annotations=[dict(title, text=t("Accuracy"), x=0, xanchor="left"),  # each over its own panel: centred, they
-                     dict(title, text=t("Loss"), x=0.56, xanchor="left")],  # met on a phone
-    ))
+TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
 
 
 def probability_bars(probabilities: Sequence[float], classes: Sequence[str] | None = None) -> go.Figure:

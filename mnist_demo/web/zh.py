@@ -75,6 +75,7 @@ ZH: dict[str, str] = {
     "epoch": "轮次",
     "Accuracy": "准确率",
     "Loss": "损失",
+    "{who}, epoch {epoch}: {value}": "{who}，第 {epoch} 轮：{value}",
     # the class set's Right / Wrong under a reading
     ":material/database_off: Adding drawings to the class set is off: {why}":
         ":material/database_off: 暂时不能把手写数字加入全班数据集：{why}",

@@ -11,7 +11,7 @@ from mnist_demo.data import DATASETS
 from mnist_demo.errors import UserError
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES
-from mnist_demo.web import charts, state, touch
+from mnist_demo.web import charts, live, state, touch
 from mnist_demo.web.i18n import error, language, name, t
 from mnist_demo.web.views import watch_it_learn
 from mnist_demo.web.widgets import duration, model_panel
@@ -64,9 +64,9 @@ VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str):
-    """A run's curves, built once per `moment` and language for every open Train page."""
-    return charts.learning_curves(_events, epochs, thick)
+def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str) -> str:
+    """A run's curves, drawn once per `moment` and language for every open Train page."""
+    return live.learning_curves(_events, epochs, thick)
 
 
 def moment(snap) -> tuple:
@@ -111,27 +111,16 @@ def ended(run: Run, snap) -> None:
 
 
 def run_head(run: Run, snap) -> None:
-    """The run's name and where it stands: waiting, its progress bar and running figures, or how it ended."""
-    p = snap.progress
-    st.subheader(name(run.name))
+    """Where the run stands: waiting, its progress and running figures (one Markdown element of HTML: see
+    web/live.py), or how it ended."""
     if snap.state == "queued":
         st.info(t("Waiting for another run to finish."), icon=":material/hourglass_top:")
     elif snap.state == "running":
-        if p is None:
+        if snap.progress is None:
             st.progress(0.0, text=t("Starting…"))
         else:
-            # one row, so that a 1280 x 720 projector shows the curves below it without scrolling
-            c1, c2, c3, c4 = st.columns([4, 1, 1, 1], vertical_alignment="center")
-            c1.progress(p.fraction, text=t("Epoch {epoch} of {epochs} · batch {batch:,} of {batches:,} · {speed:,.0f} "
-                                           "images/s · about {left} left", epoch=p.epoch, epochs=p.epochs,
-                                           batch=p.batch, batches=p.batches, speed=p.images_per_s,
-                                           left=duration(p.seconds_left)))
-            c2.metric(t("Training accuracy"), f"{p.accuracy:.1%}")
-            c3.metric(t("Training loss"), f"{p.loss:.3f}")
-            if may_train and c4.button(t("Stop"), icon=":material/stop:", width="stretch"):
-                registry.stop(run, teacher)
-                run.join(timeout=30)
-                st.rerun()
+            st.markdown(live.progress(snap.progress, duration(snap.progress.seconds_left), state.projector()),
+                        unsafe_allow_html=True)
     else:
         ended(run, snap)
 
@@ -139,8 +128,8 @@ def run_head(run: Run, snap) -> None:
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
     if snap.events:
-        st.plotly_chart(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
-                        key=f"curves-{run.id}", config={"displayModeBar": False})
+        st.markdown(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
+                    unsafe_allow_html=True)
     watch_it_learn(run)
     if snap.history:
         touch.epoch_table(epoch_table(snap.history), hide_index=True, width="stretch", column_config=epoch_columns())
@@ -152,6 +141,7 @@ def run_views(run: Run, snap) -> None:
 
 def show_run(run: Run) -> None:
     snap = run.snapshot()
+    st.subheader(name(run.name))
     run_head(run, snap)
     run_views(run, snap)
 
@@ -168,8 +158,8 @@ def live_head(run: Run) -> None:
 @st.fragment(run_every=VIEWS_EVERY)
 def live_views(run: Run) -> None:
     """The curves and pictures of the run in progress, redrawn every VIEWS_EVERY seconds (and with the page at each
-    epoch's end): the chart is the costliest part of the page for its browser to redraw, and on a teacher's laptop
-    that browser shares the processor with the training."""
+    epoch's end), not each second with the progress line: on a teacher's laptop the browser that redraws them
+    shares the processor with the training."""
     run_views(run, run.snapshot())
 
 
@@ -221,6 +211,12 @@ if shown_run is None:
               "as it trains."), icon=":material/info:")
 elif running is not None:
     st.session_state["follows_itself"] = True  # live_head() checks for changes each second: no second follower
+    title, stop = st.columns([5, 1], vertical_alignment="bottom")
+    title.subheader(name(running.name))
+    if may_train and stop.button(t("Stop"), icon=":material/stop:", width="stretch"):
+        registry.stop(running, teacher)
+        running.join(timeout=30)
+        st.rerun()
     live_head(running)
     live_views(running)
 else:
