@@ -153,6 +153,10 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
         timeout=EPOCH_MS)
     expect(student.get_by_text(re.compile(r"Epoch 2 of 2 · batch"))).to_be_visible(timeout=LIVE_MS + 5_000)
     expect(student.get_by_text(re.compile(r"^Finished in"))).to_be_visible(timeout=EPOCH_MS)
+    # each epoch's point says its value when hovered (an SVG title, shown as the browser's tooltip)
+    expect(student.locator(".learning-curves circle.test title")).to_have_text(
+        [re.compile(r"^Test, epoch 1: 9\d\.\d%$"), re.compile(r"^Test, epoch 2: 9\d\.\d%$"),
+         re.compile(r"^Test, epoch 1: 0\.\d{3}$"), re.compile(r"^Test, epoch 2: 0\.\d{3}$")])
     assert_no_exception(student)
     student.screenshot(path=str(tmp_path / "student-finished.png"))
 
