@@ -1,5 +1,5 @@
-"""The Train page's learning curves (web/curves.py): fixed axes, a running line from the first batches, per-epoch
-points that tell their values, words in the page's language."""
+"""What the Train page redraws during a run (web/live.py): curves on fixed axes, a running line from the first
+batches, per-epoch points that tell their values, words in the page's language, and the progress line."""
 
 import math
 import xml.etree.ElementTree as ET
