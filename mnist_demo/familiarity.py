@@ -15,7 +15,7 @@ from torch import nn
 
 from .data import Split, to_float
 
-QUANTILE = 0.995  # farther than 99.5 % of the images it trained on counts as "not digit-like" (README: why)
+QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (README: why)
 
 
 @dataclass
