@@ -73,18 +73,24 @@ def _panel(title: str, top: float, ticks: Sequence[tuple[float, str]], epochs: i
     # room for the tick labels on the left, the title on top, the epochs and their word below
     x0, x1, y0, y1 = round(font * 3.7), WIDTH - 14, height - round(font * 2.8), round(font * 2.4)
 
+    def sx(x: float) -> float:
+        return x0 + (x1 - x0) * x / epochs
+
+    def sy(y: float) -> float:
+        return y0 + (y1 - y0) * min(max(y / top, 0.0), 1.0)
+
     def at(x: float, y: float) -> str:
-        return f"{x0 + (x1 - x0) * x / epochs:.1f},{y0 + (y1 - y0) * min(max(y / top, 0.0), 1.0):.1f}"
+        return f"{sx(x):.1f},{sy(y):.1f}"
 
     out = [f'<svg viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{escape(title)}" '
            f'font-size="{font}" fill="currentColor">',
            f'<text x="4" y="{font + 2}" font-size="{font + 4}" font-weight="600">{escape(title)}</text>']
     for value, label in ticks:
-        y = at(0, value).split(",")[1]
-        out.append(f'<line x1="{x0}" x2="{x1}" y1="{y}" y2="{y}" stroke="currentColor" stroke-opacity="0.15"/>'
-                   f'<text x="{x0 - 6}" y="{float(y) + font / 3:.1f}" text-anchor="end">{label}</text>')
+        y = sy(value)
+        out.append(f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="currentColor" stroke-opacity="0.15"/>'
+                   f'<text x="{x0 - 6}" y="{y + font / 3:.1f}" text-anchor="end">{label}</text>')
     for epoch in range(0, epochs + 1, 1 if epochs <= 15 else 5):
-        out.append(f'<text x="{at(epoch, 0).split(",")[0]}" y="{y0 + font + 4}" text-anchor="middle">{epoch}</text>')
+        out.append(f'<text x="{sx(epoch):.1f}" y="{y0 + font + 4}" text-anchor="middle">{epoch}</text>')
     out.append(f'<line x1="{x0}" x2="{x1}" y1="{y0}" y2="{y0}" stroke="currentColor" stroke-opacity="0.6"/>'
                f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 4}" text-anchor="middle">{escape(t("epoch"))}</text>')
     style = 'fill="none" stroke-linejoin="round" stroke-linecap="round"'
@@ -96,8 +102,7 @@ def _panel(title: str, top: float, ticks: Sequence[tuple[float, str]], epochs: i
         out.append(f'<polyline class="{css}" points="{" ".join(at(e, v) for e, v, _ in drawn)}" stroke="{colour}" '
                    f'stroke-width="{width}" {style}/>')
         for e, v, words in drawn:
-            x, y = at(e, v).split(",")
-            out.append(f'<circle class="{css}" cx="{x}" cy="{y}" r="{width * 1.8:.1f}" fill="{colour}">'
+            out.append(f'<circle class="{css}" cx="{sx(e):.1f}" cy="{sy(v):.1f}" r="{width * 1.8:.1f}" fill="{colour}">'
                        f"<title>{escape(words)}</title></circle>")
     return "".join([*out, "</svg>"])
 
