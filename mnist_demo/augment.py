@@ -86,21 +86,27 @@ def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Genera
     "styles", on an MNIST batch, swaps STYLE_SHARE of the images for drawings of the same digits in the world's
     handwriting styles (mnist_demo/style_pool.py) and REDRAWN_SHARE for training digits of the same class redrawn
     as people's pictures of them reach the network (mnist_demo/redraw.py), and adds JUNK_SHARE junk shapes labelled
-    NO_DIGIT (outlier exposure, Hendrycks et al., 2019); then it applies "both", and shows DRAWN_SHARE of the images
-    as the Draw page's preprocessing would (as_drawn). Another dataset's classes are no digits: there "styles"
+    NO_DIGIT (outlier exposure, Hendrycks et al., 2019); then it applies "both" (the affine change to MNIST's own and
+    the redrawn digits only: a style drawing is tilted by its hand already), and shows DRAWN_SHARE of the images as
+    the Draw page's preprocessing would (as_drawn). Another dataset's classes are no digits: there "styles"
     swaps and adds nothing."""
+    own_tilt = None  # rows that keep their own tilt: style drawings (below)
     if kind == "styles" and source is not None and source.name == "mnist":
         from . import redraw, style_pool  # drawing the pools needs PIL and scipy, which other kinds do not
 
-        x = style_pool.swap_in(x, y, STYLE_SHARE, generator, style_pool.load(x.device))
-        x = style_pool.swap_in(x, y, REDRAWN_SHARE, generator, redraw.load(source.images, source.labels))
+        x, styled = style_pool.swap_in(x, y, STYLE_SHARE, generator, style_pool.load(x.device))
+        x, redrawn = style_pool.swap_in(x, y, REDRAWN_SHARE, generator, redraw.load(source.images, source.labels))
         junk = style_pool.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
         x = torch.cat([x, junk.to(x.dtype)])
         y = torch.cat([y, torch.full((len(junk),), NO_DIGIT, dtype=y.dtype, device=y.device)])
+        own_tilt = torch.cat([styled & ~redrawn, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
     if kind in ("stroke", "both", "styles"):
         x = random_stroke(x, generator)
     if kind in ("affine", "both", "styles"):
-        x = random_affine(x, generator)
+        turned = random_affine(x, generator)
+        # A style drawing is tilted and slanted already, by its hand (styles.TRAINING_HAND, up to 37 degrees to the
+        # right); turned again, a flag 1 could lean 49 degrees, which is a 7, and a 7 lean 41 degrees left, a 1.
+        x = turned if own_tilt is None else torch.where(own_tilt.view(-1, 1, 1, 1), x, turned)
     if kind == "styles":
         drawn = torch.rand(x.shape[0], generator=generator).to(x.device).view(-1, 1, 1, 1) < DRAWN_SHARE
         x = torch.where(drawn, as_drawn(x), x)

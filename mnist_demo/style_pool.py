@@ -162,11 +162,12 @@ def junk_batch(n: int, generator: torch.Generator | None = None, device: torch.d
 
 
 def swap_in(x: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator | None = None,
-            pool: Pool | None = None) -> torch.Tensor:
-    """A (N, 1, 28, 28) float batch with about `share` of its images replaced by pool drawings of the same digit."""
+            pool: Pool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A (N, 1, 28, 28) float batch with about `share` of its images replaced by pool drawings of the same digit,
+    and which rows were replaced, (N,) bool."""
     pool = pool or load(x.device)
     r = torch.rand(2, len(labels), generator=generator).to(x.device)
     idx = pool.start[labels] + (r[1] * pool.count[labels]).long().clamp(max=pool.count[labels] - 1)
     swap = (r[0] < share) & (pool.count[labels] > 0)
     drawn = pool.images[idx].unsqueeze(1).to(x.dtype) / 255
-    return torch.where(swap.view(-1, 1, 1, 1), drawn, x)
+    return torch.where(swap.view(-1, 1, 1, 1), drawn, x), swap

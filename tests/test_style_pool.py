@@ -48,8 +48,8 @@ def test_the_pool_is_named_after_what_shapes_it():
 def test_swapping_keeps_every_label_right(small_pool):
     labels = torch.arange(10).repeat(40)
     x = torch.zeros(len(labels), 1, 28, 28)
-    out = style_pool.swap_in(x, labels, 0.5, torch.Generator().manual_seed(0), small_pool)
-    swapped = out.flatten(1).amax(1) > 0
+    out, swapped = style_pool.swap_in(x, labels, 0.5, torch.Generator().manual_seed(0), small_pool)
+    assert torch.equal(swapped, out.flatten(1).amax(1) > 0)  # the rows it says it replaced, and only those
     assert 0.35 < swapped.float().mean() < 0.65
     pool_of = {d: small_pool.images[small_pool.labels == d].float() / 255 for d in range(10)}
     for img, d in zip(out[swapped], labels[swapped]):  # each swapped image is a drawing of its own digit
@@ -105,6 +105,19 @@ def test_styles_adds_junk_rows_labelled_no_digit(small_mnist):
     grown = augment.trained_on(small_mnist, "styles")  # the "not sure" statistics see what training saw
     assert len(grown) == 40 + len(style_pool.load().labels) + 40 and set(grown.labels.tolist()) == set(range(10))
     assert augment.trained_on(small_mnist, "both") is small_mnist
+
+
+def test_style_drawings_keep_their_own_tilt_and_only_mnist_digits_are_turned(small_mnist, monkeypatch):
+    """A style drawing is tilted and slanted by its hand already: turning it again makes flag 1s into 7s."""
+    monkeypatch.setattr(augment, "DRAWN_SHARE", 0.0)
+    monkeypatch.setattr(augment, "random_stroke", lambda x, generator=None: x)  # leave the affine change alone
+    pool = style_pool.load().images.float() / 255
+    x, y = to_float(small_mnist.images), small_mnist.labels
+    out, _ = augment.augment(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
+    from_pool = torch.tensor([(pool - img[0]).abs().flatten(1).amax(1).min() < 1e-6 for img in out[:40]])
+    assert 4 <= from_pool.sum() <= 20  # about STYLE_SHARE x (1 - REDRAWN_SHARE) of 40, untouched
+    kept = (out[:40] == x).flatten(1).all(1)
+    assert not kept[~from_pool].any()  # every other digit was turned, shifted or scaled
 
 
 def test_junk_rows_are_pushed_to_equal_odds_and_left_out_of_the_report():
