@@ -67,7 +67,7 @@ PRESETS: dict[str, TrainConfig] = {
     # A two-minute classroom run on a laptop CPU.
     "quick": TrainConfig(epochs=3, batch_size=64, optimizer="momentum", lr=0.01),
     # The shipped model: same network, trained to read people's drawings, in the world's handwriting styles too.
-    "classroom": TrainConfig(epochs=40, batch_size=64, optimizer="adam", lr=2e-3, augment="styles",
+    "classroom": TrainConfig(epochs=60, batch_size=64, optimizer="adam", lr=2e-3, augment="styles",
                              schedule="cosine"),
     # 99 % in one epoch: the same network, Adam with a one-cycle learning rate, a little label smoothing.
     "fast": TrainConfig(epochs=1, batch_size=128, optimizer="adam", lr=0.016, schedule="onecycle",

@@ -11,10 +11,8 @@ from mnist_demo.inference import UNSURE_BELOW, Reading, read
 from mnist_demo.preprocess import to_mnist
 from mnist_demo.tools import drawcheck
 
-# Measured with the shipped model on the sets below (none of them trained on): scribbles 88 % not sure, letters
-# 42 %, redrawn MNIST digits 1.0 %, pen-drawn digits 0 %. The model before the styles one had scribbles 58 % and
-# letters 58 %: training on junk shapes taught it scribbles, not letters (README, "Digits as people write them").
-# Floors sit under the figures.
+# The shipped model's figures on the sets below (none of them trained on) are in the README ("Reading real
+# drawings"; `pytest -s` prints them). Floors sit under the figures.
 SCRIBBLES_FLOOR, LETTERS_FLOOR, DIGITS_CEILING = 0.75, 0.33, 0.04
 
 LETTERS = {  # capital letters as pen strokes on a unit square

@@ -229,11 +229,11 @@ ZH.update({
         "Adam 加单周期学习率（先升高，到最后一批降到接近 0）和 0.05 的标签平滑：用初始设置训练一轮即可达到 99 %。",
     "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn thicker or "
     "thinner; on MNIST also digits drawn by the program in the world's handwriting styles, training digits redrawn "
-    "as people's pictures, and shapes that are no digit, taught as \"not sure\". 40 epochs: about 17 minutes on a "
+    "as people's pictures, and shapes that are no digit, taught as \"not sure\". 60 epochs: about 24 minutes on a "
     "2-core CPU. The first such run draws those pictures (about 6 minutes) and keeps them for the next.":
         "自带模型的方案：Adam 加余弦学习率，数字会被平移、倾斜、加粗或变细；在 MNIST 上还加入程序按世界各地的书写风格"
-        "写出的数字、像大家拍照或手写那样重新画过的训练数字，以及不是数字的图形（教它回答“没把握”）。训练 40 轮：在"
-        "双核 CPU 上约 17 分钟。第一次这样训练时要先生成这些图像（约 6 分钟），之后会保留下来。",
+        "写出的数字、像大家拍照或手写那样重新画过的训练数字，以及不是数字的图形（教它回答“没把握”）。训练 60 轮：在"
+        "双核 CPU 上约 24 分钟。第一次这样训练时要先生成这些图像（约 6 分钟），之后会保留下来。",
     "Dataset": "数据集",
     "Epochs": "训练轮数",
     "Batch size": "批大小",

@@ -30,7 +30,7 @@ RECIPES = {  # what each recipe brings beyond the controls below, whose starting
     "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
                  "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting styles, "
                  "training digits redrawn as people's pictures, and shapes that are no digit, taught as \"not "
-                 "sure\". 40 epochs: about 17 minutes on a 2-core CPU. The first such run draws those pictures "
+                 "sure\". 60 epochs: about 24 minutes on a 2-core CPU. The first such run draws those pictures "
                  "(about 6 minutes) and keeps them for the next.",
 }
 
