@@ -80,8 +80,16 @@ def as_drawn(x: torch.Tensor, floor: float = 0.25, box: float = 20.0) -> torch.T
 
 def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Generator | None = None,
             source: Split | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch to train on and its labels: augment_marked without the mark."""
+    x, y, _ = augment_marked(x, y, kind, generator, source)
+    return x, y
+
+
+def augment_marked(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Generator | None = None,
+                   source: Split | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """`kind` applied to a (N, 1, 28, 28) batch `x` of `source` (the training split) with labels `y`: the batch to
-    train on and its labels.
+    train on, its labels, and which of its rows are style drawings ((N,) bool: distillation, step.py, leaves them
+    to their labels).
 
     "styles", on an MNIST batch, swaps STYLE_SHARE of the images for drawings of the same digits in the world's
     handwriting styles (mnist_demo/style_pool.py) and REDRAWN_SHARE for training digits of the same class redrawn
@@ -91,6 +99,7 @@ def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Genera
     the Draw page's preprocessing would (as_drawn). Another dataset's classes are no digits: there "styles"
     swaps and adds nothing."""
     own_tilt = None  # rows that keep their own tilt: style drawings (below)
+    styled = torch.zeros(len(y), dtype=torch.bool, device=x.device)
     if kind == "styles" and source is not None and source.name == "mnist":
         from . import redraw, style_pool  # drawing the pools needs PIL and scipy, which other kinds do not
 
@@ -99,7 +108,7 @@ def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Genera
         junk = style_pool.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
         x = torch.cat([x, junk.to(x.dtype)])
         y = torch.cat([y, torch.full((len(junk),), NO_DIGIT, dtype=y.dtype, device=y.device)])
-        own_tilt = torch.cat([styled & ~redrawn, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
+        styled = own_tilt = torch.cat([styled & ~redrawn, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
     if kind in ("stroke", "both", "styles"):
         x = random_stroke(x, generator)
     if kind in ("affine", "both", "styles"):
@@ -110,7 +119,7 @@ def augment(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch.Genera
     if kind == "styles":
         drawn = torch.rand(x.shape[0], generator=generator).to(x.device).view(-1, 1, 1, 1) < DRAWN_SHARE
         x = torch.where(drawn, as_drawn(x), x)
-    return x, y
+    return x, y, styled
 
 
 def trained_on(split: Split, kind: str) -> Split:

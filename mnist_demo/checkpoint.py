@@ -231,8 +231,10 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
 
 
-def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureStats | None = None) -> Path:
-    """Save a finished run with its configuration, per-epoch history and the statistics behind "not sure"."""
+def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureStats | None = None,
+             distilled_from: str | os.PathLike | None = None) -> Path:
+    """Save a finished run with its configuration, per-epoch history, the statistics behind "not sure" and, for a
+    distilled run, the file of the model it copied."""
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
@@ -245,4 +247,5 @@ def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureS
         "device": result.device,
         "seconds": result.seconds,
         **({"feature_stats": feature_stats.as_dict()} if feature_stats else {}),
+        **({"distilled_from": Path(distilled_from).name} if distilled_from else {}),
     })

@@ -64,18 +64,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
         label_smoothing=args.label_smoothing,
     )
-    start = None
+    start = teacher = None
     if args.start_from:  # checked before the data loads and the run starts, like every other flag
-        start = load_checkpoint(args.start_from)
-        if start.dataset != config.dataset:
-            raise UsageError(f"{args.start_from} was trained on {start.dataset}, not {config.dataset}: add "
-                             f"--dataset {start.dataset}, or start from a {config.dataset} model")
+        start = same_dataset(load_checkpoint(args.start_from), args.start_from, config.dataset, "start from")
+    if args.distill_from:
+        teacher = same_dataset(load_checkpoint(args.distill_from), args.distill_from, config.dataset, "copy")
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
     with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
-        return train_into(args, config, start.model if start is not None else None)
+        return train_into(args, config, start.model if start is not None else None,
+                          teacher.model if teacher is not None else None)
 
 
-def train_into(args: argparse.Namespace, config, start=None) -> int:
+def same_dataset(ckpt: checkpoint.Checkpoint, path: str, dataset: str, verb: str) -> checkpoint.Checkpoint:
+    if ckpt.dataset != dataset:
+        raise UsageError(f"{path} was trained on {ckpt.dataset}, not {dataset}: add --dataset {ckpt.dataset}, or "
+                         f"{verb} a {dataset} model")
+    return ckpt
+
+
+def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
@@ -93,13 +100,13 @@ def train_into(args: argparse.Namespace, config, start=None) -> int:
             sys.stdout.flush()
 
     try:
-        result = fit(config, train_split, test_split, [on_progress], start=start)
+        result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher)
         bar.close()
         if result.status != "finished":
             print(f"error: {one_line(result.message)}", file=sys.stderr)
             return 1
         stats = fit_feature_stats(result.model, trained_on(train_split, config.augment))
-        path = checkpoint.save_run(args.out, result, stats)
+        path = checkpoint.save_run(args.out, result, stats, distilled_from=getattr(args, "distill_from", None))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
@@ -185,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "digits drawn in the world's handwriting styles)")
     train.add_argument("--start-from", metavar="CHECKPOINT",
                        help="start from this checkpoint's weights instead of fresh ones (a second, shorter run)")
+    train.add_argument("--distill-from", metavar="CHECKPOINT",
+                       help="also copy this model's answers where it is sure and right (distillation); style "
+                            "drawings, and MNIST's 1s and 7s, learn from their labels only")
     train.add_argument("--label-smoothing", type=float, metavar="E",
                        help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")

@@ -14,25 +14,38 @@ class Step:
     """loss, backward, optimizer step; `loss_sum` and `correct` accumulate on the device."""
 
     JUNK_WEIGHT = 0.5  # the junk rows' loss against the digits' (Hendrycks et al., 2019, use 0.5)
+    # Distillation (Hinton et al., 2015): on a row where the teacher network is sure (top probability at least
+    # COPY_SURE) and right, the loss is (1 - COPY_WEIGHT) of the label's and COPY_WEIGHT of the teacher's answers
+    # softened at temperature COPY_T, which say which other digits a drawing resembles. Style drawings are left to
+    # their labels: copying a teacher's doubt about a flag 1 would teach it to be a little bit a 7. So are MNIST's
+    # own 1s and 7s (LABELS_ONLY): the teacher's doubt between the two (a US 7 with a short bar on a leaning stem is
+    # a European 1) softens the boundary that the flag and serif 1s sit on, and more of them end "not sure".
+    COPY_WEIGHT, COPY_T, COPY_SURE = 0.5, 2.0, 0.8
+    LABELS_ONLY = (1, 7)  # the digits a distilled MNIST run learns from labels alone (training.train_epoch)
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
-                 label_smoothing: float = 0.0, junk: bool = False) -> None:
-        self.model, self.optimizer, self.label_smoothing = model, optimizer, label_smoothing
+                 label_smoothing: float = 0.0, junk: bool = False, teacher: nn.Module | None = None,
+                 labels_only: tuple[int, ...] = ()) -> None:
+        self.model, self.optimizer, self.label_smoothing, self.teacher = model, optimizer, label_smoothing, teacher
+        self.labels_only = labels_only  # classes whose rows never copy the teacher
         self.junk_weight = self.JUNK_WEIGHT if junk else 0.0  # batches with rows labelled NO_DIGIT (augment.py)
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device, dtype=torch.long)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor, styled: torch.Tensor | None = None) -> torch.Tensor:
         """The loss to minimise; the plain cross-entropy, the tutorial's loss, is what adds up for the report.
 
         With label smoothing the target keeps 1 - e of its weight and spreads e evenly over all classes: the loss
         is F.cross_entropy(logits, y, label_smoothing=e), written out so that the plain one comes for free.
+        With a teacher, rows marked in `styled` (style drawings, augment.augment_marked) learn from labels only.
         """
         logits = self.model(x)
         log_p = F.log_softmax(logits, 1)
         nll = F.nll_loss(log_p, y, ignore_index=NO_DIGIT)  # the mean over the digits; junk rows are left out
         self.loss_sum += nll.detach()
         self.correct += (logits.argmax(1) == y).sum()
+        if self.teacher is not None:
+            nll = self.copied(x, y, logits, log_p, styled)
         if not self.label_smoothing and not self.junk_weight:
             return nll
         junk = (y == NO_DIGIT).float()
@@ -45,8 +58,26 @@ class Step:
             loss = loss - self.junk_weight * (spread * junk).sum() / junk.sum().clamp(min=1)
         return loss
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        loss = self.forward(x, y)
+    def copied(self, x: torch.Tensor, y: torch.Tensor, logits: torch.Tensor, log_p: torch.Tensor,
+               styled: torch.Tensor | None) -> torch.Tensor:
+        """The digits' mean loss with the teacher's answers copied where it is sure and right (COPY_WEIGHT)."""
+        with torch.no_grad():
+            taught = self.teacher(x)
+            sure, answer = taught.softmax(1).max(1)
+            copy = (sure >= self.COPY_SURE) & (answer == y)
+            if styled is not None:
+                copy &= ~styled
+            for label in self.labels_only:
+                copy &= y != label
+            soft = (taught / self.COPY_T).softmax(1)
+        digits = y != NO_DIGIT
+        label = F.nll_loss(log_p, y.clamp(min=0), reduction="none")
+        kl = (soft * (soft.clamp(min=1e-12).log() - F.log_softmax(logits / self.COPY_T, 1))).sum(1)
+        per_row = torch.where(copy, (1 - self.COPY_WEIGHT) * label + self.COPY_WEIGHT * self.COPY_T ** 2 * kl, label)
+        return (per_row * digits).sum() / digits.sum().clamp(min=1)
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, styled: torch.Tensor | None = None) -> None:
+        loss = self.forward(x, y, styled)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -64,7 +95,10 @@ class GraphedStep(Step):
     WARMUP = 3  # eager steps on a side stream before recording, as torch.cuda.graph requires
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
-                 label_smoothing: float = 0.0, junk: bool = False) -> None:
+                 label_smoothing: float = 0.0, junk: bool = False, teacher: nn.Module | None = None,
+                 labels_only: tuple[int, ...] = ()) -> None:
+        if teacher is not None:  # the rows that copy change with every batch: training.train_epoch runs it eagerly
+            raise ValueError("a distilled step is not recorded as a CUDA graph")
         super().__init__(model, optimizer, device, label_smoothing, junk)
         self.graph: torch.cuda.CUDAGraph | None = None
         self.x = self.y = None

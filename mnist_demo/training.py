@@ -6,6 +6,7 @@ tests): fit calls each callback with it during an epoch (kind "batch") and after
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -18,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .augment import augment as augment_batch
+from .augment import augment_marked
 from .config import SAFE_LR, TrainConfig
 from .data import Split, batches, num_batches, to_float
 from .devices import keep_freed_memory, pick_device
@@ -148,30 +149,34 @@ def stuck(config: TrainConfig, loss: float, accuracy: float, where: str) -> str:
 def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
                 generator: torch.Generator | None = None, epoch: int = 1, callbacks: Iterable[Callback] = (),
                 stop: StopFlag | None = None, after_step: Callable[[], None] | None = None, started: float = 0.0,
-                report_every: float = 0.1) -> tuple[float, float] | None:
+                report_every: float = 0.1, teacher: nn.Module | None = None) -> tuple[float, float] | None:
     """One pass over `split`: (accuracy, mean batch loss), or None if `stop` was set.
 
     Accuracy counts the predictions made during the epoch, as the tutorial does. Every `report_every` seconds
     (and after the last batch) the host reads the device's sums, checks that the run still learns, and sends a
     Progress to each callback. `after_step` runs after each optimizer step (a per-batch learning-rate schedule).
+    With a `teacher` network the model also copies its answers where it is sure and right (step.Step.copied).
     Raises DidNotLearn when the loss is not finite or explodes, or stays at guessing level half an epoch in.
     """
     model.train()
     device = split.images.device
     chance = math.log(model.fc2.out_features)
     total = num_batches(len(split), config.batch_size)
-    graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None
+    graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None and teacher is None
     step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing,
-                                              junk=config.augment == "styles" and split.name == "mnist")
+                                              junk=config.augment == "styles" and split.name == "mnist",
+                                              teacher=teacher, labels_only=Step.LABELS_ONLY if split.name == "mnist"
+                                              else ())
     seen, last_report, t0 = 0, -math.inf, time.monotonic()
     window = (0, 0.0, 0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
     for i, (x, y) in enumerate(batches(split, config.batch_size, shuffle=True, generator=generator), start=1):
         if stop is not None and stop.is_set():
             return None
         seen += len(y)
+        styled = None
         if config.augment != "none":
-            x, y = augment_batch(x, y, config.augment, generator, split)
-        step(x, y)
+            x, y, styled = augment_marked(x, y, config.augment, generator, split)
+        step(x, y, styled)
         if after_step is not None:
             after_step()
         now = time.monotonic()
@@ -235,9 +240,10 @@ def new_model(config: TrainConfig, num_classes: int, start: nn.Module | None = N
 
 
 def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: Iterable[Callback] = (),
-        stop: StopFlag | None = None, start: nn.Module | None = None) -> RunResult:
-    """Train a fresh CNN (or a copy of `start`) with `config`; same seed, config and device give the same
-    numbers. Stops early, with a message in words, when the run does not learn."""
+        stop: StopFlag | None = None, start: nn.Module | None = None, teacher: nn.Module | None = None) -> RunResult:
+    """Train a fresh CNN (or a copy of `start`) with `config`, copying `teacher`'s answers where it is sure and
+    right when one is given (distillation); same seed, config and device give the same numbers. Stops early, with
+    a message in words, when the run does not learn."""
     callbacks = list(callbacks)
     device = pick_device(config.device)
     if device.type == "cpu":
@@ -246,6 +252,8 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     model = new_model(config, len(train_split.classes), start).to(device, memory_format=torch.channels_last)
+    if teacher is not None:
+        teacher = copy.deepcopy(teacher).to(device, memory_format=torch.channels_last).eval().requires_grad_(False)
     train_split, test_split = train_split.to(device), test_split.to(device)
     config.check_against(len(train_split))
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, device.type)
@@ -264,7 +272,7 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
         epoch_start = time.monotonic()
         try:
             trained = train_epoch(model, train_split, optimizer, config, generator, epoch, callbacks, stop,
-                                  per_batch.step if per_batch is not None else None, started)
+                                  per_batch.step if per_batch is not None else None, started, teacher=teacher)
         except DidNotLearn as exc:
             result.status, result.message = "did-not-learn", str(exc)
             break

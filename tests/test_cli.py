@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import EPOCH_LINE, ROOT, drawing
 
+from mnist_demo import checkpoint
+
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mnist_demo", *map(str, args)], cwd=cwd, capture_output=True,
@@ -132,3 +134,21 @@ def test_start_from_a_missing_or_other_datasets_checkpoint_is_one_line_before_tr
                 "--out", tmp_path / "x.pt")
     assert other.returncode == 2 and "was trained on mnist, not fashion-mnist" in other.stderr
     assert "Epoch" not in missing.stdout + other.stdout and not (tmp_path / "x.pt").exists()
+
+
+def test_a_run_distilled_from_a_checkpoint_names_it_and_a_bad_teacher_is_one_line(trained, tiny_data_dir, tmp_path):
+    _, teacher = trained
+    out = tmp_path / "student.pt"
+    run = cli("train", "--data-dir", tiny_data_dir, "--epochs", 1, "--batch-size", 16, "--optimizer", "adam",
+              "--lr", 0.003, "--device", "cpu", "--distill-from", teacher, "--out", out)
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "Done", run.stderr
+    assert checkpoint.load(out).meta["distilled_from"] == teacher.name
+    (tmp_path / "junk.pt").write_bytes(b"not a model")
+    for bad, says in [(tmp_path / "nope.pt", "nope.pt"), (tmp_path / "junk.pt", "junk.pt")]:
+        refused = cli("train", "--data-dir", tiny_data_dir, "--distill-from", bad, "--out", tmp_path / "x.pt")
+        assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Epoch" not in refused.stdout
+    other = cli("train", "--dataset", "fashion-mnist", "--data-dir", tiny_data_dir, "--distill-from", teacher,
+                "--out", tmp_path / "x.pt")
+    assert other.returncode == 2 and "was trained on mnist, not fashion-mnist" in other.stderr
+    assert not (tmp_path / "x.pt").exists()

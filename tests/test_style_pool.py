@@ -113,11 +113,13 @@ def test_style_drawings_keep_their_own_tilt_and_only_mnist_digits_are_turned(sma
     monkeypatch.setattr(augment, "random_stroke", lambda x, generator=None: x)  # leave the affine change alone
     pool = style_pool.load().images.float() / 255
     x, y = to_float(small_mnist.images), small_mnist.labels
-    out, _ = augment.augment(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
+    out, _, marked = augment.augment_marked(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
     from_pool = torch.tensor([(pool - img[0]).abs().flatten(1).amax(1).min() < 1e-6 for img in out[:40]])
     assert 4 <= from_pool.sum() <= 20  # about STYLE_SHARE x (1 - REDRAWN_SHARE) of 40, untouched
     kept = (out[:40] == x).flatten(1).all(1)
     assert not kept[~from_pool].any()  # every other digit was turned, shifted or scaled
+    # the mark that distillation reads (step.py): the style drawings, and neither digits nor junk
+    assert torch.equal(marked[:40], from_pool) and not marked[40:].any()
 
 
 def test_junk_rows_are_pushed_to_equal_odds_and_left_out_of_the_report():

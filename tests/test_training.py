@@ -129,6 +129,46 @@ def test_label_smoothing_trains_on_the_smoothed_loss_and_reports_the_plain_one(s
         assert step.loss_sum.item() == pytest.approx(plain, rel=1e-6)
 
 
+class Answers(torch.nn.Module):
+    """A teacher that gives the same answers to whatever batch it is shown."""
+
+    def __init__(self, logits: torch.Tensor) -> None:
+        super().__init__()
+        self.logits = logits
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits
+
+
+def test_distillation_copies_a_sure_right_teacher_and_leaves_style_drawings_1s_7s_and_mistakes_alone(splits):
+    train, _ = splits
+    x, y = to_float(train.images[:64]), train.labels[:64]
+    resembles = (y + 1) % 10
+    # a teacher sure of the right digit (84 %) that sees in each drawing a likeness of the next digit (12 %)
+    sure = 5 * F.one_hot(y, 10).float() + 3 * F.one_hot(resembles, 10).float()
+    wrong = 5 * F.one_hot(resembles, 10).float() + 3 * F.one_hot(y, 10).float()  # sure, and wrong
+
+    def trained(teacher=None, styled=None, labels_only=()) -> CNN:
+        torch.manual_seed(0)
+        model = CNN()
+        step = Step(model, torch.optim.Adam(model.parameters(), lr=3e-3), torch.device("cpu"), teacher=teacher,
+                    labels_only=labels_only)
+        for _ in range(60):
+            step(x, y, styled)
+        return model.eval()
+
+    plain, copied = trained(), trained(Answers(sure))
+    second = lambda model: model(x).topk(2).indices[:, 1]  # noqa: E731 - the answer each model puts second
+    assert (second(copied) == resembles).float().mean() > 0.9  # it learned the likeness the teacher saw...
+    assert (second(plain) == resembles).float().mean() < 0.5  # ...which the labels alone do not teach
+    assert (copied(x).argmax(1) == y).all()  # and it still reads every digit right
+    same = lambda a, b: all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))  # noqa: E731
+    assert same(trained(Answers(sure), torch.ones(64, dtype=torch.bool)), plain)  # style drawings: labels only
+    assert same(trained(Answers(wrong)), plain)  # where the teacher is wrong, the label alone
+    assert same(trained(Answers(sure), labels_only=tuple(range(10))), plain)  # digits kept to their labels (1, 7)
+    assert Step.LABELS_ONLY == (1, 7)
+
+
 def test_the_fast_preset_is_the_tutorials_network_with_a_short_schedule():
     fast = preset("fast")
     assert fast.schedule == "onecycle" and fast.augment == "none" and fast.epochs <= 3
