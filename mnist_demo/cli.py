@@ -1,4 +1,4 @@
-"""Headless command line: python -m mnist_demo train | evaluate | predict | bench | class | finetune
+"""Headless command line: python -m mnist_demo train | soup | evaluate | predict | bench | class | finetune
 (the class set's commands are in cli_class.py)."""
 
 from __future__ import annotations
@@ -117,6 +117,34 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
     return 0
 
 
+def cmd_soup(args: argparse.Namespace) -> int:
+    from .soup import mean_weights
+
+    if len(args.checkpoints) < 2:
+        raise UsageError(f"a soup needs at least two checkpoints to average, not {len(args.checkpoints)}")
+    ckpts = [load_checkpoint(p) for p in args.checkpoints]
+    first = ckpts[0]
+    for path, other in zip(args.checkpoints[1:], ckpts[1:]):
+        if other.dataset != first.dataset:
+            raise UsageError(f"{path} was trained on {other.dataset}, not {first.dataset} like {args.checkpoints[0]}: "
+                             "a soup averages models of one dataset")
+    checkpoint.check_writable(args.out)
+    with checkpoint.claimed(args.out):
+        model = mean_weights([c.model for c in ckpts])
+        config = first.meta.get("config") or {}
+        train_split = load_split(first.dataset, True, args.data_dir)
+        measured = evaluate(model, load_split(first.dataset, False, args.data_dir), batch_size=1000)
+        stats = fit_feature_stats(model, trained_on(train_split, str(config.get("augment", "none"))))
+        path = checkpoint.save(args.out, model, {
+            "dataset": first.dataset, "num_classes": model.fc2.out_features, "config": config, "history": [],
+            "test_accuracy": measured.accuracy, "test_loss": measured.loss, "status": "finished",
+            "feature_stats": stats.as_dict(), "averaged_from": [Path(p).name for p in args.checkpoints],
+        })
+    print(f"Saved {path}: the mean of {len(ckpts)} models' weights, test accuracy {measured.accuracy:.2%} "
+          f"({round(measured.accuracy * measured.n)}/{measured.n})")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.checkpoint)
     dataset = args.dataset or ckpt.dataset
@@ -200,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
+
+    so = sub.add_parser("soup", help="average the weights of runs from one start (a model soup) into one model")
+    so.add_argument("checkpoints", nargs="*", metavar="CHECKPOINT",
+                    help="two or more runs from the same start (train --start-from, a different --seed each)")
+    so.add_argument("--data-dir", help="dataset folder: the test set measures the soup, the training set fits "
+                                       "its \"not sure\"")
+    so.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
+    so.set_defaults(func=cmd_soup)
 
     ev = sub.add_parser("evaluate", help="test accuracy, loss and per-class accuracy of a checkpoint")
     ev.add_argument("--checkpoint", help="default: checkpoints/mnist_cnn.pt, the shipped model")

@@ -60,6 +60,9 @@ tests/test_classset.py (engine and CLI) and tests/test_class_page.py (the pages)
 | --out: a device node, a pipe, a   | checkpoint.save           | train --out: exit 1, before    |                     |
 |   symbolic link, a name ending /  |                           |   run                          |                     |
 | two `train` runs on one --out     | checkpoint.claimed        | the second: exit 1, at once    |                     |
+| soup: one checkpoint, a missing   | soup.mean_weights (shapes)| soup: exit 2, before the data  |                     |
+|   file, no model, another dataset |                           |   loads; nothing saved (in     |                     |
+|                                   |                           |   tests/test_cli.py)           |                     |
 | SIGTERM while saving              | save removes its tmp file | exit 130, no hidden .tmp left  |                     |
 | read-only checkpoints folder      | checkpoint.save           | train --out: exit 1, before    | Train: run end      |
 |                                   |                           |   run                          |                     |

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import EPOCH_LINE, ROOT, drawing
 
 from mnist_demo import checkpoint
@@ -152,3 +153,47 @@ def test_a_run_distilled_from_a_checkpoint_names_it_and_a_bad_teacher_is_one_lin
                 "--out", tmp_path / "x.pt")
     assert other.returncode == 2 and "was trained on mnist, not fashion-mnist" in other.stderr
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_soup_is_the_mean_of_runs_from_one_start_measured_and_bad_ingredients_are_one_line(trained, tiny_data_dir,
+                                                                                            tmp_path):
+    _, start = trained
+    runs = []
+    for seed in (1, 2):  # two short runs from the same weights, each its own way
+        out = tmp_path / f"run{seed}.pt"
+        run = cli("train", "--data-dir", tiny_data_dir, "--epochs", 1, "--batch-size", 16, "--optimizer", "adam",
+                  "--lr", 0.001, "--seed", seed, "--device", "cpu", "--start-from", start, "--out", out)
+        assert run.returncode == 0, run.stderr
+        runs.append(checkpoint.load(out))
+    made = cli("soup", runs[0].path, runs[1].path, "--data-dir", tiny_data_dir, "--out", tmp_path / "soup.pt")
+    assert made.returncode == 0, made.stderr
+    soup = checkpoint.load(tmp_path / "soup.pt")
+    a, b, mean = (c.model.state_dict() for c in (*runs, soup))
+    assert not torch.equal(a["fc2.weight"], b["fc2.weight"]), "two different runs, so their mean is neither"
+    assert all(torch.allclose(mean[k], (a[k] + b[k]) / 2, atol=1e-6) for k in mean)
+    measured = json.loads(cli("evaluate", "--checkpoint", tmp_path / "soup.pt", "--data-dir", tiny_data_dir,
+                              "--json").stdout)
+    assert soup.test_accuracy == measured["accuracy"] and f"test accuracy {measured['accuracy']:.2%}" in made.stdout
+    assert soup.meta["averaged_from"] == ["run1.pt", "run2.pt"]
+    assert not torch.equal(soup.feature_stats.means, runs[0].feature_stats.means), "'not sure' fitted on the soup"
+
+    (tmp_path / "junk.pt").write_bytes(b"not a model")
+    checkpoint.save(tmp_path / "fashion.pt", runs[0].model, {"dataset": "fashion-mnist"})
+    for ingredients, says in [((runs[0].path,), "at least two checkpoints"), ((runs[0].path, tmp_path / "nope.pt"),
+                              "nope.pt"), ((runs[0].path, tmp_path / "junk.pt"), "junk.pt"),
+                              ((runs[0].path, tmp_path / "fashion.pt"), "was trained on fashion-mnist, not mnist")]:
+        refused = cli("soup", *ingredients, "--data-dir", tiny_data_dir, "--out", tmp_path / "x.pt")
+        assert refused.returncode == 2 and says in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_only_the_same_network_averages():
+    from mnist_demo.errors import UsageError
+    from mnist_demo.model import CNN
+    from mnist_demo.soup import mean_weights
+
+    with pytest.raises(UsageError, match="not the same network"):
+        mean_weights([CNN(10), CNN(3)])
+    one = CNN()
+    assert all(torch.equal(v, one.state_dict()[k]) for k, v in mean_weights([one, one]).state_dict().items())

@@ -1,0 +1,35 @@
+"""A model soup: one network whose weights are the mean of several runs' weights (Wortsman et al., 2022).
+
+Runs that start from the same weights and train a little further each their own way (`train --start-from`, a
+different --seed each) stay in one valley of the loss, so the mean of their weights is a network in that valley
+too, and usually a better one than each run: it reads much as the runs would together, at the cost of one
+network. Runs trained from fresh weights do not average this way (the same feature sits in a different channel in
+each), so `mean_weights` is meant for runs from one start; the CLI measures what it made, and says so.
+
+Streamlit-free: `python -m mnist_demo soup` calls it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .errors import UsageError
+
+
+def mean_weights(models: Sequence[nn.Module]) -> nn.Module:
+    """A new network of the first one's kind whose every weight is the mean of that weight over `models`."""
+    if len(models) < 2:
+        raise UsageError(f"a soup needs at least two models to average, not {len(models)}")
+    states = [m.state_dict() for m in models]
+    shapes = [{k: tuple(v.shape) for k, v in s.items()} for s in states]
+    if any(s != shapes[0] for s in shapes[1:]):
+        raise UsageError("the models to average are not the same network (their weights differ in shape)")
+    soup = copy.deepcopy(models[0])
+    # float64 for the sum, so that the order of the models does not change the last bit of the mean
+    soup.load_state_dict({k: torch.stack([s[k].double() for s in states]).mean(0).to(v.dtype)
+                          for k, v in states[0].items()})
+    return soup
