@@ -106,7 +106,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
             print(f"error: {one_line(result.message)}", file=sys.stderr)
             return 1
         stats = fit_feature_stats(result.model, trained_on(train_split, config.augment))
-        path = checkpoint.save_run(args.out, result, stats, distilled_from=getattr(args, "distill_from", None))
+        path = checkpoint.save_run(args.out, result, stats, distilled_from=args.distill_from)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
