@@ -14,12 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_demo import checkpoint  # noqa: E402
-from mnist_demo.augment import AUGMENTATIONS  # noqa: E402
-from mnist_demo.config import preset  # noqa: E402
 from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.familiarity import fit_feature_stats  # noqa: E402
-from mnist_demo.tools import drawcheck, stylecheck  # noqa: E402
-from mnist_demo.training import fit  # noqa: E402
+from mnist_demo.handwriting import drawing_check, style_check  # noqa: E402
+from mnist_demo.train.augment import AUGMENTATIONS  # noqa: E402
+from mnist_demo.train.loop import fit  # noqa: E402
+from mnist_demo.train.recipes import preset  # noqa: E402
 
 
 def main() -> None:
@@ -33,16 +32,15 @@ def main() -> None:
     args = parser.parse_args()
 
     train, test = load_split("mnist", True, args.data_dir), load_split("mnist", False, args.data_dir)
-    check = drawcheck.build(test.images[: args.check_size].numpy(), test.labels[: args.check_size].numpy())
+    check = drawing_check.build(test.images[: args.check_size].numpy(), test.labels[: args.check_size].numpy())
     print("| augmentation | MNIST test accuracy | drawing check, project path | drawing check, plain resize "
           "| styles: right | styles: wrong, sure | train time |")
     print("|---|---|---|---|---|---|---|")
     for kind in args.kinds:
         result = fit(preset("classroom", augment=kind, epochs=args.epochs), train, test)
-        stats = fit_feature_stats(result.model, train)
-        path = checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result, stats)
-        score = drawcheck.score(result.model.cpu(), check)
-        digits, _ = stylecheck.summary(stylecheck.check(checkpoint.load(path), args.per_style))
+        path = checkpoint.save_run(Path(args.out_dir) / f"{kind}.pt", result)
+        score = drawing_check.score(result.model.cpu(), check)
+        digits, _ = style_check.summary(style_check.check(checkpoint.load(path), args.per_style))
         print(f"| {kind} | {result.history[-1].test_acc:.2%} | {score.project:.2%} | {score.plain:.2%} "
               f"| {digits.share('right'):.1%} | {digits.share('wrong'):.1%} | {result.seconds / 60:.1f} min |",
               flush=True)

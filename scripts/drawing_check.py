@@ -5,12 +5,12 @@
     python scripts/drawing_check.py --data-dir ../shared/data --json     # also write assets/drawing_check.json
     python scripts/drawing_check.py --no-mnist --per-style 50 --styles 1 7 junk
 
-Two parts. MNIST test digits redrawn (mnist_demo/tools/drawcheck.py): a 280 x 280 canvas, the digit at 40-95 % of
+Two parts. MNIST test digits redrawn (mnist_demo/tools/drawing_check.py): a 280 x 280 canvas, the digit at 40-95 % of
 it, anywhere on it, strokes eroded or dilated, tilted up to 10 degrees, dark ink on paper or light on dark, 30 %
 saved as JPEG; read right by the project's path and by plain resizing, and the share read wrongly yet shown as
-sure. Then the world's handwriting styles (mnist_demo/styles.py, docs/styles.md), --per-style drawings of each,
+sure. Then the world's handwriting styles (mnist_demo/handwriting/pen.py, docs/styles.md), --per-style drawings of each,
 drawn as on the canvas from seed --seed (training draws from other seeds, with a wider hand): per style and per
-digit, right / not sure / wrong and sure (mnist_demo/tools/stylecheck.py). Seeded: the same command gives the same
+digit, right / not sure / wrong and sure (mnist_demo/tools/style_check.py). Seeded: the same command gives the same
 figures. --json writes the styles table, with the first part's figures, for the Model page.
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_demo import checkpoint  # noqa: E402
 from mnist_demo.data import load_sample, load_split  # noqa: E402
-from mnist_demo.tools import drawcheck, stylecheck  # noqa: E402
+from mnist_demo.handwriting import drawing_check, style_check  # noqa: E402
 
 
 def main() -> None:
@@ -39,8 +39,8 @@ def main() -> None:
     parser.add_argument("--styles", nargs="*", help="style names, digits or 'junk' (default: all)")
     parser.add_argument("--no-mnist", action="store_true", help="only the styles")
     parser.add_argument("--no-styles", action="store_true", help="only the redrawn MNIST digits")
-    parser.add_argument("--json", nargs="?", const=str(stylecheck.JSON), metavar="PATH",
-                        help=f"write the table for the Model page (default path: {os.path.relpath(stylecheck.JSON)})")
+    parser.add_argument("--json", nargs="?", const=str(style_check.JSON), metavar="PATH",
+                        help=f"write the table for the Model page (default path: {os.path.relpath(style_check.JSON)})")
     args = parser.parse_args()
     ckpt = checkpoint.load(args.checkpoint)
     about = {"checkpoint": os.path.relpath(args.checkpoint, checkpoint.ROOT), "test_accuracy": ckpt.test_accuracy,
@@ -48,8 +48,8 @@ def main() -> None:
     if not args.no_mnist:
         split = load_sample() if args.sample else load_split("mnist", False, args.data_dir)
         n = min(args.n, len(split))
-        renderings = drawcheck.build(split.images[:n].numpy(), split.labels[:n].numpy(), args.seed)
-        score = drawcheck.score(ckpt.model, renderings, ckpt.feature_stats)
+        renderings = drawing_check.build(split.images[:n].numpy(), split.labels[:n].numpy(), args.seed)
+        score = drawing_check.score(ckpt.model, renderings, ckpt.feature_stats)
         print(f"{n} redrawn MNIST test digits, {args.checkpoint}:")
         print(f"  project path (crop, 20 px box, centre of mass): {score.project:.2%}")
         print(f"  plain resize to 28 x 28:                         {score.plain:.2%}")
@@ -59,12 +59,12 @@ def main() -> None:
         about["mnist_redrawn"] = {"n": n, "sample": args.sample, "right": score.project, "plain": score.plain,
                                   "wrong_sure": score.wrong_sure, "unsure": score.unsure}
     if not args.no_styles:
-        rows = stylecheck.check(ckpt, args.per_style, args.seed, args.styles)
+        rows = style_check.check(ckpt, args.per_style, args.seed, args.styles)
         note = "" if ckpt.feature_stats else " (no feature statistics in it: 'not sure' is the 80 % test alone)"
         print(f"\n{args.checkpoint}{note}: {args.per_style} drawings per style, seed {args.seed}, 280 px canvas\n")
-        print(stylecheck.table(rows))
+        print(style_check.table(rows))
         if args.json:
-            print(f"\nwrote {stylecheck.write_json(Path(args.json), rows, about)}")
+            print(f"\nwrote {style_check.write_json(Path(args.json), rows, about)}")
 
 
 if __name__ == "__main__":

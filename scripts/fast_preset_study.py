@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_demo.config import preset  # noqa: E402
 from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.training import fit  # noqa: E402
+from mnist_demo.train.loop import fit  # noqa: E402
+from mnist_demo.train.recipes import preset  # noqa: E402
 
 # (batch size, one-cycle peak learning rate, label smoothing, seeds)
 ROWS = [

@@ -3,7 +3,7 @@
     python scripts/style_check.py                          # the shipped model, 200 drawings per style
     python scripts/style_check.py --checkpoint checkpoints/last.pt -n 100 --styles 1 7 junk
 
-The second part of scripts/drawing_check.py (see mnist_demo/tools/stylecheck.py for what right / not sure / wrong,
+The second part of scripts/drawing_check.py (see mnist_demo/tools/style_check.py for what right / not sure / wrong,
 sure and unfamiliar count). Seeded: the same command gives the same figures.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_demo import checkpoint, styles  # noqa: E402
-from mnist_demo.tools import stylecheck  # noqa: E402
+from mnist_demo import checkpoint, handwriting  # noqa: E402
+from mnist_demo.handwriting import style_check  # noqa: E402
 
 
 def main() -> None:
@@ -28,11 +28,11 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true", help="draw at 140 px instead of the canvas's 280")
     args = parser.parse_args()
     ckpt = checkpoint.load(args.checkpoint)
-    size = styles.FAST_SIZE if args.fast else styles.CANVAS
-    rows = stylecheck.check(ckpt, args.n, args.seed, args.styles, size)
+    size = handwriting.FAST_SIZE if args.fast else handwriting.CANVAS
+    rows = style_check.check(ckpt, args.n, args.seed, args.styles, size)
     note = "" if ckpt.feature_stats else " (no feature statistics in it: 'not sure' is the 80 % test alone)"
     print(f"{args.checkpoint}{note}, {args.n} drawings per style, seed {args.seed}, {size} px canvas:\n")
-    print(stylecheck.table(rows))
+    print(style_check.table(rows))
 
 
 if __name__ == "__main__":

@@ -38,9 +38,9 @@ def one(way: str, data_dir: str) -> float:
     sys.path.insert(0, str(ROOT))
     import torch
 
-    from mnist_demo.config import preset
     from mnist_demo.data import load_split
-    from mnist_demo.training import fit
+    from mnist_demo.train.loop import fit
+    from mnist_demo.train.recipes import preset
 
     def load():
         return load_split("mnist", True, data_dir), load_split("mnist", False, data_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo.data import expected_files
+from mnist_demo.data import expected_files, idx
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +49,7 @@ def digit_image(digit: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(img)
 
 
-def write_idx(path: Path, array: np.ndarray) -> None:
-    magic = 0x0803 if array.ndim == 3 else 0x0801
-    with open(path, "wb") as f:
-        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape))
-        f.write(array.astype(np.uint8).tobytes())
+write_idx = idx.write  # the engine's own IDX writer (mnist_demo.data.idx)
 
 
 def write_dataset(root: Path, name: str = "mnist", n_train: int = 600, n_test: int = 200, seed: int = 0) -> Path:

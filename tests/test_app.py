@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, button, drawing, open_page, texts, wait_for
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo.devices import describe
+from mnist_demo.train.device import describe
 from mnist_demo.web import state
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
@@ -103,15 +103,15 @@ def progress_text(at: AppTest) -> str:
 
 
 def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):
-    import mnist_demo.training
+    import mnist_demo.train.loop
 
-    original = mnist_demo.training.train_epoch
+    original = mnist_demo.train.loop.train_epoch
 
     def slow_epoch(*args, **kwargs):  # at least 60 s for the whole run: time to change pages, then stop it
         time.sleep(2)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(mnist_demo.training, "train_epoch", slow_epoch)
+    monkeypatch.setattr(mnist_demo.train.loop, "train_epoch", slow_epoch)
     at = start(app, epochs=30)
     at = wait_for(at, lambda a: "of 30 · batch" in progress_text(a), timeout=60)
     at = open_page(at, "gallery")

@@ -31,10 +31,11 @@ from test_bad_input import assert_intact, one_line, run_cli
 from torch import nn
 
 from mnist_demo import checkpoint
-from mnist_demo.data import DataFileError, DataMissingError, load_split
-from mnist_demo.model import CNN
+from mnist_demo.data import load_split
+from mnist_demo.errors import DataFileError, DataMissingError
+from mnist_demo.network import CNN
 from mnist_demo.paths import DATA_DIR_ENV
-from mnist_demo.preprocess import to_mnist
+from mnist_demo.reading.preprocess import to_mnist
 from mnist_demo.runs import Runs
 from mnist_demo.web import state
 

@@ -24,13 +24,13 @@ tests/test_classset.py (engine and CLI) and tests/test_class_page.py (the pages)
 | checkpoint of another             | checkpoint.load           | evaluate --checkpoint: exit 2  |                     |
 |   architecture                    |                           |                                |                     |
 | checkpoint pickle carrying code   | checkpoint.load           | predict --checkpoint: exit 2   |                     |
-| checkpoint metadata that lies:    | checkpoint_checks, before | evaluate --checkpoint: exit 2  | shipped model       |
+| checkpoint metadata that lies:    | checkpoint.checks, before | evaluate --checkpoint: exit 2  | shipped model       |
 |   10M or 0 classes, a list as     |   a network is built (10M |                                |                     |
 |   dataset, a consistent 5-class   |   classes: < 100 MB)      |                                |                     |
 |   model, an accuracy that is not  |                           |                                |                     |
 |   a number                        |                           |                                |                     |
-| NaN or infinite weights           | checkpoint_checks         | predict, evaluate: exit 2      | shipped model       |
-| checkpoint of 20 MB, or a zip     | checkpoint_checks         | evaluate --checkpoint: exit 2  |                     |
+| NaN or infinite weights           | checkpoint.checks         | predict, evaluate: exit 2      | shipped model       |
+| checkpoint of 20 MB, or a zip     | checkpoint.checks         | evaluate --checkpoint: exit 2  |                     |
 |   that unpacks to 20 MB           |                           |                                |                     |
 | dataset file: gzip under the IDX  | load_split (idx), before  | train --data-dir: exit 2,      | Train: Start,       |
 |   name, another IDX kind, images  |   any training; names the |   before any epoch; the folder |   Gallery,          |
@@ -106,15 +106,15 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_demo.runs.run
 from mnist_demo import checkpoint, cli
-from mnist_demo.config import TrainConfig
 from mnist_demo.errors import ConfigError, NotAllowed, UnreadableImage
-from mnist_demo.model import CNN
+from mnist_demo.network import CNN
 from mnist_demo.paths import RUNS_DIR_ENV
-from mnist_demo.preprocess import to_mnist, why_blank
+from mnist_demo.reading.preprocess import to_mnist, why_blank
 from mnist_demo.runs import SHIPPED_KEY, Runs
-from mnist_demo.training import fit
+from mnist_demo.train.loop import fit
+from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.web import state
-from mnist_demo.web.plain import plain
+from mnist_demo.web.user_text import plain
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
 
@@ -336,7 +336,7 @@ def test_cli_ctrl_c_in_the_first_batch_keeps_the_previous_checkpoint(capsys, tin
 
         return fit(config, train, test, [progress], **kwargs)
 
-    monkeypatch.setattr(cli, "fit", interrupted)
+    monkeypatch.setattr(cli.models, "fit", interrupted)
     code, out, err = run_cli(capsys, "train", "--data-dir", tiny_data_dir, "--epochs", 1, "--device", "cpu",
                              "--quiet", "--out", path)
     assert code == 130 and out == ""

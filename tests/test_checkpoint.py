@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from mnist_demo import checkpoint
-from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_split
-from mnist_demo.training import fit
+from mnist_demo.train.loop import fit
+from mnist_demo.train.recipes import TrainConfig
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from test_browser import (  # noqa: F401
     wait_for_run,
 )
 
-from mnist_demo import styles
+from mnist_demo import handwriting
 from mnist_demo.classset import DB_ENV, ClassSet
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools.serve import AppServer
@@ -87,11 +87,11 @@ def test_a_student_marks_wrong_and_the_teacher_sees_it(browser, served):  # noqa
 
 
 def writers_class(writers: int = 8, per_style: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Digits in every style of mnist_demo/styles.py from a few 'writers' (one seed and pen each)."""
+    """Digits in every style of mnist_demo/handwriting/ from a few 'writers' (one seed and pen each)."""
     xs, ys, who = [], [], []
     for w in range(writers):
-        x, y, _ = styles.as_mnist_batch(per_style, seed=w, styles=[str(d) for d in range(10)], size=styles.FAST_SIZE,
-                                        width=8 + 3 * w)
+        x, y, _ = handwriting.as_mnist_batch(per_style, seed=w, styles=[str(d) for d in range(10)],
+                                             size=handwriting.FAST_SIZE, width=8 + 3 * w)
         xs.append(x)
         ys.append(y)
         who += [f"s-writer{w}"] * len(y)

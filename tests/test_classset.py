@@ -29,10 +29,10 @@ from PIL import Image
 
 from mnist_demo import classset
 from mnist_demo.classset import ClassSet, ClassSetError, default_path, unpack
-from mnist_demo.data import read_idx
+from mnist_demo.data import idx
 from mnist_demo.errors import NotAllowed, UserError
 from mnist_demo.paths import ROOT
-from mnist_demo.preprocess import to_mnist
+from mnist_demo.reading.preprocess import to_mnist
 
 
 def digit(seed: int) -> np.ndarray:
@@ -213,7 +213,7 @@ def test_export_idx_read_back_by_torchvision_and_read_idx(tmp_path):
     assert images_path.name == "class-images-idx3-ubyte" and labels_path.name == "class-labels-idx1-ubyte"
     expected = cs.images()
     tv_images, tv_labels = read_image_file(str(images_path)).numpy(), read_label_file(str(labels_path)).numpy()
-    ours_images, ours_labels = read_idx(images_path, 2051), read_idx(labels_path, 2049)
+    ours_images, ours_labels = idx.read(images_path, idx.IMAGES), idx.read(labels_path, idx.LABELS)
     assert tv_images.shape == ours_images.shape == (30, 28, 28)
     assert np.array_equal(tv_images, ours_images) and np.array_equal(tv_images, expected.images)
     assert np.array_equal(tv_labels, ours_labels) and np.array_equal(tv_labels, expected.labels)
@@ -233,8 +233,8 @@ def test_import_real_mnist_test_set_as_idx(tmp_path):
     assert cs.import_(folder) == (10_000, 0)  # MNIST's test set has no two identical (label, image) pairs
     assert cs.import_(folder) == (0, 10_000)
     got = cs.images()
-    assert np.array_equal(got.images, read_idx(raw / "t10k-images-idx3-ubyte", 2051))
-    assert np.array_equal(got.labels, read_idx(raw / "t10k-labels-idx1-ubyte", 2049))
+    assert np.array_equal(got.images, idx.read(raw / "t10k-images-idx3-ubyte", idx.IMAGES))
+    assert np.array_equal(got.labels, idx.read(raw / "t10k-labels-idx1-ubyte", idx.LABELS))
     assert cs.stats()["per_digit"] == {str(d): int((got.labels == d).sum()) for d in range(10)}
 
 
@@ -489,7 +489,7 @@ def test_cli_add_stats_export_import(tmp_path, capsys):
                                    "writers": 2}
 
     assert run_cli(capsys, "class", "export", "--db", str(db), "--format", "idx", str(tmp_path / "idx"))[0] == 0
-    assert list(read_idx(tmp_path / "idx" / classset.IDX_LABELS, 2049)) == [7, 7]
+    assert list(idx.read(tmp_path / "idx" / classset.IDX_LABELS, idx.LABELS)) == [7, 7]
     assert run_cli(capsys, "class", "export", "--db", str(db), "--format", "zip", str(tmp_path / "c.zip"))[0] == 0
     code, out, _ = run_cli(capsys, "class", "import", "--db", str(copy), str(tmp_path / "c.zip"))
     assert code == 0 and "2 digits added, 0 already" in out

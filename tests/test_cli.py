@@ -190,8 +190,8 @@ def test_a_soup_is_the_mean_of_runs_from_one_start_measured_and_bad_ingredients_
 
 def test_only_the_same_network_averages():
     from mnist_demo.errors import UsageError
-    from mnist_demo.model import CNN
-    from mnist_demo.soup import mean_weights
+    from mnist_demo.network import CNN
+    from mnist_demo.train.soup import mean_weights
 
     with pytest.raises(UsageError, match="not the same network"):
         mean_weights([CNN(10), CNN(3)])

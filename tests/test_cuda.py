@@ -3,13 +3,13 @@
 import pytest
 import torch
 
-from mnist_demo import training
-from mnist_demo.config import TrainConfig
-from mnist_demo.familiarity import fit_feature_stats
-from mnist_demo.inference import read
-from mnist_demo.model import CNN
-from mnist_demo.step import GraphedStep
-from mnist_demo.training import fit, make_optimizer, train_epoch
+from mnist_demo.network import CNN
+from mnist_demo.reading.inference import read
+from mnist_demo.reading.not_sure import fit_feature_stats
+from mnist_demo.train import loop
+from mnist_demo.train.loop import fit, make_optimizer, train_epoch
+from mnist_demo.train.recipes import TrainConfig
+from mnist_demo.train.step import GraphedStep
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 
@@ -30,12 +30,12 @@ def test_a_cuda_graph_trains_exactly_as_eager_steps_do(on_cuda, optimizer, monke
             super().__init__(*args, **kwargs)
             recorded.append(self)
 
-    monkeypatch.setattr(training, "GraphedStep", Recorded)
+    monkeypatch.setattr(loop, "GraphedStep", Recorded)
     torch.manual_seed(0)
     init = CNN().state_dict()
     weights, metrics = [], []
     for graphed in (False, True):
-        monkeypatch.setattr(training, "CUDA_GRAPHS", graphed)
+        monkeypatch.setattr(loop, "CUDA_GRAPHS", graphed)
         recorded.clear()
         model = CNN().cuda().to(memory_format=torch.channels_last)
         model.load_state_dict(init)

@@ -5,8 +5,9 @@ import torch
 from torchvision import datasets
 from torchvision.transforms import ToTensor
 
-from mnist_demo.data import DataMissingError, batches, load_split, to_float
-from mnist_demo.model import CNN, count_parameters, layer_table
+from mnist_demo.data import batches, load_split, to_float
+from mnist_demo.errors import DataMissingError
+from mnist_demo.network import CNN, count_parameters, layer_table
 from mnist_demo.paths import DATA_DIR_ENV, ROOT, data_dir
 
 

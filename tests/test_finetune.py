@@ -2,7 +2,7 @@
 the CLI, and (on the real MNIST) a synthetic class whose handwriting MNIST lacks.
 
 The synthetic class: ten writers, each drawing every digit in a form taught outside the US (slashed zero, flag 1,
-crossed 7, closed 4, ... from mnist_demo/styles.py) and all with a hollow "bubble" stroke, an outline of the pen's
+crossed 7, closed 4, ... from mnist_demo/handwriting/) and all with a hollow "bubble" stroke, an outline of the pen's
 path, which no MNIST digit has. Each writer has a gap of their own in the outline.
 """
 
@@ -16,23 +16,25 @@ import pytest
 import torch
 from conftest import digit_image, require_real_data
 
-from mnist_demo import checkpoint, cli, finetune, styles
+from mnist_demo import checkpoint, cli, handwriting
 from mnist_demo.classset import ClassSet, Images
 from mnist_demo.data import load_split
 from mnist_demo.errors import ClassSetError, NotAllowed
-from mnist_demo.preprocess import to_mnist
+from mnist_demo.reading.preprocess import to_mnist
 from mnist_demo.runs import Runs
+from mnist_demo.train import finetune
 
 STYLES = ["0-slashed", "1-flag", "2-loop", "3-flat-top", "4-closed", "5-one-stroke", "6-straight", "7-crossed",
           "8-two-loops", "9-curved"]
 
 
-def hollow(style: styles.Style, rng: np.random.Generator, gap: int, size: int = styles.FAST_SIZE) -> np.ndarray:
+def hollow(style: handwriting.Style, rng: np.random.Generator, gap: int,
+           size: int = handwriting.FAST_SIZE) -> np.ndarray:
     """One drawing of `style` as an outline: the stroke with a thinner stroke of black inside it."""
-    paths, _, width = styles.geometry(style, rng)
+    paths, _, width = handwriting.geometry(style, rng)
     width = max(width, gap + 8)
-    outer = styles.draw(paths, width, size).astype(np.int16)
-    inner = styles.draw(paths, width - gap, size).astype(np.int16)
+    outer = handwriting.draw(paths, width, size).astype(np.int16)
+    inner = handwriting.draw(paths, width - gap, size).astype(np.int16)
     return np.clip(outer - inner, 0, 255).astype(np.uint8)
 
 
@@ -41,7 +43,7 @@ def synthetic_class(writers: int = 10, per_style: int = 10, seed: int = 0) -> Im
     images, labels, names = [], [], []
     for w in range(writers):
         for name in STYLES:
-            style = styles.STYLES[name]
+            style = handwriting.STYLES[name]
             rng = np.random.default_rng([seed, w, style.digit])
             for _ in range(per_style):
                 x = to_mnist(hollow(style, rng, gap=10 + 2 * (w % 3)))

@@ -72,7 +72,7 @@ def engine_table_texts() -> list[str]:
     each step of the network, in a word or two and in a sentence (the Model page's picture), and Fashion-MNIST's
     class names (KMNIST's are hiragana in romaji: names)."""
     from mnist_demo.data import CLASS_NAMES
-    from mnist_demo.style_table import STYLES
+    from mnist_demo.handwriting.styles import STYLES
 
     tree = ast.parse((ROOT / "mnist_demo" / "insight" / "architecture.py").read_text())
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Stage"]
@@ -124,11 +124,12 @@ def test_the_engine_messages_the_other_pages_show_come_out_in_chinese(chinese, t
 
     import numpy as np
 
-    from mnist_demo import checkpoint, finetune
+    from mnist_demo import checkpoint
     from mnist_demo.classset import ClassSet, Images
-    from mnist_demo.config import TrainConfig
     from mnist_demo.data import load_split
-    from mnist_demo.training import exploded, stuck
+    from mnist_demo.train import finetune
+    from mnist_demo.train.loop import exploded, stuck
+    from mnist_demo.train.recipes import TrainConfig
 
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(b"this is no database" * 100)

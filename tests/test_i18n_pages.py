@@ -45,7 +45,7 @@ PAGES = {  # page: (url path, its title in Chinese)
 # Names that stay in Chinese text besides ALLOWED: the tutorial's printout of a batch's shape (torch.Size), file
 # formats, and PyTorch's names of the layers (the Model page's table)
 NAMES = ALLOWED | {"torch", "Size", "IDX", "ZIP", "CSV", "Conv2d", "MaxPool2d", "Linear"}
-# addresses, file and folder names (checkpoints/mnist_cnn.pt, mnist_demo/styles.py), pictures as data URLs
+# addresses, file and folder names (checkpoints/mnist_cnn.pt, mnist_demo/handwriting/pen.py), pictures as data URLs
 PATHS = re.compile(r"https?://\S+|data:\S+|[\w.<>$-]*/[\w.<>$/-]*")
 TRAINED_MS = 120_000  # a run of 5 epochs on 600 images, on a busy 2-core machine
 

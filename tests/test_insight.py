@@ -14,15 +14,15 @@ from plotly.colors import sample_colorscale
 from streamlit.testing.v1 import AppTest
 
 from mnist_demo import checkpoint
-from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_sample
-from mnist_demo.inference import probabilities, read
 from mnist_demo.insight import Probe, dense, fool, neuron, probabilities_from, trace, weights_of
 from mnist_demo.insight.adversarial import BUDGETS
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.pictures import digit_grid, filter_grid, verdict_colour
-from mnist_demo.model import CNN
-from mnist_demo.training import Progress, fit
+from mnist_demo.network import CNN
+from mnist_demo.reading.inference import probabilities, read
+from mnist_demo.train.loop import Progress, fit
+from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.web.charts import confusion_heatmap, text_colour
 
 

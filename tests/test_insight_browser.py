@@ -14,9 +14,9 @@ from test_browser import assert_no_exception, draw, expect_reading, open_inside,
 
 from mnist_demo import checkpoint
 from mnist_demo.data import load_split
-from mnist_demo.metrics import confusion_matrix
-from mnist_demo.preprocess import to_mnist
-from mnist_demo.training import evaluate
+from mnist_demo.reading.preprocess import to_mnist
+from mnist_demo.train.loop import evaluate
+from mnist_demo.train.metrics import confusion_matrix
 
 try:
     from playwright.sync_api import expect

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mnist_demo.training import EpochStats, Progress
+from mnist_demo.train.loop import EpochStats, Progress
 from mnist_demo.web import i18n, live
 
 

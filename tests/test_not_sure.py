@@ -7,9 +7,9 @@ from PIL import Image, ImageDraw
 
 from mnist_demo import checkpoint
 from mnist_demo.data import load_sample
-from mnist_demo.inference import UNSURE_BELOW, Reading, read
-from mnist_demo.preprocess import to_mnist
-from mnist_demo.tools import drawcheck
+from mnist_demo.handwriting import drawing_check
+from mnist_demo.reading.inference import UNSURE_BELOW, Reading, read
+from mnist_demo.reading.preprocess import to_mnist
 
 # The shipped model's figures on the sets below (none of them trained on) are in the README ("Reading real
 # drawings"; `pytest -s` prints them). Floors sit under the figures.
@@ -67,7 +67,7 @@ def test_scribbles_and_letters_are_mostly_not_sure(shipped):
 
 def test_digits_people_draw_are_read_without_hesitation(shipped):
     sample = load_sample()
-    renderings = drawcheck.build(sample.images[:200].numpy(), sample.labels[:200].numpy(), seed=1)
+    renderings = drawing_check.build(sample.images[:200].numpy(), sample.labels[:200].numpy(), seed=1)
     unsure = unsure_share(shipped, [r.image for r in renderings])
     pen_digits = unsure_share(shipped, [drawing(d, width=w) for d in (0, 1, 4, 7) for w in (14, 22, 30)])
     print(f"not sure: redrawn MNIST digits {unsure:.1%}, pen digits {pen_digits:.0%}")

@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import ndimage
 
 from mnist_demo.errors import UnreadableImage
-from mnist_demo.preprocess import to_mnist
+from mnist_demo.reading.preprocess import to_mnist
 
 
 def bbox(image: np.ndarray) -> tuple[int, int]:

@@ -4,9 +4,9 @@ import pytest
 from conftest import require_real_data
 
 from mnist_demo import checkpoint
-from mnist_demo.config import preset
 from mnist_demo.data import load_split
-from mnist_demo.training import evaluate, fit
+from mnist_demo.train.loop import evaluate, fit
+from mnist_demo.train.recipes import preset
 
 
 @pytest.fixture(scope="module")

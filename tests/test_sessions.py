@@ -16,13 +16,13 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_demo.runs.run
 from mnist_demo import checkpoint
-from mnist_demo.config import TrainConfig
 from mnist_demo.data import load_sample, load_split, to_float
-from mnist_demo.inference import read
-from mnist_demo.model import CNN
-from mnist_demo.preprocess import to_mnist
+from mnist_demo.network import CNN
+from mnist_demo.reading.inference import read
+from mnist_demo.reading.preprocess import to_mnist
 from mnist_demo.runs import MAX_RUNS_ENV, Runs, max_runs
-from mnist_demo.training import EpochStats, EvalResult, Progress, RunResult, train_epoch
+from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, train_epoch
+from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.web import state
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py
@@ -102,7 +102,7 @@ def test_read_refuses_a_model_in_training_mode_instead_of_switching_it():
 
 
 class Gate:
-    """A stand-in for training.fit that trains until the test opens its gate."""
+    """A stand-in for train.loop.fit that trains until the test opens its gate."""
 
     def __init__(self) -> None:
         self.open = threading.Event()
@@ -123,7 +123,6 @@ class Gate:
 def gate(monkeypatch):
     g = Gate()
     monkeypatch.setattr(mnist_demo.runs.run, "fit", g)
-    monkeypatch.setattr(mnist_demo.runs.run, "fit_feature_stats", lambda model, split: None)
     yield g
     g.open.set()
 
@@ -268,16 +267,16 @@ def heavy_values(obj, path: str = "", depth: int = 0, seen: set | None = None) -
 
 
 def test_other_sessions_see_the_run_progress_and_still_draw(tiny_data_dir, monkeypatch):
-    import mnist_demo.training
+    import mnist_demo.train.loop
 
     monkeypatch.delenv(MAX_RUNS_ENV, raising=False)
-    original = mnist_demo.training.train_epoch
+    original = mnist_demo.train.loop.train_epoch
 
     def slow_epoch(*args, **kwargs):
         time.sleep(2)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(mnist_demo.training, "train_epoch", slow_epoch)
+    monkeypatch.setattr(mnist_demo.train.loop, "train_epoch", slow_epoch)
     teacher = session(tiny_data_dir, monkeypatch)
     teacher.slider[0].set_value(30)
     next(b for b in teacher.button if b.label == "Start").click()

@@ -9,22 +9,24 @@ import torch.nn.functional as F
 from conftest import drawing
 from scipy import ndimage
 
-from mnist_demo import augment, paths, redraw, style_pool, styles
+from mnist_demo import handwriting, paths
 from mnist_demo.data import Split, to_float
-from mnist_demo.model import CNN
-from mnist_demo.preprocess import to_mnist
-from mnist_demo.step import Step
+from mnist_demo.handwriting import pools, redrawn
+from mnist_demo.network import CNN
+from mnist_demo.reading.preprocess import to_mnist
+from mnist_demo.train import augment
+from mnist_demo.train.step import Step
 
 
 @pytest.fixture
 def small_pool(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path))
-    monkeypatch.setattr(style_pool, "_loaded", {})
-    return style_pool.load(per_style=3, seed=5)
+    monkeypatch.setattr(pools, "_loaded", {})
+    return pools.load(per_style=3, seed=5)
 
 
 def test_the_pool_is_every_digit_style_drawn_with_the_training_hand_and_kept_on_disk(small_pool, tmp_path):
-    n = 3 * sum(style_pool.MORE.get(name, 1) for name in style_pool.digit_styles())  # the hardest styles: more
+    n = 3 * sum(pools.MORE.get(name, 1) for name in pools.digit_styles())  # the hardest styles: more
     assert small_pool.images.shape == (n, 28, 28) and small_pool.images.dtype == torch.uint8
     assert small_pool.count.sum() == n and (small_pool.count > 0).all()
     assert small_pool.count[0] == 3 * (1 + 2 + 2)  # 0-plain once; the slashed and the dotted zero twice
@@ -32,23 +34,23 @@ def test_the_pool_is_every_digit_style_drawn_with_the_training_hand_and_kept_on_
     for d in range(10):
         at = slice(int(small_pool.start[d]), int(small_pool.start[d] + small_pool.count[d]))
         assert (small_pool.labels[at] == d).all()
-    assert style_pool.cache_path(3, 5).is_file() and str(style_pool.cache_path(3, 5)).startswith(str(tmp_path))
-    want, _, _ = styles.as_mnist_batch(3, 5, ["0-slashed"], hand=styles.TRAINING_HAND)
+    assert pools.cache_path(3, 5).is_file() and str(pools.cache_path(3, 5)).startswith(str(tmp_path))
+    want, _, _ = handwriting.as_mnist_batch(3, 5, ["0-slashed"], hand=handwriting.TRAINING_HAND)
     assert any(np.abs(img.numpy() / 255 - want[0]).max() < 0.01 for img in small_pool.images[: small_pool.count[0]])
-    style_pool._loaded.clear()  # a second process reads the file instead of drawing again
-    again = style_pool.load(per_style=3, seed=5)
+    pools._loaded.clear()  # a second process reads the file instead of drawing again
+    again = pools.load(per_style=3, seed=5)
     assert torch.equal(again.images, small_pool.images)
 
 
 def test_the_pool_is_named_after_what_shapes_it():
-    assert style_pool.key(3, 5) == style_pool.key(3, 5)
-    assert len({style_pool.key(3, 5), style_pool.key(4, 5), style_pool.key(3, 6)}) == 3
+    assert pools.key(3, 5) == pools.key(3, 5)
+    assert len({pools.key(3, 5), pools.key(4, 5), pools.key(3, 6)}) == 3
 
 
 def test_swapping_keeps_every_label_right(small_pool):
     labels = torch.arange(10).repeat(40)
     x = torch.zeros(len(labels), 1, 28, 28)
-    out, swapped = style_pool.swap_in(x, labels, 0.5, torch.Generator().manual_seed(0), small_pool)
+    out, swapped = pools.swap_in(x, labels, 0.5, torch.Generator().manual_seed(0), small_pool)
     assert torch.equal(swapped, out.flatten(1).amax(1) > 0)  # the rows it says it replaced, and only those
     assert 0.35 < swapped.float().mean() < 0.65
     pool_of = {d: small_pool.images[small_pool.labels == d].float() / 255 for d in range(10)}
@@ -87,23 +89,23 @@ def test_styles_augmentation_without_digits_swaps_nothing_in():
 
 @pytest.fixture
 def small_mnist(small_pool, monkeypatch):
-    monkeypatch.setattr(style_pool, "PER_STYLE", 3)  # the pools augment() loads: small_pool's, and 4 junk a shape
-    monkeypatch.setattr(style_pool, "SEED", 5)
-    monkeypatch.setattr(style_pool, "JUNK_PER_STYLE", 4)
-    monkeypatch.setattr(redraw, "_loaded", {})
+    monkeypatch.setattr(pools, "PER_STYLE", 3)  # the pools augment() loads: small_pool's, and 4 junk a shape
+    monkeypatch.setattr(pools, "SEED", 5)
+    monkeypatch.setattr(pools, "JUNK_PER_STYLE", 4)
+    monkeypatch.setattr(redrawn, "_loaded", {})
     images = (torch.rand(40, 28, 28) > 0.7).to(torch.uint8) * 255
     return Split("mnist", True, images, torch.arange(10).repeat(4))
 
 
 def test_styles_adds_junk_rows_labelled_no_digit(small_mnist):
-    junk = style_pool.load_junk()
-    assert junk.shape == (4 * len(style_pool.junk_styles()), 28, 28)
+    junk = pools.load_junk()
+    assert junk.shape == (4 * len(pools.junk_styles()), 28, 28)
     x, y = to_float(small_mnist.images[:20]), small_mnist.labels[:20]
     out, labels = augment.augment(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
     assert out.shape == (22, 1, 28, 28) and torch.equal(labels[:20], y)
     assert (labels[20:] == augment.NO_DIGIT).all()  # 10 % of the batch: two junk shapes, with no digit
     grown = augment.trained_on(small_mnist, "styles")  # the "not sure" statistics see what training saw
-    assert len(grown) == 40 + len(style_pool.load().labels) + 40 and set(grown.labels.tolist()) == set(range(10))
+    assert len(grown) == 40 + len(pools.load().labels) + 40 and set(grown.labels.tolist()) == set(range(10))
     assert augment.trained_on(small_mnist, "both") is small_mnist
 
 
@@ -111,7 +113,7 @@ def test_style_drawings_keep_their_own_tilt_and_only_mnist_digits_are_turned(sma
     """A style drawing is tilted and slanted by its hand already: turning it again makes flag 1s into 7s."""
     monkeypatch.setattr(augment, "DRAWN_SHARE", 0.0)
     monkeypatch.setattr(augment, "random_stroke", lambda x, generator=None: x)  # leave the affine change alone
-    pool = style_pool.load().images.float() / 255
+    pool = pools.load().images.float() / 255
     x, y = to_float(small_mnist.images), small_mnist.labels
     out, _, marked = augment.augment_marked(x, y, "styles", torch.Generator().manual_seed(0), small_mnist)
     from_pool = torch.tensor([(pool - img[0]).abs().flatten(1).amax(1).min() < 1e-6 for img in out[:40]])

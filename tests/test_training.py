@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from conftest import EPOCH_LINE
 
-from mnist_demo.config import TrainConfig, preset
 from mnist_demo.data import to_float
-from mnist_demo.model import CNN
-from mnist_demo.step import Step
-from mnist_demo.training import EpochStats, evaluate, fit
+from mnist_demo.network import CNN
+from mnist_demo.train.loop import EpochStats, evaluate, fit
+from mnist_demo.train.recipes import TrainConfig, preset
+from mnist_demo.train.step import Step
 
 
 def test_the_tutorials_line_character_for_character():

@@ -9,10 +9,10 @@ one folder per digit with a labels.csv), import another class's set, delete entr
     transfer.py  export (IDX, zip) and reading an import; unpack.py checks and decodes what an import holds
 """
 
-from ..errors import ClassSetError
-from .checks import DB_ENV, DRAWING_SIZE, INK_FLOOR, SIZE, Images, Row, default_path, sha_of
-from .store import SCHEMA_VERSION, ClassSet
-from .transfer import IDX_IMAGES, IDX_LABELS
+from mnist_demo.classset.checks import DB_ENV, DRAWING_SIZE, INK_FLOOR, SIZE, Images, Row, default_path, sha_of
+from mnist_demo.classset.store import SCHEMA_VERSION, ClassSet
+from mnist_demo.classset.transfer import IDX_IMAGES, IDX_LABELS
+from mnist_demo.errors import ClassSetError
 
 __all__ = ["DB_ENV", "DRAWING_SIZE", "IDX_IMAGES", "IDX_LABELS", "INK_FLOOR", "SCHEMA_VERSION", "SIZE", "ClassSet",
            "ClassSetError", "Images", "Row", "default_path", "sha_of"]

@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from ..errors import ClassSetError
-from ..paths import ROOT
-from ..preprocess import open_image
+from mnist_demo.errors import ClassSetError
+from mnist_demo.paths import ROOT
+from mnist_demo.reading.preprocess import open_image
 
 DB_ENV = "MNIST_DEMO_CLASS_DB"
 SIZE = 28

@@ -17,9 +17,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ClassSetError, NotAllowed
-from . import transfer
-from .checks import DB_ENV, SIZE, Images, Row, check_image, check_label, check_writer, default_path, drawing_png, sha_of
+from mnist_demo.classset import transfer
+from mnist_demo.classset.checks import (
+    DB_ENV,
+    SIZE,
+    Images,
+    Row,
+    check_image,
+    check_label,
+    check_writer,
+    default_path,
+    drawing_png,
+    sha_of,
+)
+from mnist_demo.errors import ClassSetError, NotAllowed
 
 SCHEMA_VERSION = 1  # PRAGMA user_version; a later release migrates from it
 SCHEMA = """

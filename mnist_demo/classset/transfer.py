@@ -9,7 +9,6 @@ import io
 import os
 import re
 import stat
-import struct
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -17,9 +16,10 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ..errors import ClassSetError
-from .checks import SIZE, png_of
-from .unpack import CSV_NAME, Item, Member, check_count, collect, refuse
+from mnist_demo.classset.checks import SIZE, png_of
+from mnist_demo.classset.unpack import CSV_NAME, Item, Member, check_count, collect, refuse
+from mnist_demo.data import idx
+from mnist_demo.errors import ClassSetError
 
 CSV_COLUMNS = ["file", "label", "writer", "predicted", "created"]
 IDX_IMAGES, IDX_LABELS = "class-images-idx3-ubyte", "class-labels-idx1-ubyte"
@@ -28,10 +28,8 @@ IDX_IMAGES, IDX_LABELS = "class-images-idx3-ubyte", "class-labels-idx1-ubyte"
 # --- export ----------------------------------------------------------------------------------------------------
 
 def idx_bytes(images: np.ndarray, labels: np.ndarray) -> tuple[bytes, bytes]:
-    """MNIST's own uncompressed IDX format (images magic 2051, labels 2049), as torchvision reads it."""
-    n = len(labels)
-    return (struct.pack(">IIII", 2051, n, SIZE, SIZE) + np.ascontiguousarray(images, np.uint8).tobytes(),
-            struct.pack(">II", 2049, n) + np.asarray(labels).astype(np.uint8).tobytes())
+    """MNIST's own uncompressed IDX format, as torchvision reads it."""
+    return idx.to_bytes(np.reshape(images, (-1, SIZE, SIZE))), idx.to_bytes(np.asarray(labels))
 
 
 def zip_bytes(records: Iterable[tuple]) -> bytes:

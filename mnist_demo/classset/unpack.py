@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import struct
 import time
 import zipfile
 import zlib
@@ -21,9 +20,10 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..errors import ClassSetError, UnreadableImage
-from ..preprocess import open_image, to_mnist
-from .checks import INK_FLOOR, SIZE, check_image, check_label, check_writer
+from mnist_demo.classset.checks import INK_FLOOR, SIZE, check_image, check_label, check_writer
+from mnist_demo.data import idx
+from mnist_demo.errors import ClassSetError, DataFileError, UnreadableImage
+from mnist_demo.reading.preprocess import open_image, to_mnist
 
 IMPORT_WRITER = "import"  # the writer of imported images that come without a labels.csv
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
@@ -178,18 +178,17 @@ def _decode(data: bytes, src: str, name: str) -> bytes:
 
 def _idx_items(images: bytes, labels: bytes, src: str, name: str, now: float) -> list[Item]:
     """The digits of an IDX pair, its sizes checked against the headers before anything is believed."""
-    if len(images) < 16 or struct.unpack(">I", images[:4])[0] != 2051:
-        raise refuse(src, name, "is not an uncompressed IDX images file (magic 2051)")
-    n, rows, cols = struct.unpack(">III", images[4:16])
-    if (rows, cols) != (SIZE, SIZE) or len(images) != 16 + n * SIZE * SIZE:
-        raise refuse(src, name, f"holds {rows} x {cols} images or is truncated; 28 x 28 MNIST images are expected")
-    label_name = name[: -len("images-idx3-ubyte")] + "labels-idx1-ubyte"
-    if len(labels) < 8 or struct.unpack(">II", labels[:8]) != (2049, n) or len(labels) != 8 + n:
-        raise refuse(src, label_name, f"is not an IDX labels file with {n} labels to match its images")
-    label_arr = np.frombuffer(labels, dtype=np.uint8, offset=8)
-    if n and int(label_arr.max()) > 9:
-        raise refuse(src, label_name, f"has a label {int(label_arr.max())}; labels are 0 to 9")
-    pixels = np.frombuffer(images, dtype=np.uint8, offset=16).reshape(n, SIZE * SIZE)
+    paths = (PurePosixPath(name), PurePosixPath(name[: -len("images-idx3-ubyte")] + "labels-idx1-ubyte"))
+    try:  # the one IDX reader, as for MNIST itself: magic, dimensions, length, counts and labels 0-9
+        image_arr, label_arr = idx.parse(images, idx.IMAGES, paths[0]), idx.parse(labels, idx.LABELS, paths[1])
+        if len(image_arr):
+            idx.check_pair(image_arr, label_arr, 10, paths, "imported")
+        elif len(label_arr):
+            raise idx.file_error(f"{{0}} holds no images but {{1}} holds {len(label_arr):,} labels", None, *paths)
+    except DataFileError as exc:
+        raise ClassSetError(f"Cannot import {src}: {exc} Nothing was imported.") from None
+    n = len(image_arr)
+    pixels = image_arr.reshape(n, SIZE * SIZE)
     blank = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
     if len(blank):
         raise refuse(src, name, f"has an empty (all black) image at index {int(blank[0])}")

@@ -7,7 +7,7 @@ ink per pixel) and the picture within black..white. Each search starts from seed
 fail that need not: the README has the count). Every budget is searched at once, as one batch, and the smallest
 that works is kept.
 
-Gradients are taken with torch.autograd.grad with respect to the change alone, as in mnist_demo.inference: the
+Gradients are taken with torch.autograd.grad with respect to the change alone, as in mnist_demo.reading.inference: the
 shared model's parameters get no .grad, and nothing about the model changes.
 """
 
@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..inference import _check_eval, as_batch, model_device
-from .lane import in_lane
+from mnist_demo.insight.lane import in_lane
+from mnist_demo.reading.inference import _check_eval, as_batch, model_device
 
 BUDGETS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)  # largest change per pixel, in shares of full ink
 STEPS = 40

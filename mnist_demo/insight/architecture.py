@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .forward import Trace
+from mnist_demo.insight.forward import Trace
 
 TIMES = " × "
 

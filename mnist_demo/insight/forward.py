@@ -5,7 +5,7 @@ The tutorial's order is conv -> ReLU -> max-pool; model.CNN pools first and appl
 same numbers (ReLU never changes which of four values is largest), so the arrays here are named in the tutorial's
 order and computed the model's way: `pooled1` is both max-pool(ReLU(conv1)) and ReLU(max-pool(conv1)).
 
-Read-only on a shared model, like mnist_demo.inference: no hooks, no mode switches, no gradients.
+Read-only on a shared model, like mnist_demo.reading.inference: no hooks, no mode switches, no gradients.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..inference import as_batch, model_device
+from mnist_demo.reading.inference import as_batch, model_device
 
 Weights = dict[str, np.ndarray]  # the model's state dict as float32 numpy arrays (about 0.5 MB)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from .forward import Trace
+from mnist_demo.insight.forward import Trace
 
 POOL = 2
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..data import Split
-from ..training import Progress
-from .forward import Weights, probabilities_from, weights_of
+from mnist_demo.data import Split
+from mnist_demo.insight.forward import Weights, probabilities_from, weights_of
+from mnist_demo.train.loop import Progress
 
 _log = logging.getLogger(__name__)
 PER_CLASS = 4

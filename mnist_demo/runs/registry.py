@@ -24,14 +24,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import checkpoint
-from ..config import TrainConfig
-from ..data import CLASS_NAMES, Split
-from ..errors import NotAllowed
-from ..familiarity import FeatureStats
-from ..paths import SHIPPED, runs_dir
-from .queue import RunSlots, max_runs
-from .run import Run
+from mnist_demo import checkpoint
+from mnist_demo.data import CLASS_NAMES, Split
+from mnist_demo.errors import NotAllowed
+from mnist_demo.paths import SHIPPED, runs_dir
+from mnist_demo.reading.not_sure import FeatureStats
+from mnist_demo.runs.queue import RunSlots, max_runs
+from mnist_demo.runs.run import Run
+from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory

@@ -13,15 +13,14 @@ from pathlib import Path
 
 from torch import nn
 
-from .. import checkpoint
-from ..augment import trained_on
-from ..config import PRESETS, TrainConfig, recipe_of
-from ..data import Split
-from ..errors import UserError
-from ..familiarity import FeatureStats, fit_feature_stats
-from ..insight.probe import Probe
-from ..training import EpochStats, EvalResult, Progress, RunResult, fit
-from .queue import RunSlots
+from mnist_demo import checkpoint
+from mnist_demo.data import Split
+from mnist_demo.errors import UserError
+from mnist_demo.insight.probe import Probe
+from mnist_demo.reading.not_sure import FeatureStats
+from mnist_demo.runs.queue import RunSlots
+from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, fit
+from mnist_demo.train.recipes import PRESETS, TrainConfig, recipe_of
 
 RECIPE_NAMES = {"seed": "Tutorial", "quick": "Quick", "fast": "Fast", "classroom": "Classroom"}
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
@@ -201,11 +200,11 @@ class Run:
         result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from)
         message = result.message
         if result.status == "finished":
-            self.feature_stats = fit_feature_stats(result.model, trained_on(self.train_split, self.config.augment))
+            self.feature_stats = result.feature_stats
             stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.started_at))
             try:
                 self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"run-{stamp}-{self.id}.pt",
-                                                           result, self.feature_stats)
+                                                           result)
             except OSError as exc:
                 message = f"The model could not be saved: {exc}"
             if self.after is not None:

@@ -11,12 +11,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import checkpoint
-from ..config import preset
-from ..data import Split
-from ..paths import DATA_DIR_ENV, RUNS_DIR_ENV
-from ..training import fit
-from .serve import AppServer
+from mnist_demo import checkpoint
+from mnist_demo.data import Split
+from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.serve import AppServer
+from mnist_demo.train.loop import fit
+from mnist_demo.train.recipes import preset
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -22,18 +22,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import checkpoint
-from ..config import TrainConfig
-from ..data import Split, load_split, resolve_data_dir
-from ..devices import describe, keep_freed_memory
-from ..familiarity import FeatureStats
-from ..inference import probabilities, read
-from ..model import CNN
-from ..paths import ROOT
-from ..preprocess import to_mnist
-from ..training import evaluate, train_epoch
-from .drawcheck import render
-from .serve import AppServer
+from mnist_demo import checkpoint
+from mnist_demo.data import Split, load_split
+from mnist_demo.handwriting.drawing_check import render
+from mnist_demo.network import CNN
+from mnist_demo.paths import ROOT
+from mnist_demo.paths import data_dir as resolve_data_dir
+from mnist_demo.reading.inference import probabilities, read
+from mnist_demo.reading.not_sure import FeatureStats
+from mnist_demo.reading.preprocess import to_mnist
+from mnist_demo.tools.serve import AppServer
+from mnist_demo.train.device import describe, keep_freed_memory
+from mnist_demo.train.loop import evaluate, train_epoch
+from mnist_demo.train.recipes import TrainConfig
 
 
 @dataclass
@@ -248,7 +249,7 @@ def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch
         say(f"app: imports {import_s:.1f} s in a fresh interpreter; `streamlit run app.py` healthy after "
             f"{ready_s:.1f} s")
         if device.type == "cpu":
-            from .appspeed import compare
+            from mnist_demo.tools.appspeed import compare
 
             say("Training the fast recipe in the app with its Train page open in Chromium, and here…")
             timed = compare("fast", train, test, root)

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ..paths import ROOT
+from mnist_demo.paths import ROOT
 
 
 def free_port() -> int:

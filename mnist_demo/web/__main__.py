@@ -7,9 +7,9 @@ import os
 import secrets
 import sys
 
-from ..paths import ROOT
-from .join import student_url
-from .state import TEACHER_CODE_ENV
+from mnist_demo.paths import ROOT
+from mnist_demo.web.address import student_url
+from mnist_demo.web.state import TEACHER_CODE_ENV
 
 
 def option(args: list[str], name: str, default: str) -> str:

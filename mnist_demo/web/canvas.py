@@ -18,7 +18,7 @@ import zlib
 
 import numpy as np
 
-from ..errors import UnreadableImage
+from mnist_demo.errors import UnreadableImage
 
 PREFIX = "data:image/png;base64,"
 SIGNATURE = b"\x89PNG\r\n\x1a\n"

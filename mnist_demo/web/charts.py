@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from ..training import EpochStats
-from .i18n import t
+from mnist_demo.train.loop import EpochStats
+from mnist_demo.web.i18n import t
 
 TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
 

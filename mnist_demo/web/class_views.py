@@ -12,15 +12,15 @@ import streamlit as st
 import torch
 from torch import nn
 
-from ..classset import IDX_IMAGES, IDX_LABELS, ClassSet, Images
-from ..data import Split
-from ..errors import UserError
-from ..runs import Run
-from ..training import EvalResult, evaluate
-from . import touch
-from .i18n import error, t
-from .plain import plain
-from .widgets import enlarge
+from mnist_demo.classset import IDX_IMAGES, IDX_LABELS, ClassSet, Images
+from mnist_demo.data import Split
+from mnist_demo.errors import UserError
+from mnist_demo.runs import Run
+from mnist_demo.train.loop import EvalResult, evaluate
+from mnist_demo.web import touch
+from mnist_demo.web.i18n import error, t
+from mnist_demo.web.user_text import plain
+from mnist_demo.web.widgets import enlarge
 
 PER_DIGIT = 24  # newest digits drawn in each digit's overview: two rows
 MISREAD = 30  # newest misread digits drawn

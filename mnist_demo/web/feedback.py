@@ -14,11 +14,11 @@ import secrets
 import numpy as np
 import streamlit as st
 
-from ..classset import ClassSet, default_path
-from ..errors import ClassSetError, UserError
-from ..preprocess import open_image
-from .i18n import error as translated
-from .i18n import t
+from mnist_demo.classset import ClassSet, default_path
+from mnist_demo.errors import ClassSetError, UserError
+from mnist_demo.reading.preprocess import open_image
+from mnist_demo.web.i18n import error as translated
+from mnist_demo.web.i18n import t
 
 DIGITS = [str(d) for d in range(10)]
 

@@ -17,7 +17,7 @@ import re
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .zh import ERRORS, NAME_WORDS, ZH
+from mnist_demo.web.zh import ERRORS, NAME_WORDS, ZH
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 

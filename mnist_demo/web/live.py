@@ -16,9 +16,9 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from ..training import Progress
-from .charts import TEST_COLOUR, TRAIN_COLOUR
-from .i18n import t
+from mnist_demo.train.loop import Progress
+from mnist_demo.web.charts import TEST_COLOUR, TRAIN_COLOUR
+from mnist_demo.web.i18n import t
 
 LIVE_COLOUR = "rgba(31,119,180,0.35)"  # the running line: the training colour, lighter
 WIDTH = 500  # each panel's own units; the page draws it at the width it has

@@ -18,14 +18,15 @@ from urllib.parse import urlsplit
 import streamlit as st
 import torch
 
-from ..data import Split, load_sample, load_split, resolve_data_dir
-from ..devices import describe, pick_device
-from ..errors import UserError
-from ..runs import Model, Run, Runs, max_runs
-from . import i18n
-from .i18n import t
-from .join import qr_png, student_url
-from .widgets import projector_style
+from mnist_demo.data import Split, load_sample, load_split
+from mnist_demo.errors import UserError
+from mnist_demo.paths import data_dir as resolve_data_dir
+from mnist_demo.runs import Model, Run, Runs, max_runs
+from mnist_demo.train.device import describe, pick_device
+from mnist_demo.web import i18n
+from mnist_demo.web.address import qr_png, student_url
+from mnist_demo.web.i18n import t
+from mnist_demo.web.widgets import projector_style
 
 TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
 LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other

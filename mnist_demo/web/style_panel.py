@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from .. import styles
-from ..tools import stylecheck
-from .i18n import t, term
+from mnist_demo import handwriting
+from mnist_demo.handwriting import style_check
+from mnist_demo.web.i18n import t, term
 
 WEAK_BELOW = 0.98  # a style read right less often than this is called out
 
@@ -23,13 +23,14 @@ WEAK_BELOW = 0.98  # a style read right less often than this is called out
 @st.cache_data(show_spinner=False)
 def example(name: str) -> str:
     """One drawing of `name` from the check's own seed, as a PNG data URL for an image column."""
-    img = styles.render(styles.STYLES[name], styles.style_rng(0, styles.STYLES[name]), size=112, width=20)
+    style = handwriting.STYLES[name]
+    img = handwriting.render(style, handwriting.style_rng(0, style), size=112, width=20)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, "PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def frame(rows: list[stylecheck.Row]) -> pd.DataFrame:
+def frame(rows: list[style_check.Row]) -> pd.DataFrame:
     return pd.DataFrame({
         "drawing": [example(r.name) for r in rows],
         "style": [term(r.name) for r in rows],
@@ -67,7 +68,7 @@ def show() -> None:
         "page does. **Right**: the app shows the right digit. **Not sure**: the app says so, which is the honest "
         "answer for a drawing it cannot read. **Wrong, and sure**: the mistakes that matter."
     ))
-    blob = stylecheck.read_json()
+    blob = style_check.read_json()
     if blob is None:
         st.info(t("No drawing check figures yet: `python scripts/drawing_check.py --json` makes them."))
         return
@@ -78,7 +79,7 @@ def show() -> None:
     cols[0].metric(t("Digits in every style, right"), f"{digits.share('right'):.1%}")
     cols[1].metric(t("Wrong, and sure"), f"{digits.share('wrong'):.1%}")
     cols[2].metric(t("Shapes that are no digit, read as one"), f"{junk.share('wrong'):.0%}")
-    weak = sorted((r for r in rows if r.digit != styles.JUNK and r.share("right") < WEAK_BELOW),
+    weak = sorted((r for r in rows if r.digit != handwriting.JUNK and r.share("right") < WEAK_BELOW),
                   key=lambda r: r.share("right"))
     if weak:
         st.markdown(t("Where it is weak: {styles}.", styles="; ".join(
@@ -87,9 +88,9 @@ def show() -> None:
             t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak)))
     else:
         st.markdown(t("Every style is read right at least {weak:.0%} of the time. The network learned them from "
-                      "MNIST and from drawings in these styles made by the program (mnist_demo/styles.py), not from "
-                      "the check's own drawings.", weak=WEAK_BELOW))
-    digit_rows = [r for r in rows if r.digit != styles.JUNK]
+                      "MNIST and from drawings in these styles made by the program (mnist_demo/handwriting/), not "
+                      "from the check's own drawings.", weak=WEAK_BELOW))
+    digit_rows = [r for r in rows if r.digit != handwriting.JUNK]
     st.dataframe(frame(digit_rows), column_config=columns(), hide_index=True, row_height=60)
     st.markdown(t(
         "**Shapes that are no digit.** The network has ten outputs and no \"none of these\": a smiley or a box "
@@ -98,7 +99,7 @@ def show() -> None:
         "sure\" when the top probability is low or the drawing's features (in the last hidden layer) lie far from "
         "every digit the network learned. These are the shapes it trained on (drawn anew): letters, which it never "
         "saw, still get a digit more often. How often each shape gets a digit:"))
-    junk_rows = [r for r in rows if r.digit == styles.JUNK]
+    junk_rows = [r for r in rows if r.digit == handwriting.JUNK]
     st.dataframe(frame(junk_rows).drop(columns=["right", "not sure"]).rename(
         columns={"wrong, and sure": "read as a digit", "misread as": "mostly as"}),
         column_config=columns(), hide_index=True, row_height=60)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .i18n import language, t
+from mnist_demo.web.i18n import language, t
 
 HIDE_TOOLBAR = """<script>
 (() => {

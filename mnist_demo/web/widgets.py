@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from ..model import layer_table
-from .i18n import t
+from mnist_demo.network import layer_table
+from mnist_demo.web.i18n import t
 
 MISTAKE_RGB = (230, 0, 0)
 

@@ -2,7 +2,7 @@
 the PyTorch tutorial's Chinese translations:
 训练, 测试, 准确率, 损失, 卷积层, 池化层, 全连接层, 学习率, 批大小, 轮 (epoch)."""
 
-from .zh_pages import ERRORS_PAGES, ZH_PAGES  # the other pages, merged at the end
+from mnist_demo.web.zh_pages import ERRORS_PAGES, ZH_PAGES  # the other pages, merged at the end
 
 ZH: dict[str, str] = {
     # app and sidebar

@@ -359,9 +359,9 @@ ZH_PAGES: dict[str, str] = {
         "**{style}**（认对 {right:.0%}，{wrong:.0%} 的时候被认作 {most}）",
     "**{style}** ({right:.0%} right)": "**{style}**（认对 {right:.0%}）",
     "Every style is read right at least {weak:.0%} of the time. The network learned them from MNIST and from drawings "
-    "in these styles made by the program (mnist_demo/styles.py), not from the check's own drawings.":
-        "每种风格的认对率都至少有 {weak:.0%}。网络是从 MNIST 和程序按这些风格生成的手写样本（mnist_demo/styles.py）中"
-        "学会的，而不是从检查用的样本中学的。",
+    "in these styles made by the program (mnist_demo/handwriting/), not from the check's own drawings.":
+        "每种风格的认对率都至少有 {weak:.0%}。网络是从 MNIST 和程序按这些风格生成的手写样本"
+        "（mnist_demo/handwriting/）中学会的，而不是从检查用的样本中学的。",
     "**Shapes that are no digit.** The network has ten outputs and no \"none of these\": a smiley or a box gets "
     "the digit it looks most like, unless it learned otherwise. This one was shown such shapes in training with "
     "equal odds on every digit as the answer, so it now gives them no digit; the app says \"not sure\" when the "
@@ -384,7 +384,7 @@ ZH_PAGES: dict[str, str] = {
     "misread as": "常被认作",
     "read as a digit": "被认作数字",
     "mostly as": "多被认作",
-    # the handwriting styles (mnist_demo.style_table), through term(): names, then descriptions
+    # the handwriting styles (mnist_demo.handwriting.styles), through term(): names, then descriptions
     "0-plain": "0 普通",
     "0-slashed": "0 带斜线",
     "0-dotted": "0 带点",
@@ -466,7 +466,7 @@ ZH_PAGES: dict[str, str] = {
 # finetune, runs, training, config, data, idx, checkpoint, checkpoint_checks, preprocess): a pattern and its
 # Chinese, as in zh.ERRORS. A group that is itself an engine message is translated in its turn (i18n.error).
 ERRORS_PAGES: list[tuple[str, str]] = [
-    (r"^CPU \((\d+) threads\)$", "CPU（{0} 个线程）"),  # the sidebar's device (mnist_demo.devices.describe)
+    (r"^CPU \((\d+) threads\)$", "CPU（{0} 个线程）"),  # the sidebar's device (mnist_demo.train.device.describe)
     # the class set (mnist_demo.classset.store: "The class set" in a browser, "the class set PATH" elsewhere)
     (r"^The class set\b.*? is not a class-set database",
      "全班数据集文件不是全班数据集的数据库（根本不是数据库文件）。它没有被改动：请把它移走，或用环境变量 "
@@ -546,7 +546,7 @@ ERRORS_PAGES: list[tuple[str, str]] = [
     (r"^Cannot import (.+?): it unpacks to over (\d+) MB",
      "无法导入 {0}：它解压后超过 {1} MB；请拆成几个小一些的包。没有导入任何内容。"),
     (r"^(.+) line (\d+)$", "{0} 第 {1} 行"),  # a line of an imported labels.csv
-    # pictures (mnist_demo.preprocess), also inside an import's refusal and on the Draw page
+    # pictures (mnist_demo.reading.preprocess), also inside an import's refusal and on the Draw page
     (r"^it is not a readable image", "它不是可读的图片（需要一个数字的 PNG 或 JPEG）"),
     (r"^it is a damaged or truncated picture \((\w+)\)", "它是损坏或被截断的图片（{0}）"),
     (r"^it is (\d+) x (\d+) px; the most this app reads is (\d+) megapixels",
@@ -567,7 +567,7 @@ ERRORS_PAGES: list[tuple[str, str]] = [
     (r"^it is all black$", "它全是黑色"),
     (r"^it is all one colour$", "它全是同一种颜色"),
     (r"^its marks are too faint or too small to be a digit$", "上面的笔迹太淡或太小，不像一个数字"),
-    # fine-tuning (mnist_demo.finetune)
+    # fine-tuning (mnist_demo.train.finetune)
     (r"^Fine-tuning needs digits from at least two writers .* the class set has one\.",
      "微调需要至少两个书写人（学生）的数字，这样才能在它没训练过的手写上测量；全班数据集目前只有一个。请让更多学生在"
      "“手写”页加入数字。"),
@@ -584,7 +584,7 @@ ERRORS_PAGES: list[tuple[str, str]] = [
     (r"^Only the teacher can choose the model the class reads with\.", "只有老师才能选择全班用来识别的模型。"),
     (r"^(.+) is still going: stop it first\.", "{0} 还在进行：请先停止它。"),
     (r"^There is no model (.+) to use", "没有可用的模型 {0}（可能已被删除）。"),
-    # how a run ended (mnist_demo.training, runs.run)
+    # how a run ended (mnist_demo.train.loop, runs.run)
     (r"^Stopped by the user during epoch (\d+)\.", "在第 {0} 轮时被手动停止。"),
     (r"^Did not learn: the loss became (\S+) at epoch (\d+), batch (\d+)\. A learning rate of (\S+) is too large for "
      r"(\w+): .* such as (\S+)\.$",
@@ -610,7 +610,7 @@ ERRORS_PAGES: list[tuple[str, str]] = [
     (r"^sgd$", "SGD"),  # an optimizer, inside a message
     (r"^momentum$", "SGD + 动量"),
     (r"^adam$", "Adam"),
-    # settings (mnist_demo.config)
+    # settings (mnist_demo.train.recipes)
     (r"^the batch size ([\d,]+) is larger than the ([\d,]+) training images of (\S+): choose a batch size of at most "
      r"([\d,]+)$", "批大小 {0} 比 {2} 的 {1} 张训练图像还多：请把批大小设为不超过 {3}"),
     (r"^the (\S+) training set is empty: there is nothing to train on$", "{0} 的训练集是空的：没有可训练的内容"),

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from mnist_demo import finetune
 from mnist_demo.errors import UserError
-from mnist_demo.metrics import confusion_matrix
 from mnist_demo.runs import Run
+from mnist_demo.train import finetune
+from mnist_demo.train.metrics import confusion_matrix
 from mnist_demo.web import charts, class_views, state
 from mnist_demo.web.feedback import class_set
 from mnist_demo.web.i18n import error, name, t

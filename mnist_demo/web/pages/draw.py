@@ -5,14 +5,14 @@ import html
 import streamlit as st
 
 from mnist_demo.errors import UnreadableImage
-from mnist_demo.familiarity import QUANTILE
-from mnist_demo.inference import UNSURE_BELOW, read
-from mnist_demo.preprocess import to_mnist, why_blank
+from mnist_demo.reading.inference import UNSURE_BELOW, read
+from mnist_demo.reading.not_sure import QUANTILE
+from mnist_demo.reading.preprocess import to_mnist, why_blank
 from mnist_demo.web import charts, state, touch
 from mnist_demo.web.canvas import drawing_canvas
 from mnist_demo.web.feedback import control as class_feedback
 from mnist_demo.web.i18n import class_names, error, name, t
-from mnist_demo.web.plain import plain
+from mnist_demo.web.user_text import plain
 from mnist_demo.web.views import inside
 from mnist_demo.web.widgets import enlarge
 

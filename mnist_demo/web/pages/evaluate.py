@@ -5,8 +5,8 @@ import streamlit as st
 from torch import nn
 
 from mnist_demo.data import Split
-from mnist_demo.metrics import confusion_matrix, per_class_accuracy
-from mnist_demo.training import EvalResult, evaluate
+from mnist_demo.train.loop import EvalResult, evaluate
+from mnist_demo.train.metrics import confusion_matrix, per_class_accuracy
 from mnist_demo.web import charts, state
 from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import enlarge

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from mnist_demo.data import batches
-from mnist_demo.inference import probabilities
+from mnist_demo.reading.inference import probabilities
 from mnist_demo.web import state
 from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import MISTAKE_RGB, enlarge

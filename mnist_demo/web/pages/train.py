@@ -6,11 +6,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from mnist_demo.config import OPTIMIZERS, PRESETS, preset, recipe_of
 from mnist_demo.data import DATASETS
 from mnist_demo.errors import UserError
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES
+from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
 from mnist_demo.web import charts, live, state, touch
 from mnist_demo.web.i18n import error, language, name, t
 from mnist_demo.web.views import watch_it_learn

@@ -7,18 +7,18 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from ...inference import Reading, saliency
-from ...insight.forward import trace
-from ...insight.neurons import dense
-from ...runs import Model
-from .. import charts
-from ..i18n import class_names
-from ..i18n import t as tr
-from . import figures, neuron
-from .architecture import architecture_view
-from .fool import fool_view
-from .memory import last_drawing, remember
-from .watch import watch_it_learn
+from mnist_demo.insight.forward import trace
+from mnist_demo.insight.neurons import dense
+from mnist_demo.reading.inference import Reading, saliency
+from mnist_demo.runs import Model
+from mnist_demo.web import charts
+from mnist_demo.web.i18n import class_names
+from mnist_demo.web.i18n import t as tr
+from mnist_demo.web.views import figures, neuron
+from mnist_demo.web.views.architecture import architecture_view
+from mnist_demo.web.views.fool import fool_view
+from mnist_demo.web.views.memory import last_drawing, remember
+from mnist_demo.web.views.watch import watch_it_learn
 
 NO_BAR = {"displayModeBar": False}
 

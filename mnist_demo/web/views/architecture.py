@@ -6,12 +6,12 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from ...insight.architecture import stages
-from ...insight.forward import trace
-from ..i18n import t as tr
-from ..i18n import term
-from . import figures
-from .memory import last_drawing
+from mnist_demo.insight.architecture import stages
+from mnist_demo.insight.forward import trace
+from mnist_demo.web.i18n import t as tr
+from mnist_demo.web.i18n import term
+from mnist_demo.web.views import figures
+from mnist_demo.web.views.memory import last_drawing
 
 NO_BAR = {"displayModeBar": False}
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ...insight.architecture import Stage, shape_text, strongest_channel
-from ...insight.neurons import Dense
-from ..i18n import t as tr
-from ..i18n import term
+from mnist_demo.insight.architecture import Stage, shape_text, strongest_channel
+from mnist_demo.insight.neurons import Dense
+from mnist_demo.web.i18n import t as tr
+from mnist_demo.web.i18n import term
 
 CHOSEN = "#ff4b4b"
 HIDDEN = dict(visible=False)

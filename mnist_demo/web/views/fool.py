@@ -7,11 +7,11 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from ...insight.adversarial import Fooled, fool
-from ...insight.pictures import amplified, grey
-from ...runs import Model
-from ..i18n import class_names
-from ..i18n import t as tr
+from mnist_demo.insight.adversarial import Fooled, fool
+from mnist_demo.insight.pictures import amplified, grey
+from mnist_demo.runs import Model
+from mnist_demo.web.i18n import class_names
+from mnist_demo.web.i18n import t as tr
 
 ZOOM = 5
 

@@ -8,11 +8,11 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from ...insight.forward import Trace
-from ...insight.neurons import Neuron, neuron, shape_of, strongest
-from ..i18n import t as tr
-from . import figures
-from .numbers import grid, num, row_of
+from mnist_demo.insight.forward import Trace
+from mnist_demo.insight.neurons import Neuron, neuron, shape_of, strongest
+from mnist_demo.web.i18n import t as tr
+from mnist_demo.web.views import figures
+from mnist_demo.web.views.numbers import grid, num, row_of
 
 NO_BAR = {"displayModeBar": False}
 LAYERS = {"conv1": 8, "conv2": 16}  # columns of each layer's grid of maps

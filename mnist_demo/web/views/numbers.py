@@ -6,8 +6,8 @@ import html
 
 import numpy as np
 
-from ...insight.pictures import diverging
-from ..charts import text_colour
+from mnist_demo.insight.pictures import diverging
+from mnist_demo.web.charts import text_colour
 
 MINUS = "\u2212"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ...insight.forward import probabilities_from
-from ...insight.pictures import digit_grid, filter_grid
-from ...runs import Run
-from ..i18n import class_names, language, t
-from .memory import last_drawing
+from mnist_demo.insight.forward import probabilities_from
+from mnist_demo.insight.pictures import digit_grid, filter_grid
+from mnist_demo.runs import Run
+from mnist_demo.web.i18n import class_names, language, t
+from mnist_demo.web.views.memory import last_drawing
 
 
 def _when(x: float, epochs: int) -> str:

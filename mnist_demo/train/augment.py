@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 if TYPE_CHECKING:
-    from .data import Split
+    from mnist_demo.data import Split
 
 AUGMENTATIONS = ("none", "affine", "stroke", "both", "styles")
 STYLE_SHARE = 0.3  # "styles": share of each batch swapped for drawings in the world's handwriting styles
@@ -92,8 +92,8 @@ def augment_marked(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch
     to their labels).
 
     "styles", on an MNIST batch, swaps STYLE_SHARE of the images for drawings of the same digits in the world's
-    handwriting styles (mnist_demo/style_pool.py) and REDRAWN_SHARE for training digits of the same class redrawn
-    as people's pictures of them reach the network (mnist_demo/redraw.py), and adds JUNK_SHARE junk shapes labelled
+    handwriting styles (mnist_demo/pools.py) and REDRAWN_SHARE for training digits of the same class redrawn
+    as people's pictures of them reach the network (mnist_demo/redrawn.py), and adds JUNK_SHARE junk shapes labelled
     NO_DIGIT (outlier exposure, Hendrycks et al., 2019); then it applies "both" (the affine change to MNIST's own and
     the redrawn digits only: a style drawing is tilted by its hand already), and shows DRAWN_SHARE of the images as
     the Draw page's preprocessing would (as_drawn). Another dataset's classes are no digits: there "styles"
@@ -101,11 +101,14 @@ def augment_marked(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch
     own_tilt = None  # rows that keep their own tilt: style drawings (below)
     styled = torch.zeros(len(y), dtype=torch.bool, device=x.device)
     if kind == "styles" and source is not None and source.name == "mnist":
-        from . import redraw, style_pool  # drawing the pools needs PIL and scipy, which other kinds do not
+        from mnist_demo.handwriting import (  # drawing the pools needs PIL and scipy, which other kinds do not
+            pools,
+            redrawn,
+        )
 
-        x, styled = style_pool.swap_in(x, y, STYLE_SHARE, generator, style_pool.load(x.device))
-        x, redrawn = style_pool.swap_in(x, y, REDRAWN_SHARE, generator, redraw.load(source.images, source.labels))
-        junk = style_pool.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
+        x, styled = pools.swap_in(x, y, STYLE_SHARE, generator, pools.load(x.device))
+        x, redrawn = pools.swap_in(x, y, REDRAWN_SHARE, generator, redrawn.load(source.images, source.labels))
+        junk = pools.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
         x = torch.cat([x, junk.to(x.dtype)])
         y = torch.cat([y, torch.full((len(junk),), NO_DIGIT, dtype=y.dtype, device=y.device)])
         styled = own_tilt = torch.cat([styled & ~redrawn, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
@@ -124,12 +127,12 @@ def augment_marked(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch
 
 def trained_on(split: Split, kind: str) -> Split:
     """The digits a run with augmentation `kind` learned from, as one split: `split`, and with "styles" on MNIST
-    also the style pool and the redrawn pool. The "not sure" statistics (familiarity.py) are fitted on it, so that
+    also the style pool and the redrawn pool. The "not sure" statistics (reading/not_sure.py) are fitted on it, so that
     a style the network was taught counts as digit-like."""
     if kind != "styles" or split.name != "mnist":
         return split
-    from . import redraw, style_pool
+    from mnist_demo.handwriting import pools, redrawn
 
-    pools = [style_pool.load(split.images.device), redraw.load(split.images, split.labels)]
+    pools = [pools.load(split.images.device), redrawn.load(split.images, split.labels)]
     return replace(split, images=torch.cat([split.images, *(p.images for p in pools)]),
                    labels=torch.cat([split.labels, *(p.labels for p in pools)]))

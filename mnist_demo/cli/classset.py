@@ -1,5 +1,5 @@
 """python -m mnist_demo class add | stats | export | import, and finetune: the class set from the command line,
-through the same engine as the Class page (mnist_demo.classset, mnist_demo.finetune)."""
+through the same engine as the Class page (mnist_demo.classset, mnist_demo.train.finetune)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UnreadableImage, UsageError
-
-
-def one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-def digit(text: str) -> int:
-    """An argparse type: one digit 0-9."""
-    if text.strip() not in {str(d) for d in range(10)}:
-        raise argparse.ArgumentTypeError(f"must be a digit from 0 to 9, not {text!r}")
-    return int(text)
+from mnist_demo.cli.common import digit, error, load_checkpoint
+from mnist_demo.errors import UnreadableImage, UsageError
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from .classset import ClassSet
-    from .classset.checks import check_writer
-    from .preprocess import open_image, to_mnist, why_blank
+    from mnist_demo.classset import ClassSet
+    from mnist_demo.classset.checks import check_writer
+    from mnist_demo.reading.preprocess import open_image, to_mnist, why_blank
 
     check_writer(args.writer)  # before any file is read: a name is refused whole
     cs = ClassSet(args.db)
@@ -36,12 +26,12 @@ def cmd_add(args: argparse.Namespace) -> int:
         try:  # each bad file is one line; the others are still added
             image = to_mnist(Path(path))
             if image is None:
-                print(f"{path}: nothing to add: {why_blank(Path(path))}", file=sys.stderr)
+                error(f"nothing to add: {why_blank(Path(path))}", about=path)
                 failed += 1
                 continue
             drawing = np.asarray(open_image(Path(path)).convert("L"))
         except UnreadableImage as exc:
-            print(f"{path}: cannot read this image: {one_line(exc)}", file=sys.stderr)
+            error(f"cannot read this image: {exc}", about=path)
             failed += 1
             continue
         cs.add(image, args.label, args.writer, drawing=drawing)
@@ -54,7 +44,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .classset import ClassSet
+    from mnist_demo.classset import ClassSet
 
     stats = ClassSet(args.db, readonly=True).stats()
     if args.json:
@@ -67,7 +57,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .classset import ClassSet
+    from mnist_demo.classset import ClassSet
 
     cs = ClassSet(args.db, readonly=True)
     if args.format == "idx":
@@ -81,7 +71,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .classset import ClassSet
+    from mnist_demo.classset import ClassSet
 
     added, skipped = ClassSet(args.db).import_(args.src)
     print(f"Imported {args.src}: {added} digits added, {skipped} already in {args.db}.")
@@ -91,12 +81,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_finetune(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from . import checkpoint, finetune
-    from .classset import ClassSet
-    from .cli import load_checkpoint
-    from .data import load_split
-    from .familiarity import fit_feature_stats
-    from .training import Progress
+    from mnist_demo import checkpoint
+    from mnist_demo.classset import ClassSet
+    from mnist_demo.data import load_split
+    from mnist_demo.train import finetune
+    from mnist_demo.train.loop import Progress
 
     digits = ClassSet(args.db, readonly=True).images()
     start = load_checkpoint(args.checkpoint)
@@ -118,11 +107,10 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         print("Interrupted: nothing was saved.", file=sys.stderr)
         return 130
     if report is None:
-        print(f"error: {one_line(result.message)}", file=sys.stderr)
+        error(result.message)
         return 1
     if args.out:
-        plan = finetune.plan(digits, train, config, args.seed)
-        path = checkpoint.save_run(args.out, result, fit_feature_stats(result.model, plan.train))
+        path = checkpoint.save_run(args.out, result)
         print(f"Saved {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict()))
@@ -135,7 +123,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """The `class` and `finetune` subcommands, added to the main parser's."""
-    from .classset import default_path
+    from mnist_demo.classset import default_path
 
     db = {"default": str(default_path()), "help": "the class set's SQLite file (default: $MNIST_DEMO_CLASS_DB, "
                                                   "else data/class.db)"}

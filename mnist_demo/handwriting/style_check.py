@@ -1,6 +1,6 @@
 """The style check: digits in the world's handwriting styles, drawn as on the canvas, read as the Draw page reads them.
 
-Each drawing (mnist_demo/styles.py, the canvas hand, seed 0 unless told) goes through to_mnist and the model. A
+Each drawing (mnist_demo/handwriting/, the canvas hand, seed 0 unless told) goes through to_mnist and the model. A
 digit is "right" when the app shows its digit, "not sure" when the app says so (inference.is_sure, the Draw page's
 rule), "wrong" when the app shows another digit as sure. Junk should be "not sure": its "wrong" is the share read
 as a sure digit. "unfamiliar" is the share that fails the distance test, whatever the probability.
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import styles
-from ..checkpoint import Checkpoint
-from ..inference import is_sure, read_many
-from ..paths import ROOT
+from mnist_demo import handwriting
+from mnist_demo.checkpoint import Checkpoint
+from mnist_demo.paths import ROOT
+from mnist_demo.reading.inference import is_sure, read_many
 
 JSON = ROOT / "assets" / "drawing_check.json"  # what the Model page shows: scripts/drawing_check.py --json writes it
 
@@ -26,7 +26,7 @@ JSON = ROOT / "assets" / "drawing_check.json"  # what the Model page shows: scri
 @dataclass
 class Row:
     name: str  # a style, a digit ("all 7s") or a total
-    digit: int  # styles.JUNK for junk
+    digit: int  # handwriting.JUNK for junk
     n: int
     right: int
     unsure: int
@@ -59,13 +59,13 @@ def readings(ckpt: Checkpoint, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def check(ckpt: Checkpoint, n: int = 200, seed: int = 0, names: Iterable[str] | None = None,
-          size: int = styles.CANVAS) -> list[Row]:
+          size: int = handwriting.CANVAS) -> list[Row]:
     """One row per style (n drawings each), in the table's order."""
-    xs, labels, drawn = styles.as_mnist_batch(n, seed, names, size=size)
+    xs, labels, drawn = handwriting.as_mnist_batch(n, seed, names, size=size)
     top, sure, familiar = readings(ckpt, xs)
     drawn = np.array(drawn)
     return [_row(s.name, s.digit, top[at], sure[at], familiar[at], s.description)
-            for s in styles.pick(names) if (at := drawn == s.name).any()]
+            for s in handwriting.pick(names) if (at := drawn == s.name).any()]
 
 
 def total(rows: list[Row], name: str, digit: int) -> Row:
@@ -80,8 +80,8 @@ def per_digit(rows: list[Row]) -> list[Row]:
 
 def summary(rows: list[Row]) -> tuple[Row, Row]:
     """All digit styles together, and all junk together."""
-    return (total([r for r in rows if r.digit != styles.JUNK], "all digits", -2),
-            total([r for r in rows if r.digit == styles.JUNK], "all junk", styles.JUNK))
+    return (total([r for r in rows if r.digit != handwriting.JUNK], "all digits", -2),
+            total([r for r in rows if r.digit == handwriting.JUNK], "all junk", handwriting.JUNK))
 
 
 def table(rows: list[Row]) -> str:
@@ -93,7 +93,7 @@ def table(rows: list[Row]) -> str:
         cells = " ".join(f"{getattr(r, f):5d} {r.share(f):6.1%}" for f in ("right", "unsure", "wrong"))
         return f"{r.name:15s} {cells} {r.share('unfamiliar'):11.1%}   {most}"
 
-    digits, junk = [r for r in rows if r.digit != styles.JUNK], [r for r in rows if r.digit == styles.JUNK]
+    digits, junk = [r for r in rows if r.digit != handwriting.JUNK], [r for r in rows if r.digit == handwriting.JUNK]
     out = [head] + [line(r) for r in digits]
     if digits:
         out += ["", "per digit"] + [line(r) for r in per_digit(digits)] + [line(summary(rows)[0])]

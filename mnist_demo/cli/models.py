@@ -1,61 +1,24 @@
-"""Headless command line: python -m mnist_demo train | soup | evaluate | predict | bench | class | finetune
-(the class set's commands are in cli_class.py)."""
+"""python -m mnist_demo train | soup | evaluate | predict | bench: the network's commands."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import NoReturn
 
 from tqdm import tqdm
 
-from . import checkpoint, cli_class
-from .augment import AUGMENTATIONS, trained_on
-from .config import OPTIMIZERS, PRESETS, preset
-from .data import DATASETS, load_split
-from .errors import UnreadableImage, UsageError, UserError
-from .familiarity import fit_feature_stats
-from .metrics import per_class_accuracy
-from .training import Progress, evaluate, fit
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, answering a bad argument with one line on stderr (and exit status 2) like every other error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
-
-
-def at_least_one(text: str) -> int:
-    """An argparse type: a whole number from 1 up (0 epochs or a batch of 0 cannot run)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-def no_model_message(path: Path) -> str:
-    return (f"No model at {path}. Train one first, for example: "
-            f"python -m mnist_demo train --preset classroom --out {path}")
-
-
-def load_checkpoint(path: str | None) -> checkpoint.Checkpoint:
-    target = Path(path) if path else checkpoint.SHIPPED
-    if not target.exists():
-        raise UsageError(no_model_message(target))
-    return checkpoint.load(target)
+from mnist_demo import checkpoint
+from mnist_demo.cli.common import at_least_one, error, load_checkpoint, same_dataset
+from mnist_demo.data import DATASETS, load_split
+from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.reading.not_sure import fit_feature_stats
+from mnist_demo.train.augment import AUGMENTATIONS, trained_on
+from mnist_demo.train.loop import Progress, RunResult, evaluate, fit
+from mnist_demo.train.metrics import per_class_accuracy
+from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, TrainConfig, preset
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -73,13 +36,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
         return train_into(args, config, start.model if start is not None else None,
                           teacher.model if teacher is not None else None)
-
-
-def same_dataset(ckpt: checkpoint.Checkpoint, path: str, dataset: str, verb: str) -> checkpoint.Checkpoint:
-    if ckpt.dataset != dataset:
-        raise UsageError(f"{path} was trained on {ckpt.dataset}, not {dataset}: add --dataset {ckpt.dataset}, or "
-                         f"{verb} a {dataset} model")
-    return ckpt
 
 
 def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> int:
@@ -103,10 +59,10 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
         result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher)
         bar.close()
         if result.status != "finished":
-            print(f"error: {one_line(result.message)}", file=sys.stderr)
+            error(result.message)
             return 1
-        stats = fit_feature_stats(result.model, trained_on(train_split, config.augment))
-        path = checkpoint.save_run(args.out, result, stats, distilled_from=args.distill_from)
+        distilled = {"distilled_from": Path(args.distill_from).name} if args.distill_from else {}
+        path = checkpoint.save_run(args.out, result, **distilled)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
@@ -118,7 +74,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
 
 
 def cmd_soup(args: argparse.Namespace) -> int:
-    from .soup import mean_weights
+    from mnist_demo.train.soup import mean_weights
 
     if len(args.checkpoints) < 2:
         raise UsageError(f"a soup needs at least two checkpoints to average, not {len(args.checkpoints)}")
@@ -134,12 +90,10 @@ def cmd_soup(args: argparse.Namespace) -> int:
         config = first.meta.get("config") or {}
         train_split = load_split(first.dataset, True, args.data_dir)
         measured = evaluate(model, load_split(first.dataset, False, args.data_dir), batch_size=1000)
-        stats = fit_feature_stats(model, trained_on(train_split, str(config.get("augment", "none"))))
-        path = checkpoint.save(args.out, model, {
-            "dataset": first.dataset, "num_classes": model.fc2.out_features, "config": config, "history": [],
-            "test_accuracy": measured.accuracy, "test_loss": measured.loss, "status": "finished",
-            "feature_stats": stats.as_dict(), "averaged_from": [Path(p).name for p in args.checkpoints],
-        })
+        soup = RunResult(TrainConfig(dataset=first.dataset), model, feature_stats=fit_feature_stats(
+            model, trained_on(train_split, str(config.get("augment", "none")))))
+        path = checkpoint.save_run(args.out, soup, config=config, test_accuracy=measured.accuracy,
+                                   test_loss=measured.loss, averaged_from=[Path(p).name for p in args.checkpoints])
     print(f"Saved {path}: the mean of {len(ckpts)} models' weights, test accuracy {measured.accuracy:.2%} "
           f"({round(measured.accuracy * measured.n)}/{measured.n})")
     return 0
@@ -164,8 +118,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .inference import probabilities  # with scipy and PIL, 0.4 s that training does not need
-    from .preprocess import to_mnist, why_blank
+    from mnist_demo.reading.inference import probabilities  # with scipy and PIL, 0.4 s that training does not need
+    from mnist_demo.reading.preprocess import to_mnist, why_blank
 
     ckpt = load_checkpoint(args.checkpoint)
     failed = 0
@@ -174,15 +128,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
             image = to_mnist(Path(path))
             blank = why_blank(Path(path)) if image is None else ""
         except UnreadableImage as exc:
-            print(f"{path}: cannot read this image: {one_line(exc)}", file=sys.stderr)
+            error(f"cannot read this image: {exc}", about=path)
             failed += 1
             continue
         except OSError as exc:  # it changed while being read
-            print(f"{path}: cannot read this image: {one_line(exc.strerror or exc)}", file=sys.stderr)
+            error(f"cannot read this image: {exc.strerror or exc}", about=path)
             failed += 1
             continue
         if image is None:
-            print(f"{path}: nothing to read: {blank}", file=sys.stderr)
+            error(f"nothing to read: {blank}", about=path)
             failed += 1
             continue
         probs = probabilities(ckpt.model, image)[0]
@@ -195,15 +149,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .devices import pick_device
-    from .tools import bench
+    from mnist_demo.tools import bench
+    from mnist_demo.train.device import pick_device
 
     return bench.main(args.data_dir, pick_device(args.device), args.epochs, args.test_batch_size, not args.no_app)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m mnist_demo", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """The network's subcommands, added to the main parser's."""
 
     train = sub.add_parser("train", help="train the tutorial's CNN; one tutorial line per epoch, then Done")
     train.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
@@ -258,41 +211,3 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the test DataLoader's batch size in both pipelines (default: 1, as the tutorial)")
     be.add_argument("--no-app", action="store_true", help="skip timing the app's start")
     be.set_defaults(func=cmd_bench)
-    cli_class.add_parsers(sub)  # class add | stats | export | import, finetune
-    return parser
-
-
-def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
-    """parse_args, except that `predict` takes a file whose name begins with a dash (-7.png) without --."""
-    args, extra = parser.parse_known_args(argv)
-    if extra and (getattr(args, "command", None) != "predict" or any(a.startswith("--") for a in extra)):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if getattr(args, "command", None) == "predict":
-        args.images = [*args.images, *extra]
-        if not args.images:
-            parser.error("the following arguments are required: IMAGE")
-    return args
-
-
-def _terminated(signum, frame) -> NoReturn:
-    raise KeyboardInterrupt  # SIGTERM as Ctrl-C: a checkpoint being saved leaves no temporary file behind
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse(build_parser(), argv)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
-    try:
-        return args.func(args)
-    except OSError as exc:  # a full disk, a read-only folder (checkpoint.SaveError, also a UserError, says which),
-        print(f"error: {one_line(exc)}", file=sys.stderr)  # a vanished file: before UserError, so that they exit 1
-        return 1
-    except UserError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .errors import UsageError
+from mnist_demo.errors import UsageError
 
 
 def mean_weights(models: Sequence[nn.Module]) -> nn.Module:

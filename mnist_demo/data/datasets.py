@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import idx
-from .errors import ConfigError, DataFileError, DataMissingError  # noqa: F401 - raised here, caught by callers
-from .paths import DATA_DIR_ENV, SAMPLE
-from .paths import data_dir as resolve_data_dir
+from mnist_demo.data import idx
+from mnist_demo.errors import ConfigError, DataMissingError
+from mnist_demo.paths import DATA_DIR_ENV, SAMPLE
+from mnist_demo.paths import data_dir as resolve_data_dir
 
 DATASETS: dict[str, str] = {  # name -> torchvision's class, which is also its folder under the data directory
     "mnist": "MNIST",
@@ -55,12 +55,6 @@ class Split:
 def expected_files(name: str, root: Path) -> list[Path]:
     raw = root / DATASETS[name] / "raw"
     return [raw / f for f in FILES[True] + FILES[False]]
-
-
-def read_idx(path: Path, magic: int) -> np.ndarray:
-    """An IDX file (MNIST's format) as a uint8 array: (N,) labels or (N, 28, 28) images; DataFileError (a
-    ValueError) naming the file when it is not one of those, and saying how to fix it."""
-    return idx.read(Path(path), magic)
 
 
 def _reason(exc: BaseException, root: Path, public: bool) -> str:

@@ -2,7 +2,7 @@
 
 Safe from many threads at once on one shared model (every browser tab reads drawings with the same model, while
 a training thread trains another): nothing here changes the model. No train()/eval() switching (a model must be in
-eval mode before it is shared: checkpoint.load and training.fit leave it so), no hooks, and gradients are taken
+eval mode before it is shared: checkpoint.load and train.loop.fit leave it so), no hooks, and gradients are taken
 with respect to the input only, so no parameter's .grad is ever written.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .familiarity import FeatureStats
+from mnist_demo.reading.not_sure import FeatureStats
 
 
 def model_device(model: nn.Module) -> torch.device:

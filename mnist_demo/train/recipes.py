@@ -6,9 +6,9 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from .augment import AUGMENTATIONS
-from .data import DATASETS
-from .errors import ConfigError
+from mnist_demo.data import DATASETS
+from mnist_demo.errors import ConfigError
+from mnist_demo.train.augment import AUGMENTATIONS
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "cosine", "onecycle")  # onecycle: warm up to lr, then anneal, batch by batch (Smith, 2018)

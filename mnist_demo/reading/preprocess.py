@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .errors import UnreadableImage
+from mnist_demo.errors import UnreadableImage
 
 ImageSource = str | os.PathLike | bytes | BinaryIO | Image.Image | np.ndarray
 

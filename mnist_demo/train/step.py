@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .augment import NO_DIGIT
+from mnist_demo.train.augment import NO_DIGIT
 
 
 class Step:
@@ -21,7 +21,7 @@ class Step:
     # own 1s and 7s (LABELS_ONLY): the teacher's doubt between the two (a US 7 with a short bar on a leaning stem is
     # a European 1) softens the boundary that the flag and serif 1s sit on, and more of them end "not sure".
     COPY_WEIGHT, COPY_T, COPY_SURE = 0.5, 2.0, 0.8
-    LABELS_ONLY = (1, 7)  # the digits a distilled MNIST run learns from labels alone (training.train_epoch)
+    LABELS_ONLY = (1, 7)  # the digits a distilled MNIST run learns from labels alone (train.loop.train_epoch)
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
                  label_smoothing: float = 0.0, junk: bool = False, teacher: nn.Module | None = None,
@@ -97,7 +97,7 @@ class GraphedStep(Step):
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
                  label_smoothing: float = 0.0, junk: bool = False, teacher: nn.Module | None = None,
                  labels_only: tuple[int, ...] = ()) -> None:
-        if teacher is not None:  # the rows that copy change with every batch: training.train_epoch runs it eagerly
+        if teacher is not None:  # the rows that copy change with every batch: train.loop.train_epoch runs it eagerly
             raise ValueError("a distilled step is not recorded as a CUDA graph")
         super().__init__(model, optimizer, device, label_smoothing, junk)
         self.graph: torch.cuda.CUDAGraph | None = None

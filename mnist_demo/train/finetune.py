@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .classset import Images
-from .config import TrainConfig
-from .data import Split
-from .errors import ClassSetError
-from .training import Callback, RunResult, StopFlag, evaluate, fit
+from mnist_demo.classset import Images
+from mnist_demo.data import Split
+from mnist_demo.errors import ClassSetError
+from mnist_demo.train.loop import Callback, RunResult, StopFlag, evaluate, fit
+from mnist_demo.train.recipes import TrainConfig
 
 HELDOUT = 0.25  # share of the writers whose digits are only measured on
 REPEAT = 3  # each class digit is seen this many times an epoch (augmented differently each time)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .data import Split, to_float
+from mnist_demo.data import Split, to_float
 
 QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (README: why)
 

@@ -5,7 +5,7 @@ any size and place, with a thicker or thinner pen, tilted, dark on light or ligh
 saved as JPEG, then cropped, scaled and centred again. `redraw` does that to a 28 x 28 MNIST digit; the pool
 of redrawn training digits is drawn once per training set and kept in <data dir>/styles/ beside the style pool.
 
-The ranges are wider than the drawing check's (mnist_demo/tools/drawcheck.py), continuous where it picks from a
+The ranges are wider than the drawing check's (drawing_check.py), continuous where it picks from a
 few values, on a 140 px canvas where it uses 280 px, with blur added: it redraws *training* digits, from its own
 seed, and no check ever reads one of them.
 """
@@ -25,9 +25,9 @@ import torch
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
-from . import paths
-from .preprocess import WORK_SIZE, to_mnist
-from .style_pool import Pool, sorted_pool
+from mnist_demo import paths
+from mnist_demo.handwriting.pools import Pool, sorted_pool
+from mnist_demo.reading.preprocess import WORK_SIZE, to_mnist
 
 SEED = 2000  # the check redraws test digits from seed 0
 VERSION = 1  # bump when `redraw` changes: the kept pool is then drawn again
@@ -81,18 +81,18 @@ def _redraw_many(digits: np.ndarray, seed: int, start: int) -> np.ndarray:
 
 def draw(digits: np.ndarray, seed: int = SEED, workers: int = 1, chunk: int = 2000) -> np.ndarray:
     """Every digit of `digits` (N, 28, 28) uint8 redrawn once: (N, 28, 28) uint8, the same on any number of
-    workers (each chunk of `chunk` digits has its own random stream; see style_pool.draw on workers)."""
+    workers (each chunk of `chunk` digits has its own random stream; see pools.draw on workers)."""
     starts = list(range(0, len(digits), chunk))
     parts = [digits[s : s + chunk] for s in starts]
     workers = max(1, min(workers, len(parts)))
     if workers == 1:
         return np.concatenate([_redraw_many(p, seed, s) for p, s in zip(parts, starts)])
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:  # spawn: see style_pool.draw
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:  # spawn: see pools.draw
         return np.concatenate(list(ex.map(_redraw_many, parts, [seed] * len(parts), starts)))
 
 
 def load(images: torch.Tensor, labels: torch.Tensor, seed: int = SEED) -> Pool:
-    """The redrawn pool of a training set, sorted by digit for style_pool.swap_in, on the set's device: from
+    """The redrawn pool of a training set, sorted by digit for pools.swap_in, on the set's device: from
     memory, from its file in <data dir>/styles/, or drawn now and kept there."""
     with _lock:
         ident = (images.data_ptr(), len(images), seed, str(images.device))

@@ -1,5 +1,5 @@
-"""MNIST's file format (IDX), read and checked: a file that is not what its name says is refused with one message
-that names it and says how to fix it, before anything is trained on it.
+"""MNIST's file format (IDX): the one writer, and the one reader, which checks: a file that is not what its name says
+is refused with one message that names it and says how to fix it, before anything is trained on it.
 
 Each message comes in two forms: the error's text names the file's full path (for the command line, on the machine
 that holds it) and `error.public` names it from the data folder, for a browser that must not see the server's paths.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFileError
-from .paths import DATA_DIR_ENV, ROOT
+from mnist_demo.errors import DataFileError
+from mnist_demo.paths import DATA_DIR_ENV, ROOT
 
 IMAGES, LABELS = 0x0803, 0x0801  # unsigned bytes, 3 or 1 dimensions
 KIND = {IMAGES: "images", LABELS: "labels"}
@@ -138,6 +138,19 @@ def read(path: Path, magic: int, root: Path | None = None) -> np.ndarray:
             raise FileNotFoundError(path)
         return parse(_gunzipped(gz, root), magic, gz, root)
     return parse(_bytes(path, root), magic, path, root)
+
+
+def to_bytes(array: np.ndarray) -> bytes:
+    """An array of bytes as an uncompressed IDX file: (N,) labels (magic 2049) or (N, H, W) images (2051), as
+    torchvision reads them."""
+    array = np.ascontiguousarray(array).astype(np.uint8, copy=False)
+    magic = IMAGES if array.ndim == 3 else LABELS
+    return b"".join(d.to_bytes(4, "big") for d in (magic, *array.shape)) + array.tobytes()
+
+
+def write(path: Path, array: np.ndarray) -> None:
+    """`to_bytes(array)` into the file `path`."""
+    Path(path).write_bytes(to_bytes(array))
 
 
 def present(path: Path) -> bool:

@@ -10,9 +10,9 @@ from PIL import Image
 from scipy import ndimage
 from torch import nn
 
-from ..familiarity import FeatureStats
-from ..inference import is_sure, probabilities, read_many
-from ..preprocess import to_mnist
+from mnist_demo.reading.inference import is_sure, probabilities, read_many
+from mnist_demo.reading.not_sure import FeatureStats
+from mnist_demo.reading.preprocess import to_mnist
 
 CANVAS = 280
 STROKES = (-6, -3, 0, 0, 5, 10)  # px of erosion (<0) or dilation (>0) on the 280 px canvas

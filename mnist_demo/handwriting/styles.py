@@ -1,4 +1,4 @@
-"""The handwriting styles as pen strokes: the table that mnist_demo/styles.py draws from (sources in docs/styles.md).
+"""The handwriting styles as pen strokes: the table that pen.py draws from (sources in docs/styles.md).
 
 Each style is a few strokes on a unit square (x right, y down). A stroke is a chain of pieces: `curve(...)` (a
 Catmull-Rom spline through its points) or `line(...)` (straight segments, corners kept); a piece after the first

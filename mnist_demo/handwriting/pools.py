@@ -1,7 +1,7 @@
 """Digits in the world's handwriting styles for training: a pool drawn once and kept on disk.
 
-The "styles" augmentation (mnist_demo/augment.py) swaps a share of every MNIST batch for drawings from this pool
-of the same digits. The pool is drawn with styles.TRAINING_HAND (wider than the checks' hand) from seeds that no
+The "styles" augmentation (mnist_demo/train/augment.py) swaps a share of every MNIST batch for drawings from this pool
+of the same digits. The pool is drawn with pen.TRAINING_HAND (wider than the checks' hand) from seeds that no
 check uses (the style check draws from seed 0), so no check ever reads a drawing the network trained on. Drawing
 it takes about 2.6 ms a digit on one core (~85 s for the default pool, the first time); it is then
 kept in <data dir>/styles/, named after everything that shapes it, so a changed style table draws a new one.
@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import paths, styles
+from mnist_demo import paths
+from mnist_demo.handwriting import pen
+from mnist_demo.handwriting.styles import JUNK, STYLES
 
 PER_STYLE = 1200  # drawings of each digit style (MORE: of a few, more): 38,400 for the 27 digit styles
 JUNK_PER_STYLE = 1200  # drawings of each junk shape (9,600), which training teaches to answer "not sure" to
@@ -53,11 +55,11 @@ class Pool:
 
 
 def digit_styles() -> list[str]:
-    return [s.name for s in styles.STYLES.values() if s.digit != styles.JUNK]
+    return [s.name for s in STYLES.values() if s.digit != JUNK]
 
 
 def junk_styles() -> list[str]:
-    return [s.name for s in styles.STYLES.values() if s.digit == styles.JUNK]
+    return [s.name for s in STYLES.values() if s.digit == JUNK]
 
 
 def _names(junk: bool) -> list[str]:
@@ -68,8 +70,8 @@ def _names(junk: bool) -> list[str]:
 def key(per_style: int = PER_STYLE, seed: int = SEED, junk: bool = False) -> str:
     """A short name for everything that shapes the pool: the table, the hand, the devices, size and seed."""
     table = [(s.name, s.digit, s.strokes, MORE.get(s.name, 1))
-             for s in styles.STYLES.values() if s.name in _names(junk)]
-    what = repr((table, styles.TRAINING_HAND, styles.DEVICES, styles.STEP, per_style, seed))
+             for s in STYLES.values() if s.name in _names(junk)]
+    what = repr((table, pen.TRAINING_HAND, pen.DEVICES, pen.STEP, per_style, seed))
     return hashlib.sha256(what.encode()).hexdigest()[:12]
 
 
@@ -79,7 +81,7 @@ def cache_path(per_style: int = PER_STYLE, seed: int = SEED, junk: bool = False)
 
 def _draw(names: list[str], per_style: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """per_style drawings of each style (MORE times that of the hardest), each style from its own stream."""
-    parts = [styles.as_mnist_batch(per_style * MORE.get(name, 1), seed, [name], hand=styles.TRAINING_HAND)
+    parts = [pen.as_mnist_batch(per_style * MORE.get(name, 1), seed, [name], hand=pen.TRAINING_HAND)
              for name in names]
     xs, labels = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     return np.rint(xs * 255).astype(np.uint8), labels

@@ -23,14 +23,14 @@ try:
 except ImportError:  # Windows: no flock; two runs on one file are not detected there
     fcntl = None
 
-from . import checkpoint_checks as checks
-from .errors import CheckpointError, SaveError  # noqa: F401 - CheckpointError: raised here, caught by callers
-from .familiarity import FeatureStats
-from .model import CNN
-from .paths import ROOT, SHIPPED  # noqa: F401 - SHIPPED: the shipped model, which callers load from here
+from mnist_demo.checkpoint import checks as checks
+from mnist_demo.errors import CheckpointError, SaveError
+from mnist_demo.network import CNN
+from mnist_demo.paths import ROOT
+from mnist_demo.reading.not_sure import FeatureStats
 
 if TYPE_CHECKING:
-    from .training import RunResult
+    from mnist_demo.train.loop import RunResult
 
 FORMAT = "mnist-demo/1"
 DEFAULT_OUT = ROOT / "checkpoints" / "last.pt"
@@ -199,7 +199,7 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
 
 def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpoint:
     """Load a checkpoint; anything corrupt, truncated, foreign, inconsistent or not finite raises CheckpointError
-    naming the file, before a network is built from it (checkpoint_checks says what is checked)."""
+    naming the file, before a network is built from it (checkpoint.checks says what is checked)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}." if not os.path.lexists(path) else
@@ -231,10 +231,9 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
 
 
-def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureStats | None = None,
-             distilled_from: str | os.PathLike | None = None) -> Path:
-    """Save a finished run with its configuration, per-epoch history, the statistics behind "not sure" and, for a
-    distilled run, the file of the model it copied."""
+def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
+    """Save a finished run with its configuration, per-epoch history and the statistics behind "not sure" (fitted by
+    train.loop.fit); `meta` adds to what is recorded, or replaces it (a soup's measured accuracy)."""
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
@@ -246,6 +245,6 @@ def save_run(path: str | os.PathLike, result: RunResult, feature_stats: FeatureS
         "status": result.status,
         "device": result.device,
         "seconds": result.seconds,
-        **({"feature_stats": feature_stats.as_dict()} if feature_stats else {}),
-        **({"distilled_from": Path(distilled_from).name} if distilled_from else {}),
+        **({"feature_stats": result.feature_stats.as_dict()} if result.feature_stats else {}),
+        **meta,
     })

@@ -19,13 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .augment import augment_marked
-from .config import SAFE_LR, TrainConfig
-from .data import Split, batches, num_batches, to_float
-from .devices import keep_freed_memory, pick_device
-from .errors import ConfigError
-from .model import CNN
-from .step import GraphedStep, Step
+from mnist_demo.data import Split, batches, num_batches, to_float
+from mnist_demo.errors import ConfigError
+from mnist_demo.network import CNN
+from mnist_demo.reading.not_sure import FeatureStats, fit_feature_stats
+from mnist_demo.train.augment import augment_marked, trained_on
+from mnist_demo.train.device import keep_freed_memory, pick_device
+from mnist_demo.train.recipes import SAFE_LR, TrainConfig
+from mnist_demo.train.step import GraphedStep, Step
 
 EXPLODED = 20  # a running loss this many times chance level (ln of the class count) means the run diverged
 PLATEAU = 0.95  # recent loss above this share of chance level, with guessing accuracy, means it learns nothing...
@@ -114,6 +115,7 @@ class RunResult:
     message: str = ""
     seconds: float = 0.0
     device: str = "cpu"
+    feature_stats: FeatureStats | None = field(default=None, repr=False)  # behind "not sure", once finished
 
 
 class DidNotLearn(RuntimeError):
@@ -298,4 +300,6 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
             break
     result.seconds = time.monotonic() - started
     model.eval()
+    if result.status == "finished":  # what "not sure" measures against: the digits it learned from
+        result.feature_stats = fit_feature_stats(model, trained_on(train_split, config.augment))
     return result

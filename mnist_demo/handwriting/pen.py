@@ -2,7 +2,7 @@
 
 MNIST was written by US Census Bureau staff and US high-school students, so it holds few of the forms taught
 elsewhere, such as the 1 with a long up-stroke or the slashed zero (docs/styles.md has the sources). Each style
-(mnist_demo/style_table.py) is a few pen strokes on a unit square; `render` draws one with the canvas's look: white
+(styles.py) is a few pen strokes on a unit square; `render` draws one with the canvas's look: white
 round-capped strokes on black, every control point moved a little, each stroke wobbling as a hand does, the whole
 tilted, slanted, stretched, sized and placed at random, so no two drawings are alike.
 
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .preprocess import to_mnist
-from .style_table import JUNK, PLAIN, STYLES, Style, arc, curve, dot, line, path  # noqa: F401 - the styles' API
+from mnist_demo.handwriting.styles import JUNK, STYLES, Style, path
+from mnist_demo.reading.preprocess import to_mnist
 
 CANVAS = 280  # the Draw page's canvas, px
 FAST_SIZE = 140  # to_mnist halves a 280 px picture to 140 px (preprocess.WORK_SIZE) first: drawing there saves that

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import torch
 
-from .data import CLASS_NAMES, DATASETS
-from .errors import CheckpointError
-from .model import CNN
+from mnist_demo.data import CLASS_NAMES, DATASETS
+from mnist_demo.errors import CheckpointError
+from mnist_demo.network import CNN
 
 MAX_BYTES = 8 * 2**20  # the tutorial's CNN with its statistics is about 0.5 MB; a pickle may take tens of times its
 # size in memory, so a bound on the file is a bound on what reading it can cost

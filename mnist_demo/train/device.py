@@ -6,7 +6,7 @@ import ctypes
 
 import torch
 
-from .errors import ConfigError
+from mnist_demo.errors import ConfigError
 
 
 def pick_device(name: str = "auto") -> torch.device:
