@@ -21,9 +21,10 @@ setup: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/python -m mnist_demo bench
 
-$(VENV)/.runtime: requirements.txt constraints.txt
+$(VENV)/.runtime: requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.runtime

@@ -148,3 +148,21 @@ def test_in_chromium_every_press_shows_its_page_while_a_fragment_reruns_every_20
         assert lost == [], f"presses whose page never finished: {lost}"
     finally:
         page.close()
+
+
+def test_another_streamlit_is_refused_at_start_with_one_line(monkeypatch, capsys):
+    """The fix replaces a method of Streamlit 1.67's AppSession: with another Streamlit, `make run` (python -m
+    mnist_demo.web) stops before serving and says which version to install; the patch is left out."""
+    import streamlit
+
+    from mnist_demo.web import __main__ as launcher
+
+    monkeypatch.setattr(streamlit, "__version__", "1.68.0")
+    before = AppSession._create_scriptrunner
+    rerun_race.install()
+    assert AppSession._create_scriptrunner is before
+    with pytest.raises(SystemExit) as stopped:
+        launcher.main([])
+    message = str(stopped.value.code)
+    assert message.startswith("error: mnist-demo needs Streamlit 1.67.0") and "1.68.0 is installed" in message
+    assert "make setup" in message and "\n" not in message

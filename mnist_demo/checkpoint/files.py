@@ -15,15 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import filelock
 import torch
 from torch import nn
 
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; two runs on one file are not detected there
-    fcntl = None
-
-from mnist_demo.checkpoint import checks as checks
+from mnist_demo.checkpoint import checks
 from mnist_demo.errors import CheckpointError, SaveError
 from mnist_demo.network import CNN
 from mnist_demo.paths import ROOT
@@ -105,41 +101,31 @@ def check_writable(path: str | os.PathLike) -> None:
 @contextlib.contextmanager
 def claimed(path: str | os.PathLike) -> Iterator[None]:
     """Hold `path` while this process trains towards it: a second run aimed at the same file is refused at once,
-    instead of both saying "Saved" while one result is lost. The lock is a hidden file beside the checkpoint,
-    removed on leaving (also on Ctrl-C or SIGTERM); where there is no flock, nothing is held."""
-    if fcntl is None:
-        yield
-        return
+    instead of both saying "Saved" while one result is lost. The lock (filelock's) is a hidden file beside the
+    checkpoint holding the owner's process id, removed on leaving (also on Ctrl-C or SIGTERM)."""
     path = Path(path)
-    lock = path.parent / f".{path.name}.lock"
-    while True:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise save_error(path, exc) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip()
-            os.close(fd)
-            raise SaveError(f"Cannot save the checkpoint {path}: another run{f' (process {holder})' if holder else ''}"
-                            " is training towards it now, and one of the two results would be lost. Wait for it to "
-                            "end, or save to another file. Nothing was written.") from None
-        try:
-            current = os.stat(lock).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            current = False
-        if current:
-            break
-        os.close(fd)  # its holder removed it between our open and our lock: lock the file there now
+    lock_path = path.parent / f".{path.name}.lock"
+    lock = filelock.FileLock(lock_path, is_singleton=False)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        try:
+            holder = lock_path.read_text(errors="replace")[:32].strip()
+        except OSError:
+            holder = ""
+        raise SaveError(f"Cannot save the checkpoint {path}: another run{f' (process {holder})' if holder else ''}"
+                        " is training towards it now, and one of the two results would be lost. Wait for it to "
+                        "end, or save to another file. Nothing was written.") from None
+    except OSError as exc:
+        raise save_error(path, exc) from None
+    try:
+        with contextlib.suppress(OSError):
+            lock_path.write_text(str(os.getpid()))
         yield
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(lock)
-        os.close(fd)
+            lock_path.unlink()  # filelock leaves its file; a peer that opened it meanwhile checks the inode
+        lock.release()
 
 
 @dataclass

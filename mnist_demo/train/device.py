@@ -10,13 +10,9 @@ from mnist_demo.errors import ConfigError
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """`auto` -> cuda, then mps, then cpu; `cuda` fails clearly when there is no GPU."""
+    """`auto` -> the accelerator PyTorch finds (CUDA, MPS, ...), else the CPU; `cuda` fails clearly without a GPU."""
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        return torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto")
     return torch.device(name)

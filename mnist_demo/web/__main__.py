@@ -9,6 +9,7 @@ import sys
 
 from mnist_demo.paths import ROOT
 from mnist_demo.web.address import student_url
+from mnist_demo.web.rerun_race import version_problem
 from mnist_demo.web.state import TEACHER_CODE_ENV
 
 
@@ -22,6 +23,9 @@ def option(args: list[str], name: str, default: str) -> str:
 
 
 def main(args: list[str]) -> None:
+    problem = version_problem()
+    if problem:
+        sys.exit(f"error: {problem}")
     code = os.environ.get(TEACHER_CODE_ENV, "").strip() or secrets.token_urlsafe(6)
     os.environ[TEACHER_CODE_ENV] = code
     port = option(args, "server.port", "8501")

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 
+import streamlit
 from streamlit.runtime.app_session import AppSession, AppSessionState
 
+PATCHED_VERSION = "1.67.0"  # the Streamlit whose AppSession._create_scriptrunner this replaces
 RETRY_S = 0.005  # how long a deferred fragment rerun waits before it looks again
 MAX_WAIT_S = 5.0  # after this long it goes ahead anyway, as Streamlit would have at once
 _log = logging.getLogger("mnist_demo")
@@ -51,7 +53,21 @@ def _retry(self: AppSession, rerun_data, waited: float) -> None:
     _create_scriptrunner(self, rerun_data, waited)
 
 
+def version_problem() -> str | None:
+    """Why the fix cannot be put in place (another Streamlit than the one it was written against), or None."""
+    if streamlit.__version__ == PATCHED_VERSION:
+        return None
+    return (f"mnist-demo needs Streamlit {PATCHED_VERSION} (web/rerun_race.py mends a race inside it), but "
+            f"Streamlit {streamlit.__version__} is installed: run `make setup` (pip install -r requirements.txt "
+            "-c constraints.txt) to get the version it was tested with")
+
+
 def install() -> None:
-    """Put the fix in place, once per server process (app.py calls it on every run: it is idempotent)."""
+    """Put the fix in place, once per server process (app.py calls it on every run: it is idempotent). With another
+    Streamlit the server refuses to start (web/__main__.py); here the fix is left out and the log says why."""
+    problem = version_problem()
+    if problem:
+        _log.error(problem)
+        return
     if AppSession._create_scriptrunner is not _create_scriptrunner:
         AppSession._create_scriptrunner = _create_scriptrunner
