@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -14,16 +15,22 @@ from mnist_demo import checkpoint
 from mnist_demo.cli.common import at_least_one, error, load_checkpoint, same_dataset
 from mnist_demo.data import DATASETS, load_split
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import fit_feature_stats
 from mnist_demo.train.augment import AUGMENTATIONS, trained_on
 from mnist_demo.train.loop import Progress, RunResult, evaluate, fit
 from mnist_demo.train.metrics import per_class_accuracy
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, TrainConfig, preset
 
+RECIPE_FLAGS = ("preset", "dataset", "epochs", "batch_size", "lr", "optimizer", "seed", "augment", "start_from",
+                "distill_from", "label_smoothing")
+
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return resume(args)
     config = preset(
-        args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        args.preset or "seed", dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
         label_smoothing=args.label_smoothing,
     )
@@ -32,17 +39,47 @@ def cmd_train(args: argparse.Namespace) -> int:
         start = same_dataset(load_checkpoint(args.start_from), args.start_from, config.dataset, "start from")
     if args.distill_from:
         teacher = same_dataset(load_checkpoint(args.distill_from), args.distill_from, config.dataset, "copy")
+    args.out = args.out or str(checkpoint.DEFAULT_OUT)
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
     with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
         return train_into(args, config, start.model if start is not None else None,
                           teacher.model if teacher is not None else None)
 
 
-def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> int:
+def resume(args: argparse.Namespace) -> int:
+    """`train --resume CHECKPOINT`: go on with the run that was training towards CHECKPOINT (its .resume file
+    beside it) from its last finished epoch, with its own settings."""
+    given = [f"--{f.replace('_', '-')}" for f in RECIPE_FLAGS if getattr(args, f) is not None]
+    if given:
+        raise UsageError(f"--resume goes on with the run's own settings: leave out {', '.join(given)}")
+    state_file = checkpoint.resume_path(args.resume)
+    if not state_file.exists():
+        raise UsageError(f"No run to go on with: {state_file} is not there. A run keeps it from the end of its "
+                         "first epoch until it finishes; a finished run has nothing left to resume.")
+    state, meta = checkpoint.load_state(state_file)
+    if args.device is not None:
+        state.config = replace(state.config, device=args.device)
+    teacher = None
+    if meta.get("distill_from"):
+        teacher = load_checkpoint(str(meta["distill_from"])).model
+    args.out = args.out or str(state_file.with_name(state_file.name.removesuffix(checkpoint.RESUME_SUFFIX)))
+    args.distill_from = meta.get("distill_from")
+    print(f"Going on from epoch {state.epoch} of {state.config.epochs} ({state_file})", file=sys.stderr)
+    for h in state.history:
+        print(h.line())
+    checkpoint.check_writable(args.out)
+    with checkpoint.claimed(args.out):
+        return train_into(args, state.config, teacher=teacher, resume_from=state)
+
+
+def train_into(args: argparse.Namespace, config, start=None, teacher=None, resume_from=None) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
                bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
+    state_file = checkpoint.resume_path(args.out)
+    kept = {"distill_from": str(Path(args.distill_from).resolve()) if args.distill_from else None}
+    done = [resume_from.epoch if resume_from is not None else 0]  # epochs saved to go on from
 
     def on_progress(p: Progress) -> None:
         bar.n = p.fraction * config.epochs
@@ -54,9 +91,13 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
         if p.kind == "epoch":
             tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
+            if p.epoch < p.epochs:  # the state to go on from, should this run be cut short
+                checkpoint.save_state(state_file, p.resumable(), **kept)
+                done[0] = p.epoch
 
     try:
-        result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher)
+        result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher,
+                     resume=resume_from)
         bar.close()
         if result.status != "finished":
             error(result.message)
@@ -66,8 +107,13 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
         kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
-        print(f"Interrupted: nothing was saved{kept}.", file=sys.stderr)
+        if done[0]:
+            print(f"Interrupted after epoch {done[0]} of {config.epochs}: nothing was saved{kept}. Go on with: "
+                  f"python -m mnist_demo train --resume {args.out}", file=sys.stderr)
+        else:
+            print(f"Interrupted: nothing was saved{kept}.", file=sys.stderr)
         return 130
+    state_file.unlink(missing_ok=True)  # finished: nothing left to go on with
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
     print("Done")
     return 0
@@ -159,7 +205,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     """The network's subcommands, added to the main parser's."""
 
     train = sub.add_parser("train", help="train the tutorial's CNN; one tutorial line per epoch, then Done")
-    train.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
+    train.add_argument("--preset", choices=PRESETS, help="starting configuration (default: seed)")
     train.add_argument("--dataset", choices=DATASETS)
     train.add_argument("--data-dir", help="dataset folder (default: $MNIST_DEMO_DATA_DIR, else ./data)")
     train.add_argument("--epochs", type=int)
@@ -178,7 +224,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                             "drawings, and MNIST's 1s and 7s, learn from their labels only")
     train.add_argument("--label-smoothing", type=float, metavar="E",
                        help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
-    train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
+    train.add_argument("--out", help=f"checkpoint path (default: {os.path.relpath(checkpoint.DEFAULT_OUT, ROOT)}; "
+                                     "with --resume, the file the run was training towards)")
+    train.add_argument("--resume", metavar="CHECKPOINT",
+                       help="go on with an interrupted run that was training towards CHECKPOINT, from its last "
+                            "finished epoch (it keeps CHECKPOINT.resume beside it until it finishes)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
 
