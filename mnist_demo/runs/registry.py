@@ -8,27 +8,40 @@ One `Runs` serves every session of a server (the web face builds one per process
 - Only the teacher starts and stops runs, chooses the class model and deletes runs, unless the class is open
   (`open_class`, default from $MNIST_DEMO_OPEN_CLASS=1), when everyone may train.
 - Memory is bounded: the newest `KEEP_MODELS` ended runs (and pinned ones) keep their model and heavy data; older ones
-  keep only their settings and table (their model stays on disk); past `KEEP_RUNS` the oldest are forgotten.
+  keep only their settings and table (their model stays on disk, read back when someone reads with it); past
+  `KEEP_RUNS` the oldest are forgotten (their files stay).
+- The lesson survives a restart: every run keeps its record in the runs folder (runs/record.py) and comes back when
+  the next server starts, one that was training as "interrupted", which the teacher can resume. A checkpoint put in
+  the folder, or uploaded, joins the runs once it passes every check. The class model and the open class are kept in
+  `settings` (the class set's SQLite file), and restored; a class model that is gone or fails its checks gives way
+  to the shipped model, and `notes` tell the teacher why.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
+import secrets
 import threading
+import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from torch import nn
 
 from mnist_demo import checkpoint
+from mnist_demo.checkpoint.checks import MAX_BYTES
 from mnist_demo.data import CLASS_NAMES, Split
-from mnist_demo.errors import NotAllowed
+from mnist_demo.errors import CheckpointError, NotAllowed, UserError
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
+from mnist_demo.runs import record
 from mnist_demo.runs.queue import RunSlots, max_runs
 from mnist_demo.runs.run import Run
 from mnist_demo.train.recipes import TrainConfig
@@ -37,22 +50,55 @@ SHIPPED_KEY = "shipped"
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
+SCAN_EVERY = 3.0  # seconds between looks for checkpoints put in the runs folder
+LARGE_FOLDER = 256 * 2**20  # the teacher is told when the runs folder grows past this
+MAX_TITLE = 60
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Model:
-    """A network there is to read with: the shipped one or a finished run's."""
+    """A network there is to read with: the shipped one or a finished run's. Its weights are read (from memory, or
+    from the run's checkpoint) when `model` or `stats` is first asked for."""
 
     key: str  # "shipped" or "run-<id>"
     name: str
-    model: nn.Module
     dataset: str
     accuracy: float | None
-    stats: FeatureStats | None = None
+    source: Callable[[], tuple[nn.Module, FeatureStats | None]] = field(repr=False, compare=False)
+
+    @property
+    def model(self) -> nn.Module:
+        return self.source()[0]
+
+    @property
+    def stats(self) -> FeatureStats | None:
+        return self.source()[1]
 
     @property
     def classes(self) -> list[str]:
         return CLASS_NAMES[self.dataset]
+
+
+class Settings(Protocol):
+    """Where the class's settings are kept (classset.ClassSet: a table in the class set's SQLite file)."""
+
+    def setting(self, key: str) -> str | None: ...
+
+    def keep_setting(self, key: str, value: str) -> None: ...
+
+
+class Memory:
+    """Settings kept for as long as the server runs: when the class set's file cannot keep them."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+
+    def setting(self, key: str) -> str | None:
+        return self._values.get(key)
+
+    def keep_setting(self, key: str, value: str) -> None:
+        self._values[key] = value
 
 
 class Pin:
@@ -66,11 +112,12 @@ class Pin:
 
 class Runs:
     def __init__(self, device: torch.device | str = "cpu", shipped: Path = SHIPPED,
-                 checkpoint_dir: Path | None = None) -> None:
+                 checkpoint_dir: Path | None = None, settings: Settings | None = None) -> None:
         self.device, self.shipped_path = torch.device(device), shipped
         self.checkpoint_dir = checkpoint_dir or runs_dir()
+        self.settings = settings or Memory()
         self.slots = RunSlots()
-        self.open_class = os.environ.get(OPEN_CLASS_ENV, "").strip() == "1"
+        self.notes: list[str] = []  # what the teacher should know: a class model given up, files left out
         self._lock = threading.RLock()
         self._runs: list[Run] = []
         self._ids = itertools.count(1)
@@ -78,6 +125,176 @@ class Runs:
         self._pins: weakref.WeakSet[Pin] = weakref.WeakSet()  # empties itself as sessions end
         self._shipped: tuple[float, checkpoint.Checkpoint | None, str] | None = None
         self._version = 0
+        self._refused: dict[str, tuple[int, int]] = {}  # checkpoints that failed a check, by name: (size, mtime)
+        self._scanned = 0.0
+        self._scanning = threading.Lock()
+        self._stems: set[str] = set()  # every run's name on disk, listed or forgotten: never brought in again
+        saved = self._setting("open_class")
+        self.open_class = saved == "1" if saved is not None else os.environ.get(OPEN_CLASS_ENV, "").strip() == "1"
+        self._restore()
+
+    # --- kept on disk ----------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        """Read the runs folder back: each record becomes a run again (the newest KEEP_RUNS), each checkpoint
+        without one is brought in, and the class model chosen before is checked and chosen again."""
+        folder = self.checkpoint_dir
+        if not folder.is_dir():
+            return
+        _sweep(folder)
+        found, problems = record.read_all(folder)
+        ids = [r.id for r in found]
+        self._stems |= {r.stem for r in found}
+        with self._lock:
+            for kept in found[-KEEP_RUNS:]:
+                self._runs.append(Run.restored(kept, self.slots, folder, self._changed))
+            self._ids = itertools.count(max(ids, default=0) + 1)
+        for problem in problems:
+            _log.warning("%s", problem)
+        if problems:
+            self.notes.append(f"{len(problems)} file(s) in {folder} could not be read back as runs and were left as "
+                              f"they are; the server's log names them. The first: {problems[0]}")
+        self.refresh(force=True)
+        saved = self._setting("class_model")
+        if saved and saved != SHIPPED_KEY:
+            chosen = next((r for r in self.all() if r.checkpoint_path is not None and
+                           r.checkpoint_path.name == saved), None)
+            if chosen is None:
+                self._give_up_class_model(f"The class model chosen before, {saved}, is no longer in {folder}.")
+            else:
+                try:
+                    chosen.load(self.device)
+                    self._class_key = f"run-{chosen.id}"
+                except CheckpointError as exc:
+                    self._give_up_class_model(f"The class model chosen before could not be used: {exc}")
+
+    def refresh(self, force: bool = False) -> list[Run]:
+        """Bring in the checkpoints put in the runs folder since the last look (at most every SCAN_EVERY seconds
+        unless `force`), and read again a brought one whose file was replaced: each that passes every check is a
+        run; one that fails is said once in `notes` (again if the file changes). Returns the runs added."""
+        now = time.monotonic()
+        if not force and now - self._scanned < SCAN_EVERY or not self._scanning.acquire(blocking=False):
+            return []
+        try:
+            self._scanned = now
+            try:
+                files = sorted(self.checkpoint_dir.glob("[!.]*.pt"))
+            except OSError:
+                return []
+            with self._lock:
+                by_file = {r.checkpoint_path.name: r for r in self._runs if r.checkpoint_path is not None}
+                stems = self._stems | {r.stem for r in self._runs}  # a run saving its checkpoint now is one of these
+            added = [run for path in files if (run := self._bring_file(path, by_file.get(path.name), stems))]
+        finally:
+            self._scanning.release()
+        if added:
+            self._changed()
+        return added
+
+    def _bring_file(self, path: Path, known: Run | None, stems: set[str]) -> Run | None:
+        stamp = _stamp(path)
+        if stamp is None or self._refused.get(path.name) == stamp:
+            return None
+        if known is not None and (known.kind != "Brought in" or known.file_stamp in (None, stamp) or known.running):
+            return None
+        if known is None and path.stem in stems:
+            return None
+        try:
+            found = checkpoint.load(path, self.device)
+        except CheckpointError as exc:
+            self._refused[path.name] = stamp
+            _log.warning("%s", exc)
+            self.notes.append(f"{path.name} in the runs folder was not added: {exc}")
+            self._changed()
+            return None
+        self._refused.pop(path.name, None)
+        with self._lock:
+            run = Run.brought(known.id if known is not None else next(self._ids), found, self.slots, self._changed)
+            if known is not None and known in self._runs:  # the file was replaced: the run reads the new one
+                run.title = known.title
+                self._runs[self._runs.index(known)] = run
+            else:
+                self._runs.append(run)
+            self._stems.add(run.stem)
+        run.save_record()
+        return run
+
+    def bring(self, data: bytes, name: str, teacher: bool) -> Run:
+        """Add an uploaded checkpoint to the runs: written to the runs folder under its own name (made unique) only
+        once it has passed every check. A file that fails one changes nothing: CheckpointError says why."""
+        self._require(teacher, "add a model")
+        shown = _file_name(name)
+        if len(data) > MAX_BYTES:
+            raise CheckpointError(f"{shown} is {len(data) / 2**20:,.1f} MB; an mnist-demo checkpoint is about 0.5 MB "
+                                  f"(at most {MAX_BYTES / 2**20:,.1f} MB): it is not one. Nothing was added.")
+        folder = self.checkpoint_dir
+        trial = folder / f".upload-{secrets.token_hex(4)}.pt"  # hidden: never taken for a run while checked
+        try:
+            checkpoint.write_atomic(trial, lambda f: f.write(data))
+            try:
+                found = checkpoint.load(trial, self.device)
+            except CheckpointError as exc:
+                raise CheckpointError(str(exc).replace(str(trial), shown) + " Nothing was added.") from None
+            target = _free_name(folder, shown)
+            os.replace(trial, target)
+        finally:
+            trial.unlink(missing_ok=True)
+        found = replace(found, path=target)
+        with self._lock:
+            run = Run.brought(next(self._ids), found, self.slots, self._changed)
+            self._runs.append(run)
+            self._stems.add(run.stem)
+        run.save_record()
+        self._changed()
+        return run
+
+    def folder_size(self) -> tuple[int, int]:
+        """(how many runs, how many bytes) the runs folder holds on disk, listed or not."""
+        runs, size = 0, 0
+        try:
+            for path in self.checkpoint_dir.iterdir():
+                info = _stamp(path)
+                if info is not None:
+                    size += info[0]
+                    runs += path.suffix == record.SUFFIX and not path.name.startswith(".")
+        except OSError:
+            pass
+        return runs, size
+
+    def too_large(self) -> bool:
+        return self.folder_size()[1] > LARGE_FOLDER
+
+    def _setting(self, key: str) -> str | None:
+        try:
+            return self.settings.setting(key)
+        except UserError as exc:
+            self._settings_trouble(exc)
+            return None
+
+    def _keep(self, key: str, value: str) -> None:
+        try:
+            self.settings.keep_setting(key, value)
+        except UserError as exc:
+            self._settings_trouble(exc)
+
+    def _settings_trouble(self, exc: UserError) -> None:
+        note = f"The class's settings could not be kept, so they last only until the server stops: {exc}"
+        _log.warning("%s", note)
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _give_up_class_model(self, why: str) -> None:
+        """Back to the shipped model, with the reason for the teacher."""
+        with self._lock:
+            self._class_key = SHIPPED_KEY
+        self.notes.append(f"{why} The class reads with the shipped model until you choose another.")
+        _log.warning("%s", self.notes[-1])
+        self._keep("class_model", SHIPPED_KEY)
+        self._changed()
+
+    def dismiss_notes(self, teacher: bool) -> None:
+        self._require(teacher, "dismiss the server's notes")
+        self.notes.clear()
+        self._changed()
 
     # --- who may do what -------------------------------------------------------------------------------------
     def may_train(self, teacher: bool) -> bool:
@@ -90,6 +307,7 @@ class Runs:
     def set_open_class(self, open_: bool, teacher: bool) -> None:
         self._require(teacher, "open training to the whole class")
         self.open_class = bool(open_)
+        self._keep("open_class", "1" if self.open_class else "0")
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
@@ -103,6 +321,7 @@ class Runs:
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
                       on_change=self._changed, after=after)
             self._runs.append(run)
+            self._stems.add(run.stem)
         self._changed()
         return run.start()
 
@@ -111,17 +330,58 @@ class Runs:
         run.stop()
 
     def delete(self, run: Run, teacher: bool) -> None:
-        """Forget an ended run (its checkpoint file stays); the class goes back to the shipped model if it was it."""
+        """Delete an ended run and its files (record, model, saved state); the class goes back to the shipped model
+        if it was it."""
         self._require(teacher, "delete runs")
         if run.running:
             raise NotAllowed(f"{run.name} is still going: stop it first.")
         with self._lock:
             if run in self._runs:
                 self._runs.remove(run)
-            if self._class_key == f"run-{run.id}":
+            was_class = self._class_key == f"run-{run.id}"
+            if was_class:
                 self._class_key = SHIPPED_KEY
+            self._stems.discard(run.stem)
+        if was_class:
+            self._keep("class_model", SHIPPED_KEY)
         run.release()
+        run.forget_files()
         self._changed()
+
+    def rename(self, run: Run, title: str, teacher: bool) -> None:
+        """Give a run the teacher's name (kept in its record); an empty one gives back the name it was born with."""
+        self._require(teacher, "rename runs")
+        title = " ".join(str(title).split())
+        if len(title) > MAX_TITLE:
+            raise NotAllowed(f"A run's name can be at most {MAX_TITLE} characters long; this one has {len(title)}.")
+        run.rename(title.replace(" · ", " - ") or None)
+        self._changed()
+
+    def resume(self, run: Run, train: Split, test: Split, teacher: bool) -> Run:
+        """Go on with an interrupted run from the last epoch it finished, with its own settings: the same run (its
+        id, name, files and curves so far) trains on. Without a saved state (stopped in its first epoch) it starts
+        again from epoch 1."""
+        self._require(self.may_train(teacher), "resume a training run")
+        if not run.interrupted:
+            raise NotAllowed(f"{run.name} was not interrupted: there is nothing to resume.")
+        if not run.resumable:
+            raise NotAllowed(f"{run.name} cannot be resumed: its data is not kept. Start it again instead.")
+        state = None
+        if run.resume_file.exists():
+            state, _ = checkpoint.load_state(run.resume_file)
+        config = replace(state.config if state is not None else run.config, device=self.device.type)
+        config.check_against(len(train))
+        done, history = (state.epoch, state.history) if state is not None else (0, [])
+        points = [e for e in run.snapshot().events if e.kind == "batch" and e.epoch <= done]
+        earlier = record.reports(history, points, config.epochs)  # the saved state's table is the one it goes on with
+        with self._lock:
+            if run not in self._runs or not run.interrupted:
+                raise NotAllowed(f"{run.name} is already going on, or was deleted.")
+            again = Run(run.id, config, train, test, self.slots, self.checkpoint_dir, kind=run.kind,
+                        on_change=self._changed, stem=run.stem, title=run.title, resume_from=state, earlier=earlier)
+            self._runs[self._runs.index(run)] = again
+        self._changed()
+        return again.start()
 
     def all(self) -> list[Run]:
         """Every run remembered, oldest first (a copy: other sessions add runs meanwhile)."""
@@ -157,22 +417,43 @@ class Runs:
             return self._shipped[1], self._shipped[2]
 
     def models(self) -> dict[str, Model]:
-        """Every model there is to read with: the shipped one and each ended run whose weights are in memory."""
+        """Every model there is to read with: the shipped one and each finished run's (in memory, or in its
+        checkpoint, then read when first used)."""
         found: dict[str, Model] = {}
         ckpt, _ = self.shipped()
         if ckpt is not None:
-            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.model, ckpt.dataset, ckpt.test_accuracy,
-                                       ckpt.feature_stats)
+            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.dataset, ckpt.test_accuracy,
+                                       lambda: (ckpt.model, ckpt.feature_stats))
         for run in self.all():
-            if run.model is not None:
-                found[f"run-{run.id}"] = Model(f"run-{run.id}", run.name, run.model, run.config.dataset,
-                                               run.test_accuracy, run.feature_stats)
+            if run.offers_model:
+                found[f"run-{run.id}"] = Model(f"run-{run.id}", run.name, run.config.dataset, run.test_accuracy,
+                                               lambda run=run: run.load(self.device))
         return found
 
+    def _usable(self, model: Model | None) -> bool:
+        """Whether `model`'s weights can be read: a run whose checkpoint has gone or fails its checks since is
+        not (and the teacher is told, once)."""
+        if model is None:
+            return False
+        try:
+            model.source()
+            return True
+        except CheckpointError as exc:
+            if model.key == self._class_key:
+                self._give_up_class_model(f"The class model could not be read: {exc}")
+            else:
+                self.notes.append(f"{model.name} could not be read: {exc}")
+                self._changed()
+            return False
+
     def class_model(self, found: dict[str, Model] | None = None) -> Model | None:
-        """The model every session reads with unless it chose another."""
+        """The model every session reads with unless it chose another, its weights read."""
         found = self.models() if found is None else found
-        return found.get(self._class_key) or found.get(SHIPPED_KEY) or next(iter(found.values()), None)
+        chosen = found.get(self._class_key)
+        if self._usable(chosen):
+            return chosen
+        shipped = found.get(SHIPPED_KEY)
+        return shipped or next((m for m in found.values() if self._usable(m)), None)
 
     @property
     def class_key(self) -> str:
@@ -183,15 +464,26 @@ class Runs:
         found = self.models()
         if key not in found:
             raise NotAllowed(f"There is no model {key!r} to use (it may have been deleted).")
+        try:
+            found[key].source()
+        except CheckpointError as exc:
+            raise NotAllowed(f"{found[key].name} cannot be used: {exc}") from None
+        run = self.find(key)
         with self._lock:
             self._class_key = key
+        self._keep("class_model", run.checkpoint_path.name if run is not None and run.checkpoint_path is not None
+                   else SHIPPED_KEY)
         self._changed()
         return found[key]
+
+    def find(self, key: str) -> Run | None:
+        """The run behind a model key ("run-<id>"), or None."""
+        return next((r for r in self.all() if f"run-{r.id}" == key), None)
 
     def model_for(self, choice: Pin | None, found: dict[str, Model] | None = None) -> Model | None:
         """The model a session reads with: its own choice while that model exists, else the class model."""
         found = self.models() if found is None else found
-        if choice is not None and choice.key in found:
+        if choice is not None and choice.key in found and self._usable(found[choice.key]):
             return found[choice.key]
         return self.class_model(found)
 
@@ -237,3 +529,46 @@ class Runs:
     def _changed(self) -> None:
         with self._lock:
             self._version += 1
+
+
+# --- the runs folder ----------------------------------------------------------------------------------------------
+
+STALE = 600  # seconds after which a hidden temporary file in the runs folder is a leftover of a killed writer
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(size, mtime in ns) of a regular file, or None."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns) if path.is_file() else None
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what a killed writer left: hidden temporary files (`.NAME.*.tmp`, `.upload-*.pt`) older than STALE
+    seconds; younger ones may belong to a writer that is still going (a `train --out` into this folder)."""
+    now = time.time()
+    for path in [*folder.glob(".*.tmp"), *folder.glob(".upload-*.pt")]:
+        try:
+            if now - path.stat().st_mtime > STALE:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _file_name(name: str) -> str:
+    """An uploaded file's name, safe to write in the runs folder: its last part, plain characters, ending in .pt."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(str(name)).name).strip(".-")[:60] or "model"
+    stem = stem.removesuffix(".pt") or "model"
+    return f"{stem}.pt"
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`name` in `folder`, or name-2, name-3...: an upload never replaces a file, nor takes a run's record name."""
+    stem = name.removesuffix(".pt")
+    for n in itertools.count(1):
+        candidate = stem if n == 1 else f"{stem}-{n}"
+        if not any((folder / f"{candidate}{suffix}").exists() for suffix in (".pt", record.SUFFIX)):
+            return folder / f"{candidate}.pt"
+    raise AssertionError("unreachable")

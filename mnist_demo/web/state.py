@@ -1,7 +1,8 @@
 """What every page shares: cached data and the app's runs, who this session is, the model it reads with, the sidebar.
 
 Everything heavy is built once per server with st.cache_resource and shared by all sessions: the datasets and the
-runs (mnist_demo.runs.Runs, which decides everything about runs and models). A session's own st.session_state holds
+runs (mnist_demo.runs.Runs, which decides everything about runs and models, and reads back the runs folder and the
+class's settings when the server starts). A session's own st.session_state holds
 only small values (flags, keys, a Pin), never tensors or models, so a closed tab leaves nothing behind.
 """
 
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 import torch
 
+from mnist_demo.classset import ClassSet, default_path
 from mnist_demo.data import Split, load_sample, load_split
 from mnist_demo.errors import UserError
 from mnist_demo.paths import data_dir as resolve_data_dir
@@ -41,8 +43,17 @@ def device() -> torch.device:
 
 @st.cache_resource(show_spinner=False)
 def runs() -> Runs:
-    """The app's runs and models, shared by every session of this server."""
-    return Runs(device())
+    """The app's runs and models, shared by every session of this server: yesterday's runs read back from the runs
+    folder, the class model and the open class from the class set's file."""
+    try:
+        settings, why = ClassSet(default_path()), ""
+    except UserError as exc:
+        settings, why = None, str(exc)
+    registry = Runs(device(), settings=settings)
+    if why:
+        registry.notes.append(f"The class's settings (the class model, the open class) last only until the server "
+                              f"stops: {why}")
+    return registry
 
 
 @st.cache_resource(show_spinner=False)
@@ -177,6 +188,7 @@ def projector() -> bool:
 
 def sidebar() -> None:
     registry = runs()
+    registry.refresh()  # checkpoints put in the runs folder join within seconds
     mark_drawn()
     registry.trim()
     found = registry.models()
@@ -219,6 +231,28 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
                 + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 
 
+def _open_class() -> None:
+    """The teacher's switch that lets everyone train; kept with the class's settings."""
+    registry = runs()
+    chosen = st.toggle(t("Everyone may train"), value=registry.open_class,
+                       help=t("Open class: every student can start and stop runs. Kept when the server restarts."))
+    if chosen != registry.open_class:
+        registry.set_open_class(chosen, is_teacher())
+        st.rerun()
+
+
+def _notes() -> None:
+    """What the server has to tell the teacher: a class model given up and why, files it could not read back."""
+    registry = runs()
+    if not registry.notes:
+        return
+    for note in list(registry.notes)[-5:]:
+        st.warning(i18n.error(note), icon=":material/report:")
+    if st.button(t("Got it"), icon=":material/done:", width="stretch"):
+        registry.dismiss_notes(is_teacher())
+        st.rerun()
+
+
 def join_url() -> str:
     """The address students open: the one this browser used, unless that is this machine's own name for itself."""
     url = st.context.url
@@ -248,6 +282,8 @@ def _teacher_box() -> None:
         st.markdown(t("Students open **{url}**", url=html.escape(url)))
         if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
             show_join(url)
+        _open_class()
+        _notes()
         return
     with st.expander(t("Teacher"), icon=":material/school:"):
         code = st.text_input(t("Teacher code"), type="password", max_chars=64)

@@ -1,0 +1,95 @@
+"""The Train page's "Saved runs": every run the runs folder keeps, which one the page shows, and the teacher's
+housekeeping: rename, delete, add a model (an upload), and how large the folder is."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mnist_demo.errors import UserError
+from mnist_demo.runs import Run, Runs
+from mnist_demo.runs.registry import LARGE_FOLDER, MAX_TITLE
+from mnist_demo.web.i18n import error, name, t
+
+STATES = {"queued": "queued", "running": "running", "finished": "finished", "stopped": "stopped",
+          "did-not-learn": "did not learn", "failed": "failed", "interrupted": "interrupted"}
+
+
+def state_name(state: str) -> str:
+    return t(STATES[state])
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def folder_line(registry: Runs) -> None:
+    """How large the runs folder is; a warning once it passes LARGE_FOLDER."""
+    count, size = registry.folder_size()
+    if size > LARGE_FOLDER:
+        st.warning(t("The runs folder holds {n} runs, {size}: delete the runs you no longer need under Saved runs.",
+                     n=count, size=megabytes(size)), icon=":material/folder_zip:")
+    else:
+        st.caption(t("The runs folder holds {n} runs, {size}.", n=count, size=megabytes(size)))
+
+
+def shown(runs: list[Run]) -> Run | None:
+    """The run this session looks at: the one it chose under Saved runs while it exists, else the newest."""
+    chosen = st.session_state.get("shown_run")
+    return next((r for r in runs if r.id == chosen), runs[-1] if runs else None)
+
+
+def panel(registry: Runs, runs: list[Run], teacher: bool) -> None:
+    table = pd.DataFrame([{"run": name(r.name), "state": state_name(s.state), "epochs": len(s.history),
+                           "of": r.config.epochs} for r in runs for s in [r.snapshot()]])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "run": st.column_config.TextColumn(t("run")), "state": st.column_config.TextColumn(t("state")),
+        "epochs": st.column_config.NumberColumn(t("epochs")), "of": st.column_config.NumberColumn(t("of"))})
+    current = shown(runs)
+    ids = [r.id for r in reversed(runs)]
+    names = {r.id: name(r.name) for r in runs}
+    picked = st.selectbox(t("Run shown above"), ids, index=ids.index(current.id), format_func=names.get)
+    if picked != current.id:
+        st.session_state["shown_run"] = picked
+        st.rerun()
+    if not teacher:
+        return
+    run = current
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    title = left.text_input(t("New name"), value=run.title or "", max_chars=MAX_TITLE, key=f"title-{run.id}",
+                            placeholder=t("A name the class will recognise, e.g. \"lr 0.1\""))
+    if right.button(t("Rename"), icon=":material/edit:", width="stretch"):
+        act(registry.rename, run, title, teacher)
+    if not run.running:
+        with st.popover(t("Delete this run"), icon=":material/delete:"):
+            st.markdown(t("Delete **{name}** and its files (its model, table and curves)? This cannot be undone.",
+                          name=name(run.name)))
+            if st.button(t("Delete"), type="primary", key=f"delete-{run.id}"):
+                act(registry.delete, run, teacher)
+
+
+def add_model(registry: Runs, teacher: bool) -> None:
+    """The teacher's upload of a checkpoint: it joins the runs once it passes every check."""
+    upload = st.file_uploader(t("Add a model (a checkpoint, .pt)"), type=["pt"], key="bring",
+                              help=t("A model trained with `python -m mnist_demo train`, on another machine or on "
+                                     "the school's GPU. A file put in the runs folder is added within seconds."))
+    if upload is None or st.session_state.get("brought") == upload.file_id:
+        return
+    st.session_state["brought"] = upload.file_id  # once per upload, not on every rerun
+    try:
+        run = registry.bring(upload.getvalue(), upload.name, teacher)
+    except UserError as exc:
+        st.error(error(str(exc)), icon=":material/block:")
+        return
+    st.session_state["shown_run"] = run.id
+    st.success(t("Added {name}.", name=name(run.name)), icon=":material/check_circle:")
+
+
+def act(action, *args) -> None:
+    """A teacher's action; a refusal is one message, on the page."""
+    try:
+        action(*args)
+    except UserError as exc:
+        st.error(error(str(exc)), icon=":material/lock:")
+        st.stop()
+    st.rerun()
