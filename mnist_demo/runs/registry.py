@@ -158,7 +158,7 @@ class Runs:
         if saved and saved != SHIPPED_KEY:
             chosen = next((r for r in self.all() if r.checkpoint_path is not None and
                            r.checkpoint_path.name == saved), None)
-            if chosen is None:
+            if chosen is None or not chosen.checkpoint_path.is_file():
                 self._give_up_class_model(f"The class model chosen before, {saved}, is no longer in {folder}.")
             else:
                 try:
