@@ -49,8 +49,8 @@ def test_kill_9_while_saving_leaves_whole_files_and_a_start_that_shows_them(tmp_
     folder = tmp_path / "runs"
     folder.mkdir()
     rng = random.Random(0)
-    last = -1
-    for _ in range(6):
+    last, cut = -1, 0
+    for _ in range(8):
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(last + 1)], env=ENV,
                                   stdout=subprocess.PIPE, text=True)
         first = writer.stdout.readline()  # importing torch takes a while
@@ -72,6 +72,8 @@ def test_kill_9_while_saving_leaves_whole_files_and_a_start_that_shows_them(tmp_
         assert run.interrupted and len(run.snapshot().history) == 2 and registry.notes == []
         visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
         assert visible == ["run-1.json", "run-1.pt", "run-1.pt.resume"], "only hidden temporary files may be left"
+        cut = len(list(folder.glob(".*.tmp")))
+    assert cut, "no kill landed in the middle of a save: this test tested nothing"
 
 
 STUDENTS = """
