@@ -73,16 +73,21 @@ def add_model(registry: Runs, teacher: bool) -> None:
     upload = st.file_uploader(t("Add a model (a checkpoint, .pt)"), type=["pt"], key="bring",
                               help=t("A model trained with `python -m mnist_demo train`, on another machine or on "
                                      "the school's GPU. A file put in the runs folder is added within seconds."))
-    if upload is None or st.session_state.get("brought") == upload.file_id:
+    if upload is None:
         return
-    st.session_state["brought"] = upload.file_id  # once per upload, not on every rerun
-    try:
-        run = registry.bring(upload.getvalue(), upload.name, teacher)
-    except UserError as exc:
-        st.error(error(str(exc)), icon=":material/block:")
-        return
-    st.session_state["shown_run"] = run.id
-    st.success(t("Added {name}.", name=name(run.name)), icon=":material/check_circle:")
+    done = st.session_state.get("brought")
+    if done is None or done[0] != upload.file_id:  # once per upload; its outcome stays while the file is shown
+        try:
+            run = registry.bring(upload.getvalue(), upload.name, teacher)
+            done = (upload.file_id, "", run.name)
+            st.session_state["shown_run"] = run.id
+        except UserError as exc:
+            done = (upload.file_id, str(exc), "")
+        st.session_state["brought"] = done
+    if done[1]:
+        st.error(error(done[1]), icon=":material/block:")
+    else:
+        st.success(t("Added {name}.", name=name(done[2])), icon=":material/check_circle:")
 
 
 def act(action, *args) -> None:
