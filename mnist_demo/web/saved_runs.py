@@ -27,10 +27,10 @@ def folder_line(registry: Runs) -> None:
     """How large the runs folder is; a warning once it passes LARGE_FOLDER."""
     count, size = registry.folder_size()
     if size > LARGE_FOLDER:
-        st.warning(t("The runs folder holds {n} runs, {size}: delete the runs you no longer need under Saved runs.",
+        st.warning(t("Runs kept on disk: {n}, {size} in all. Delete the runs you no longer need under Saved runs.",
                      n=count, size=megabytes(size)), icon=":material/folder_zip:")
     else:
-        st.caption(t("The runs folder holds {n} runs, {size}.", n=count, size=megabytes(size)))
+        st.caption(t("Runs kept on disk: {n}, {size} in all.", n=count, size=megabytes(size)))
 
 
 def shown(runs: list[Run]) -> Run | None:
