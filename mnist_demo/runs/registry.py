@@ -37,6 +37,7 @@ from torch import nn
 
 from mnist_demo import checkpoint
 from mnist_demo.checkpoint.checks import MAX_BYTES
+from mnist_demo.checkpoint.files import save_error
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import CheckpointError, NotAllowed, UserError
 from mnist_demo.paths import SHIPPED, runs_dir
@@ -207,11 +208,13 @@ class Runs:
             self._changed()
             return None
         self._refused.pop(path.name, None)
-        with self._lock:
-            run = Run.brought(known.id if known is not None else next(self._ids), found, self.slots, self._changed)
-            if known is not None and known in self._runs:  # the file was replaced: the run reads the new one
+        with self._lock:  # a replaced file is a new run (a new key: nothing cached of the old model is shown)
+            run = Run.brought(next(self._ids), found, self.slots, self._changed)
+            if known is not None and known in self._runs:
                 run.title = known.title
                 self._runs[self._runs.index(known)] = run
+                if self._class_key == f"run-{known.id}":
+                    self._class_key = f"run-{run.id}"
             else:
                 self._runs.append(run)
             self._stems.add(run.stem)
@@ -234,8 +237,9 @@ class Runs:
                 found = checkpoint.load(trial, self.device)
             except CheckpointError as exc:
                 raise CheckpointError(str(exc).replace(str(trial), shown) + " Nothing was added.") from None
-            target = _free_name(folder, shown)
-            os.replace(trial, target)
+            target = _link_free(trial, folder, shown)
+        except OSError as exc:
+            raise exc if isinstance(exc, UserError) else save_error(folder / shown, exc) from None
         finally:
             trial.unlink(missing_ok=True)
         found = replace(found, path=target)
@@ -564,11 +568,21 @@ def _file_name(name: str) -> str:
     return f"{stem}.pt"
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """`name` in `folder`, or name-2, name-3...: an upload never replaces a file, nor takes a run's record name."""
+def _link_free(file: Path, folder: Path, name: str) -> Path:
+    """Give `file` the name `name` in `folder`, or name-2, name-3...: an upload never replaces a file (a hard link
+    fails where a name is taken, also by a file written meanwhile), nor takes a run's record name."""
     stem = name.removesuffix(".pt")
     for n in itertools.count(1):
-        candidate = stem if n == 1 else f"{stem}-{n}"
-        if not any((folder / f"{candidate}{suffix}").exists() for suffix in (".pt", record.SUFFIX)):
-            return folder / f"{candidate}.pt"
+        candidate = folder / f"{stem if n == 1 else f'{stem}-{n}'}.pt"
+        if candidate.with_suffix(record.SUFFIX).exists():
+            continue
+        try:
+            os.link(file, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links (FAT): a rename, where the name is free now
+            if not candidate.exists():
+                os.replace(file, candidate)
+                return candidate
     raise AssertionError("unreachable")
