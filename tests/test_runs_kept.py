@@ -126,6 +126,9 @@ def test_a_class_model_whose_file_breaks_while_the_server_runs_gives_way_too(fin
     back.checkpoint_path.write_bytes(b"broken")
     assert again.class_model().key == SHIPPED_KEY
     assert "The class model could not be read" in again.notes[-1]
+    assert f"run-{back.id}" not in again.models(), "not offered again until its file changes"
+    pin = again.choose(f"run-{back.id}")
+    assert again.model_for(pin).key == SHIPPED_KEY and len(again.notes) == 1, "said once"
 
 
 def test_memory_stays_bounded_records_on_disk_models_on_demand(splits, tmp_path):

@@ -127,6 +127,7 @@ class Runs:
         self._shipped: tuple[float, checkpoint.Checkpoint | None, str] | None = None
         self._version = 0
         self._refused: dict[str, tuple[int, int]] = {}  # checkpoints that failed a check, by name: (size, mtime)
+        self._broken: dict[str, tuple[int, int] | None] = {}  # runs whose model failed to load, by key: the file then
         self._scanned = 0.0
         self._scanning = threading.Lock()
         self._stems: set[str] = set()  # every run's name on disk, listed or forgotten: never brought in again
@@ -429,7 +430,7 @@ class Runs:
             found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.dataset, ckpt.test_accuracy,
                                        lambda: (ckpt.model, ckpt.feature_stats))
         for run in self.all():
-            if run.offers_model:
+            if run.offers_model and not self._unreadable(run):
                 found[f"run-{run.id}"] = Model(f"run-{run.id}", run.name, run.config.dataset, run.test_accuracy,
                                                lambda run=run: run.load(self.device))
         return found
@@ -443,12 +444,19 @@ class Runs:
             model.source()
             return True
         except CheckpointError as exc:
+            run = self.find(model.key)
+            if run is not None and run.checkpoint_path is not None:
+                self._broken[model.key] = _stamp(run.checkpoint_path)  # not offered again until the file changes
             if model.key == self._class_key:
                 self._give_up_class_model(f"The class model could not be read: {exc}")
             else:
                 self.notes.append(f"{model.name} could not be read: {exc}")
                 self._changed()
             return False
+
+    def _unreadable(self, run: Run) -> bool:
+        key = f"run-{run.id}"
+        return key in self._broken and run.model is None and self._broken[key] == _stamp(run.checkpoint_path)
 
     def class_model(self, found: dict[str, Model] | None = None) -> Model | None:
         """The model every session reads with unless it chose another, its weights read."""
