@@ -193,3 +193,22 @@ def test_evaluate_says_what_is_wrong_with_a_broken_test_file(tmp_path, monkeypat
     note = texts(at)
     assert "Only the 500 test images shipped in `assets/` are here: the full test set cannot be used." in note
     assert "t10k-labels-idx1-ubyte" in note and "holds the label 12" in note and not at.exception
+
+
+def test_a_checkpoint_dropped_in_during_the_lesson_is_listed_without_taking_the_view(yesterday, tiny_data_dir,
+                                                                                      monkeypatch, tmp_path):
+    from mnist_demo.network import CNN
+
+    folder = tmp_path / "runs"
+    shutil.copytree(yesterday, folder)
+    at = app_on(monkeypatch, tiny_data_dir, folder)
+    checkpoint.save(folder / "bare.pt", CNN(), {"dataset": "mnist"})  # no recipe, no table, no accuracy
+    state.runs().refresh(force=True)
+    at = at.run()
+    assert at.subheader[0].value.startswith("Run 2 · Tutorial"), "the projector keeps the run it showed"
+    assert any(o == "Run 3 · bare.pt" for o in at.sidebar.selectbox[0].options)
+    next(s for s in at.selectbox if s.label == "Run shown above").set_value(3)
+    at = at.run()
+    assert at.subheader[0].value == "Run 3 · bare.pt" and not at.exception
+    assert "Added from bare.pt: test accuracy unknown." in [s.value for s in at.success]
+    assert button(at, "Use this run for the class")

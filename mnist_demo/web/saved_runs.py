@@ -34,9 +34,11 @@ def folder_line(registry: Runs) -> None:
 
 
 def shown(runs: list[Run]) -> Run | None:
-    """The run this session looks at: the one it chose under Saved runs while it exists, else the newest."""
+    """The run this session looks at: the one it chose under Saved runs while it exists, else the newest trained
+    here (a checkpoint dropped in the runs folder does not take the projector's view by itself)."""
     chosen = st.session_state.get("shown_run")
-    return next((r for r in runs if r.id == chosen), runs[-1] if runs else None)
+    trained = [r for r in runs if r.kind != "Brought in"] or runs
+    return next((r for r in runs if r.id == chosen), trained[-1] if trained else None)
 
 
 def panel(registry: Runs, runs: list[Run], teacher: bool) -> None:

@@ -86,10 +86,15 @@ def act(action, *args) -> None:
 
 
 def ended(run: Run, snap) -> None:
-    if snap.state == "finished":
+    if snap.state == "finished" and run.kind == "Brought in":
+        accuracy = run.test_accuracy
+        st.success(t("Added from {file}: test accuracy {acc}.", file=run.source,
+                     acc=f"{accuracy:.1%}" if accuracy is not None else t("unknown")), icon=":material/upload_file:")
+    elif snap.state == "finished":
         st.success(t("Finished in {time}: test accuracy {acc:.1%}.", time=duration(snap.elapsed),
                      acc=run.test_accuracy),
                    icon=":material/check_circle:")
+    if snap.state == "finished":
         if snap.message:  # it could not be saved: a read-only or full checkpoints folder
             st.warning(error(snap.message), icon=":material/save:")
         key = f"run-{run.id}"
@@ -163,6 +168,9 @@ def show_run(run: Run) -> None:
     snap = run.snapshot()
     st.subheader(name(run.name))
     run_head(run, snap)
+    if teacher and run.disk_trouble:
+        st.warning(t("This run could not be kept on disk ({why}): it will be gone when the server stops.",
+                     why=error(run.disk_trouble)), icon=":material/save:")
     run_views(run, snap)
 
 
