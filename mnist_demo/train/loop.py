@@ -164,6 +164,7 @@ def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer
     device = split.images.device
     chance = math.log(model.fc2.out_features)
     total = num_batches(len(split), config.batch_size)
+    # Distilled epochs run eagerly until tests/test_cuda.py has passed a recorded distilled step on a GPU.
     graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None and teacher is None
     step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing,
                                               junk=config.augment == "styles" and split.name == "mnist",
