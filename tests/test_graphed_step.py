@@ -77,8 +77,8 @@ def test_a_recorded_step_trains_exactly_as_eager_steps_do_over_two_epochs(splits
         models.append(model)
     assert metrics[0] == metrics[1]  # the same accuracy and loss, epoch by epoch
     assert same_weights(*models)
-    # one recording per epoch, after WARMUP steps; it replays every full batch after them; the short last batch ran
-    # eagerly (a replay of it would have trained on a full batch's worth of the recording's copies)
+    # one recording per epoch, after WARMUP steps, replayed for every full batch after them and not for the short
+    # last one, which ran eagerly
     assert cuda.warm_ups == 2 * GraphedStep.WARMUP
     assert [r.replays for r in cuda.recordings] == [full - GraphedStep.WARMUP] * 2
 
