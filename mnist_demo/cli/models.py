@@ -51,7 +51,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
             refresh=False,
         )
         bar.refresh()
-        if p.kind == "epoch":
+        if p.stats is not None:  # an epoch's report
             tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
 
@@ -110,6 +110,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                           "per_class_accuracy": per_class, "n": result.n}))
         return 0
     correct = round(result.accuracy * result.n)
+    assert ckpt.path is not None  # checkpoint.load keeps where it read it
     print(f"{os.path.relpath(ckpt.path)} on the {dataset} test set: accuracy {result.accuracy:.2%} "
           f"({correct}/{result.n}), loss {result.loss:.4f}")
     for name, acc in zip(split.classes, per_class):

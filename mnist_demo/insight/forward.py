@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mnist_demo.network import CNN
 from mnist_demo.reading.inference import as_batch, model_device
 
 Weights = dict[str, np.ndarray]  # the model's state dict as float32 numpy arrays (about 0.5 MB)
@@ -65,7 +66,7 @@ def _forward(x: torch.Tensor, conv1: nn.Module | tuple, conv2, fc1, fc2) -> list
 
 
 @torch.no_grad()
-def trace(model: nn.Module, image: np.ndarray) -> Trace:
+def trace(model: CNN, image: np.ndarray) -> Trace:
     """Every stage of `model` for one 28 x 28 image in [0, 1]."""
     x = as_batch(image, model_device(model))
     stages = _forward(x, model.conv1, model.conv2, model.fc1, model.fc2)

@@ -13,6 +13,7 @@ import numpy as np
 from torch import nn
 
 from mnist_demo.insight.forward import Trace
+from mnist_demo.network import CNN
 
 POOL = 2
 
@@ -123,6 +124,6 @@ class Dense:
     probabilities: np.ndarray  # 10
 
 
-def dense(model: nn.Module, t: Trace) -> Dense:
+def dense(model: CNN, t: Trace) -> Dense:
     w = _np(model.fc2.weight)
     return Dense(t.fc1, w * t.fc1[None, :], _np(model.fc2.bias), t.logits, t.probabilities)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mnist_demo.network import CNN
 from mnist_demo.reading.not_sure import FeatureStats
 
 
@@ -53,7 +54,7 @@ def is_sure(top_probability, distance=None, threshold=None):
 
 
 @torch.no_grad()
-def read_many(model: nn.Module, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
+def read_many(model: CNN, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
               chunk: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
     """(N, 10) probabilities and (N,) distances from the learned digits (None without `stats`) for a batch:
     what `read` gives for each image, without feature maps and saliency."""
@@ -110,7 +111,7 @@ def saliency(model: nn.Module, image: np.ndarray, target: int) -> np.ndarray:
     return integrated_gradients(model, as_batch(image, model_device(model)), target).clamp(min=0).cpu().numpy()
 
 
-def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
+def read(model: CNN, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
     """Probabilities, (with `stats`) digit-likeness and, with `explain`, feature maps and saliency for one 28 x 28
     image. Saliency is 32 forward and backward passes: the Draw page asks for it only when "Inside the network"
     is open."""
@@ -118,10 +119,11 @@ def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None,
     x = as_batch(image, model_device(model))
     with torch.no_grad():
         probs = model(x).softmax(1)[0]
-        f1, f2 = model.features(x) if explain else (None, None)
         distance = float(stats.distance(model.embed(x))[0]) if stats else None
     if not explain:
         return Reading(probs.cpu().numpy(), None, None, None, distance, stats.threshold if stats else None)
+    with torch.no_grad():
+        f1, f2 = model.features(x)
     attribution = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
     return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), attribution.cpu().numpy(),
                    distance, stats.threshold if stats else None)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from mnist_demo.data import Split, to_float
+from mnist_demo.network import CNN
 
 QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (README: why)
 
@@ -46,7 +46,7 @@ FIT_ON = 10_000  # training images the statistics are fitted on (every n-th): pl
 
 
 @torch.no_grad()
-def fit_feature_stats(model: nn.Module, split: Split, chunk: int | None = None) -> FeatureStats:
+def fit_feature_stats(model: CNN, split: Split, chunk: int | None = None) -> FeatureStats:
     model.eval()
     split = split.to(next(model.parameters()).device)  # no copy when it is there already
     chunk = chunk or (128 if split.images.device.type == "cpu" else 4096)

@@ -27,6 +27,7 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
+from mnist_demo.network import CNN
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
@@ -45,7 +46,7 @@ class Model:
 
     key: str  # "shipped" or "run-<id>"
     name: str
-    model: nn.Module
+    model: CNN
     dataset: str
     accuracy: float | None
     stats: FeatureStats | None = None

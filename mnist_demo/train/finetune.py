@@ -62,7 +62,7 @@ def split_by_writer(writers: list[str], heldout: float = HELDOUT, seed: int = 0)
     counts = {w: 0 for w in names}
     for w in writers:
         counts[w] += 1
-    held, n_held = set(), 0
+    held, n_held = set[str](), 0
     for i in order:
         if n_held >= heldout * len(writers) or len(held) == len(names) - 1:
             break
@@ -135,7 +135,7 @@ def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: S
     p = plan(digits, mnist_train, config, seed)
     before = p.measure(start, mnist_test)
     result = fit(config, p.train, mnist_test, callbacks, stop, start)
-    if result.status != "finished":
+    if result.status != "finished" or result.model is None:
         return result, None
     class_after = evaluate(result.model, p.heldout.to(next(result.model.parameters()).device), 256).accuracy
     mnist_after = result.history[-1].test_acc  # fit measured the finished model on `mnist_test` already
