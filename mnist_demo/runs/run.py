@@ -17,6 +17,7 @@ from mnist_demo import checkpoint
 from mnist_demo.data import Split
 from mnist_demo.errors import UserError
 from mnist_demo.insight.probe import Probe
+from mnist_demo.messages import N_, Message
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots
 from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, fit
@@ -183,7 +184,7 @@ class Run:
 
     def _run(self) -> None:
         if not self.slots.acquire(self, self._stop):
-            self._set("stopped", "Stopped before it started.", ended=True)
+            self._set("stopped", Message(N_("Stopped before it started.")), ended=True)
             return
         try:
             self.started_at = time.time()
@@ -191,8 +192,9 @@ class Run:
             self._train()
         except Exception as exc:  # shown on the page instead of dying silently in a thread
             _log.exception("run %s failed", self.id)
-            why = str(exc) if isinstance(exc, UserError) else "an unexpected error (the server log has the details)"
-            self._set("failed", f"Training failed: {why}.", ended=True)
+            why = exc if isinstance(exc, UserError) else Message(N_("an unexpected error (the server log has the "
+                                                                    "details)"))
+            self._set("failed", Message(N_("Training failed: {why}."), why=why), ended=True)
         finally:
             self.slots.release(self)
 
@@ -206,14 +208,15 @@ class Run:
                 self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"run-{stamp}-{self.id}.pt",
                                                            result)
             except OSError as exc:
-                message = f"The model could not be saved: {exc}"
+                message = Message(N_("The model could not be saved: {why}"), why=exc)
             if self.after is not None:
                 try:
                     self.measures = self.after(result.model)
                 except Exception as exc:  # the run itself is fine: say so and keep it
                     _log.exception("run %s: measuring the finished model failed", self.id)
-                    why = str(exc) if isinstance(exc, UserError) else "see the server log"
-                    message = " ".join(filter(None, [message, f"It could not be measured ({why})."]))
+                    why = exc if isinstance(exc, UserError) else Message(N_("see the server log"))
+                    message = (Message(N_("{message} It could not be measured ({why})."), message=message, why=why)
+                               if message else Message(N_("It could not be measured ({why})."), why=why))
         with self._lock:
             self.result = result
         self._set(result.status, message, ended=True)
