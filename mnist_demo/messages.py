@@ -4,7 +4,8 @@
 the text unchanged. `Message(N_("epochs must be at least 1, not {epochs}"), epochs=0)` is that sentence as a str,
 in English (what the command line prints), that also keeps its id and its parameters: a web page looks the id up in
 its language's catalogue (mnist_demo/locale) and fills the parameters in after, one that is itself a Message (or a
-UserError) in its turn. Placeholders are str.format fields, named: a translation may move them.
+UserError) in its turn. Placeholders are str.format fields, named: a translation may move them. A `Name` (a
+run's, a model's) comes in parts for the same reason: a page words each part, nothing parses the English back.
 """
 
 from __future__ import annotations
@@ -42,3 +43,19 @@ class Clause(Message):
 
     def __reduce__(self) -> tuple:
         return Clause, (Message(self.id, **self.params),)
+
+
+class Name(str):
+    """What people read of a run or a model: the English (this str), "Run 5 · Fast · Adam 0.016 · 99.1 %", and its
+    `.parts`, each a Message (a word a page translates, "Run {n}", "Fast") or a str that stays as it is (a dataset,
+    "Adam 0.016", "99.1 %"); a page joins the parts in its language (mnist_demo.web.i18n.name)."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: tuple[str, ...]) -> Name:
+        self = super().__new__(cls, " · ".join(parts))
+        self.parts = tuple(parts)
+        return self
+
+    def __reduce__(self) -> tuple:
+        return Name, (self.parts,)

@@ -27,14 +27,15 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
-from mnist_demo.messages import N_, Message
+from mnist_demo.messages import N_, Message, Name
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
-from mnist_demo.runs.run import Run
+from mnist_demo.runs.run import TRAINING, Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
+SHIPPED_NAME = Name((Message(N_("Shipped model")),))
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
@@ -45,7 +46,7 @@ class Model:
     """A network there is to read with: the shipped one or a finished run's."""
 
     key: str  # "shipped" or "run-<id>"
-    name: str
+    name: Name
     model: nn.Module
     dataset: str
     accuracy: float | None
@@ -95,7 +96,7 @@ class Runs:
 
     # --- runs ------------------------------------------------------------------------------------------------
     def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
-              kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
+              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None) -> Run:
         """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
         run's thread, before it reports the end); its answer is `run.measures`."""
         self._require(self.may_train(teacher), N_("Only the teacher can start a training run."))
@@ -162,7 +163,7 @@ class Runs:
         found: dict[str, Model] = {}
         ckpt, _ = self.shipped()
         if ckpt is not None:
-            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.model, ckpt.dataset, ckpt.test_accuracy,
+            found[SHIPPED_KEY] = Model(SHIPPED_KEY, SHIPPED_NAME, ckpt.model, ckpt.dataset, ckpt.test_accuracy,
                                        ckpt.feature_stats)
         for run in self.all():
             if run.model is not None:
