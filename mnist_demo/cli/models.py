@@ -14,6 +14,7 @@ from mnist_demo import checkpoint
 from mnist_demo.cli.common import at_least_one, error, load_checkpoint, same_dataset
 from mnist_demo.data import DATASETS, load_split
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.messages import N_
 from mnist_demo.reading.not_sure import fit_feature_stats
 from mnist_demo.train.augment import AUGMENTATIONS, trained_on
 from mnist_demo.train.loop import Progress, RunResult, evaluate, fit
@@ -77,13 +78,14 @@ def cmd_soup(args: argparse.Namespace) -> int:
     from mnist_demo.train.soup import mean_weights
 
     if len(args.checkpoints) < 2:
-        raise UsageError(f"a soup needs at least two checkpoints to average, not {len(args.checkpoints)}")
+        raise UsageError(N_("a soup needs at least two checkpoints to average, not {n}"), n=len(args.checkpoints))
     ckpts = [load_checkpoint(p) for p in args.checkpoints]
     first = ckpts[0]
     for path, other in zip(args.checkpoints[1:], ckpts[1:]):
         if other.dataset != first.dataset:
-            raise UsageError(f"{path} was trained on {other.dataset}, not {first.dataset} like {args.checkpoints[0]}: "
-                             "a soup averages models of one dataset")
+            raise UsageError(N_("{path} was trained on {trained}, not {dataset} like {first}: a soup averages models "
+                                "of one dataset"), path=path, trained=other.dataset, dataset=first.dataset,
+                             first=args.checkpoints[0])
     checkpoint.check_writable(args.out)
     with checkpoint.claimed(args.out):
         model = mean_weights([c.model for c in ckpts])

@@ -63,7 +63,7 @@ GLOSSARY = {
                      "steady direction and jitter less."),
     t("Schedule"): t("How the learning rate changes during the run: constant (the tutorial), cosine (it falls smoothly "
                      "to nearly 0), or one-cycle (it rises, then falls)."),
-    t("Label smoothing"): t("The network is trained towards, say, 95.5 % on the right digit and 0.5 % on each other "
+    t("Label smoothing"): t("The network is trained to give, say, 95.5 % to the right digit and 0.5 % to each other "
                             "instead of 100 %, so it stops pushing its scores apart once it is right."),
     t("Augmentation"): t("Training images changed a little at random each time they are seen: shifted, tilted, "
                          "scaled, strokes made thicker or thinner, so the network learns digits as people draw them."),

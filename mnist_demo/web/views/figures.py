@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from mnist_demo.insight.architecture import Stage, shape_text, strongest_channel
 from mnist_demo.insight.neurons import Dense
+from mnist_demo.web.charts import NO_TRACE_NAME
 from mnist_demo.web.i18n import t as tr
 from mnist_demo.web.i18n import term
 
@@ -48,7 +49,7 @@ def map_picker(maps: np.ndarray, chosen: int, columns: int, title: str, height: 
     fig = go.Figure(go.Heatmap(z=grid, colorscale="Viridis", showscale=False, hoverinfo="skip"))
     fig.add_trace(_markers([k * (w + 1) + (w - 1) / 2 for _, k in centres],
                            [r * (h + 1) + (h - 1) / 2 for r, _ in centres],
-                           max(8, int(0.8 * (height - 30) / rows)), tr("map %{customdata}<extra></extra>"),
+                           max(8, int(0.8 * (height - 30) / rows)), tr("map %{customdata}") + NO_TRACE_NAME,
                            list(range(c))))
     r, k = divmod(chosen, columns)
     _outline(fig, k * (w + 1) - 0.5, r * (h + 1) - 0.5, k * (w + 1) + w - 0.5, r * (h + 1) + h - 0.5)
@@ -64,7 +65,7 @@ def position_picker(values: np.ndarray, row: int, col: int, title: str, height: 
     rr, cc = np.mgrid[0:n, 0:n]
     fig = go.Figure(go.Heatmap(z=values, colorscale="Viridis", showscale=False, hoverinfo="skip"))
     fig.add_trace(_markers(cc.ravel(), rr.ravel(), max(6, int(0.85 * (height - 30) / n)),
-                           tr("row %{y}, column %{x}: %{customdata:.4f}<extra></extra>"), values.ravel()))
+                           tr("row %{y}, column %{x}: %{customdata:.4f}") + NO_TRACE_NAME, values.ravel()))
     if pool is not None:
         _outline(fig, pool[1] - 0.5, pool[0] - 0.5, pool[1] + 1.5, pool[0] + 1.5, dash="dot")
     _outline(fig, col - 0.5, row - 0.5, col + 0.5, row + 0.5)
@@ -75,7 +76,7 @@ def position_picker(values: np.ndarray, row: int, col: int, title: str, height: 
 def window_on(image: np.ndarray, row: int, col: int, title: str, height: int = 300) -> go.Figure:
     """What the neuron reads from: the input (or one of conv2's input channels) with its 3 x 3 window outlined."""
     fig = go.Figure(go.Heatmap(z=image, colorscale="Greys_r" if image.max() <= 1 else "Viridis", showscale=False,
-                               hovertemplate=tr("row %{y}, column %{x}: %{z:.4f}<extra></extra>")))
+                               hovertemplate=tr("row %{y}, column %{x}: %{z:.4f}") + NO_TRACE_NAME))
     _outline(fig, col - 0.5, row - 0.5, col + 2.5, row + 2.5)
     fig.update_layout(title=title)
     return _square(fig, height, *image.shape)
@@ -85,7 +86,7 @@ def term_bars(terms: np.ndarray) -> go.Figure:
     """conv2's 32 terms, one per input channel: what each adds to the sum."""
     colours = np.where(terms >= 0, "#1f77b4", "#d62728")
     return go.Figure(go.Bar(x=list(range(len(terms))), y=terms, marker_color=colours,
-                            hovertemplate=tr("input channel %{x}: %{y:.4f}<extra></extra>")),
+                            hovertemplate=tr("input channel %{x}: %{y:.4f}") + NO_TRACE_NAME),
                      layout=dict(title=tr("What each of the 32 input channels adds"), height=260,
                                  margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title=tr("input channel"), dtick=4)))
 
@@ -112,7 +113,7 @@ def dense_diagram(d: Dense, classes: Sequence[str], per_output: int = 5) -> go.F
                                          opacity=0.6, hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Scatter(x=np.zeros(64), y=ys, mode="markers", showlegend=False, customdata=order,
                              marker=dict(size=9, color=d.hidden, colorscale="Viridis", line=dict(width=0.5)),
-                             hovertemplate=tr("fc1 unit %{customdata}: %{marker.color:.3f}<extra></extra>")))
+                             hovertemplate=tr("fc1 unit %{customdata}: %{marker.color:.3f}") + NO_TRACE_NAME))
     best = int(d.probabilities.argmax())
     fig.add_trace(go.Scatter(
         x=np.ones(len(classes)), y=yo, mode="markers+text", showlegend=False, textposition="middle right",
@@ -146,8 +147,8 @@ def architecture(stages: list[Stage], classes: Sequence[str]) -> go.Figure:
             front = strongest_channel(s.values)
             fig.add_trace(go.Heatmap(z=s.values[front], x0=x + 0.5, dx=1, y0=0.5, dy=1, showscale=False,
                                      colorscale="Greys_r" if s.name == "input" else "Viridis",
-                                     hovertemplate=tr("{name}, channel {c}: %{{z:.3f}}<extra></extra>", name=shown,
-                                                      c=front)))
+                                     hovertemplate=tr("{name}, channel {c}: %{{z:.3f}}", name=shown, c=front)
+                                     + NO_TRACE_NAME))
             width, top_y = w + (cards - 1) * depth, -(cards - 1) * depth
         else:
             cols = 2 if s.shape[0] > 32 else 1

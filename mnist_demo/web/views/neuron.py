@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import numpy as np
@@ -119,12 +120,13 @@ def _summary(n: Neuron) -> None:
                        "each times its own 3 × 3 kernel: 32 × 9 = 288 products. Below, one channel's nine products, "
                        "and the 32 terms: each channel's nine products added up.", c=n.channel, r=n.row, k=n.col))
         added = tr("sum of the 32 terms")
-    st.markdown(tr('<p class="neuron-sum">{added} = <b>{s}</b>; plus the bias {b} = <b class="neuron-total">{total}'
-                   '</b></p>', added=added, s=num(float(n.terms.sum())), b=num(n.bias), total=num(n.total)),
-                unsafe_allow_html=True)
+    summed, total = f"<b>{num(float(n.terms.sum()))}</b>", f'<b class="neuron-total">{num(n.total)}</b>'
+    line = tr("{added} = {s}; plus the bias {b} = {total}", added=html.escape(added), s=summed, b=num(n.bias),
+              total=total)
+    st.markdown(f'<p class="neuron-sum">{line}</p>', unsafe_allow_html=True)
     st.markdown(f'ReLU: max({num(n.total)}, 0) = <b class="neuron-relu">{num(n.relu)}</b>.', unsafe_allow_html=True)
-    st.markdown(tr('The network\'s own value here, before ReLU: <b class="neuron-value">{v}</b>.', v=num(n.value)),
-                unsafe_allow_html=True)
+    value = f'<b class="neuron-value">{num(n.value)}</b>'
+    st.markdown(tr("The network's own value here, before ReLU: {v}.", v=value), unsafe_allow_html=True)
 
 
 def _pool(n: Neuron) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from mnist_demo.insight.forward import probabilities_from
 from mnist_demo.insight.pictures import digit_grid, filter_grid
 from mnist_demo.runs import Run
-from mnist_demo.web.i18n import class_names, language, t
+from mnist_demo.web.i18n import class_names, language, t, tn
 from mnist_demo.web.views.memory import last_drawing
 
 
@@ -20,7 +20,8 @@ def _when(x: float, epochs: int) -> str:
         return t("At the start (the first batches)")
     if x < 1:
         return t("After {x:.0%} of the first epoch", x=x)
-    return t("After {x} of {epochs} epochs", x=f"{x:.2f}".removesuffix(".00"), epochs=epochs)
+    done = f"{x:.2f}".removesuffix(".00")
+    return tn("After {x} of {n} epoch", "After {x} of {n} epochs", epochs, x=done)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
