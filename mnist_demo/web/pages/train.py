@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from mnist_demo.data import DATASETS
-from mnist_demo.errors import UserError
+from mnist_demo.errors import NotAllowed, UserError
 from mnist_demo.messages import N_
 from mnist_demo.runs import SHIPPED_KEY, Run
-from mnist_demo.runs.run import RECIPE_NAMES
+from mnist_demo.runs.run import RECIPE_NAMES, TRAINING
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
 from mnist_demo.web import charts, live, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
@@ -164,13 +164,27 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
-def settings(last_config) -> None:
-    """The teacher's controls: a recipe, the hyperparameters, Start."""
-    busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
-    last_recipe = recipe_of(last_config)
+def changes(recipe: str, optimizer: str, lr: float, batch_size: int) -> str:
+    """What the controls changed of `recipe`'s own settings, in words; "" when nothing."""
+    own = PRESETS[recipe]
+    said = [t("{now} instead of {was}", now=term(OPTIMIZER_NAMES[optimizer]), was=term(OPTIMIZER_NAMES[own.optimizer]))
+            if optimizer != own.optimizer else "",
+            t("learning rate {now:g} instead of {was:g}", now=lr, was=own.lr) if lr != own.lr else "",
+            t("batch size {now} instead of {was}", now=batch_size, was=own.batch_size)
+            if batch_size != own.batch_size else ""]
+    said = [s for s in said if s]
+    return t("Changed from the recipe: {changes}.", changes=" · ".join(said)) if said else ""
+
+
+def settings(last_config, last_recipe: str) -> None:
+    """The teacher's controls: a recipe, the hyperparameters, Start. A recipe chosen sets the controls to its own
+    settings (the last run's, when it is that run's recipe); under it, what the controls changed of it, so that the
+    recipe's name and caption say what Start will use."""
+    busy = not registry.can_start_now()  # as many runs train as may at once (MNIST_DEMO_MAX_RUNS, default 1)
     recipe = st.segmented_control(t("Recipe"), list(RECIPES), default=last_recipe, required=True,
                                   format_func=lambda r: term(RECIPE_NAMES[r]), disabled=busy)
     st.caption(term(RECIPES[recipe]))
+    changed = st.empty()
     shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
@@ -184,6 +198,9 @@ def settings(last_config) -> None:
                          format_func=lambda o: term(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
+    said = changes(recipe, optimizer, lr, batch_size)
+    if said:
+        changed.caption(f":material/edit: {said}")
     if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
         return
     train_split, why = state.dataset(dataset, True)
@@ -194,7 +211,10 @@ def settings(last_config) -> None:
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                         seed=int(seed), device=state.device().type)
-        registry.start(config, train_split, test_split, teacher)
+        registry.start(config, train_split, test_split, teacher, recipe=recipe)
+    except NotAllowed as exc:  # another tab's Start came first: its run is the one this page shows now
+        st.session_state["start_refused"] = error(exc)
+        st.rerun()
     except UserError as exc:  # said before the run starts; the class model is untouched
         st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
         return
@@ -202,6 +222,8 @@ def settings(last_config) -> None:
 
 
 st.title(t("Train a network to read handwriting"))
+if "start_refused" in st.session_state:
+    st.error(st.session_state.pop("start_refused"), icon=":material/block:")
 runs = registry.all()
 running = registry.running()
 shown_run = running if running is not None else (runs[-1] if runs else None)
@@ -224,9 +246,11 @@ else:
     show_run(shown_run)
 
 if may_train:
-    last = runs[-1].config if runs else replace(PRESETS["seed"], epochs=5)
+    trained = [r for r in runs if r.kind == TRAINING]  # a fine-tuning run's settings are no recipe's
+    last = trained[-1].config if trained else replace(PRESETS["seed"], epochs=5)
+    last_recipe = (trained[-1].recipe if trained and trained[-1].recipe in RECIPES else None) or recipe_of(last)
     with st.expander(t("Settings for the next run"), expanded=running is None, icon=":material/tune:"):
-        settings(last)
+        settings(last, last_recipe)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
 
