@@ -1,5 +1,5 @@
-"""`streamlit run app.py` as a child process on a free port, as the README runs it: for the benchmark, the load
-test, the browser tests and the README's screenshots."""
+"""`streamlit run server.py` (app.py's pages behind the teacher's door) as a child process on a free port, as
+`make run` serves it: for the benchmark, the load test, the browser tests and the README's screenshots."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class AppServer:
     if it exits or is not healthy within `timeout` seconds. A context manager: leaving it stops the server."""
 
     def __init__(self, env: dict[str, str] | None = None, options: Sequence[str] = (), log: Path | None = None,
-                 timeout: float = 120.0, script: str | os.PathLike = "app.py") -> None:
+                 timeout: float = 120.0, script: str | os.PathLike = "server.py") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
