@@ -8,6 +8,7 @@ import re
 import socket
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from conftest import ROOT, button, texts, wait_for
 from streamlit.testing.v1 import AppTest
@@ -92,7 +93,7 @@ def test_never_loopback_link_local_or_a_name(host):
 
 @pytest.fixture
 def code(monkeypatch):
-    monkeypatch.setattr(teacher, "_code", "the-code")
+    monkeypatch.setenv(teacher.TEACHER_CODE_ENV, "the-code")
     return "the-code"
 
 
@@ -104,7 +105,7 @@ def test_the_cookie_is_signed_with_the_code_and_expires(code, monkeypatch):
     assert teacher.role(value.replace(expires, str(int(expires) + 3600)), now=1_000) is None  # a longer life forged
     assert teacher.role("teacher.99999999999.00", now=1_000) is None
     assert teacher.role("student") == "student" and teacher.role(None) is None and teacher.role("") is None
-    monkeypatch.setattr(teacher, "_code", "another-server")
+    monkeypatch.setenv(teacher.TEACHER_CODE_ENV, "another-server")
     assert teacher.role(value, now=1_000) is None, "a server with another code does not take it"
 
 
@@ -188,3 +189,26 @@ def test_after_fine_tuning_the_tutorial_recipe_is_the_tutorial_s(tiny_data_dir, 
     assert re.fullmatch(r"Run 2 · Tutorial · Adam 0\.01 · \d+\.\d %", at.subheader[0].value)
     assert at.segmented_control[0].value == "seed" and settings(at) == (32, 0.01, "adam")
     assert "Changed from the recipe: Adam instead of SGD." in texts(at), "the next run's caption says it too"
+
+
+# --- colour ------------------------------------------------------------------------------------------------------
+
+DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                         [-0.011820, 0.042940, 0.968881]])  # Machado, Oliveira and Fernandes (2009), severity 1
+
+
+def hue_as_a_deuteranope_sees(rgb) -> np.ndarray:
+    """The chromaticity (the shares of r, g and b, lightness left out) of `rgb` as a deuteranope sees it."""
+    linear = np.where(np.asarray(rgb) / 255 <= 0.04045, np.asarray(rgb) / 255 / 12.92,
+                      ((np.asarray(rgb) / 255 + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(DEUTERANOPIA @ linear, 0, 1)
+    return seen / seen.sum()
+
+
+def test_the_verdict_colours_stay_apart_for_the_red_green_colour_blind():
+    from mnist_demo.insight.pictures import verdict_colour
+
+    wrong, right = hue_as_a_deuteranope_sees(verdict_colour(0)), hue_as_a_deuteranope_sees(verdict_colour(1))
+    red, green = hue_as_a_deuteranope_sees((217, 33, 33)), hue_as_a_deuteranope_sees((33, 217, 33))  # the old ends
+    assert np.abs(red - green).max() < 0.05, "red and green: one hue for a deuteranope (this test's premise)"
+    assert np.abs(wrong - right).max() > 0.3, "vermillion and blue stay apart"

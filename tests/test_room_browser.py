@@ -387,3 +387,44 @@ def test_one_tap_on_a_confusion_matrix_cell_or_a_feature_map_acts(browser, room)
     assert_no_exception(page)
     assert not page.crashes, page.crashes
     page.context.close()
+
+
+# --- colour ------------------------------------------------------------------------------------------------------
+
+def lab_b(rgb) -> float:
+    """CIELAB's b* (yellow above 0, blue below) of an sRGB colour: the axis the red-green colour blind still see."""
+    linear = [(c / 255 / 12.92) if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    y = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    z = (0.0193 * linear[0] + 0.1192 * linear[1] + 0.9505 * linear[2]) / 1.089
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 200 * (f(y) - f(z))
+
+
+def test_right_and_wrong_stay_apart_for_a_deuteranope(browser, room, shots):  # noqa: F811
+    """The confusion matrix seen through Chromium's emulated deuteranopia: a right cell (the diagonal) and the most
+    frequent mistake still differ in colour, on the blue-yellow axis (reds and greens both turn olive there)."""
+    page = opened(browser, f"{room.url}/evaluate", SCREENS["laptop"][0])
+    cell = page.get_by_role("combobox", name="Cell")
+    expect(cell).to_be_visible(timeout=300_000)
+    wait_for_run(page)
+    true, read = re.match(r"^(\d) mistaken for (\d)", cell.input_value()).groups()  # the most frequent mistake
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = chart.bounding_box()
+    seen = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    seen.save(shots / "confusion-deuteranopia.png")
+    scale = seen.width / box["width"]
+
+    def colour(x: str, y: str) -> tuple[int, int, int]:  # near a cell's corner, away from its text
+        cx, cy = chart.evaluate(AT_CATEGORY, [x, y])
+        return seen.getpixel((int((cx - box["x"] - 14) * scale), int((cy - box["y"] - 14) * scale)))
+
+    right, wrong = colour(read, read), colour(read, true)
+    assert lab_b(right) < -10 < 10 < lab_b(wrong), (right, wrong)
+    page.context.close()
