@@ -209,8 +209,9 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
     pin = st.session_state.get("model_pin")
     current = pin.key if pin is not None and pin.key in found else "class"
     keys = ["class"] + [k for k in found if k != class_model.key]
-    label = {"class": t("The class model: {name}", name=i18n.name(class_model.name)),
-             **{k: i18n.name(m.name) for k, m in found.items()}}
+    # the box shows its choice on one line, cut short ("The class model: Ship…" in a sidebar): the class model's
+    # entry is short, and the name of the model read with is written whole under the box
+    label = {"class": t("The class model"), **{k: i18n.name(m.name) for k, m in found.items()}}
     choice = st.selectbox(t("Model you read with"), keys, index=keys.index(current) if current in keys else 0,
                           label_visibility="collapsed", format_func=label.__getitem__)
     if choice != current:
@@ -218,7 +219,6 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
         st.rerun()
     active = my_model(found) or class_model
     acc = f"{active.accuracy:.2%}" if active.accuracy is not None else t("unknown")
-    # the select box is a one-line input that cuts a long run name off: the whole name, wrapped, under it
     st.markdown(f"**{html.escape(i18n.name(active.name))}**  \n"
                 + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 

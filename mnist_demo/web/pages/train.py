@@ -61,6 +61,7 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
+TO_TOP = "<script>document.querySelector('[data-testid=\"stMain\"]')?.scrollTo({top: 0});</script>"
 VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "The app and training")
 
 
@@ -68,6 +69,12 @@ VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures
 def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str) -> str:
     """A run's curves, drawn once per `moment` and language for every open Train page."""
     return live.learning_curves(_events, epochs, thick)
+
+
+def curves_bar(run: Run) -> dict:
+    """The ended run's chart: its toolbar, with a PNG download at twice the size (for a teacher's slides)."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "filename": f"run-{run.id}-curves", "scale": 2}}
 
 
 def moment(snap) -> tuple:
@@ -128,7 +135,10 @@ def run_head(run: Run, snap) -> None:
 
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
-    if snap.events:
+    if snap.history and snap.state not in ("queued", "running"):  # ended: the chart to zoom, hover and download
+        st.plotly_chart(charts.learning_curves(snap.history, run.config.epochs, state.projector()),
+                        key=f"curves-{run.id}", config=curves_bar(run))
+    elif snap.events:
         st.markdown(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
                     unsafe_allow_html=True)
     watch_it_learn(run)
@@ -212,6 +222,7 @@ def settings(last_config, last_recipe: str) -> None:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                         seed=int(seed), device=state.device().type)
         registry.start(config, train_split, test_split, teacher, recipe=recipe)
+        st.session_state["to_top"] = True  # Start sat low on the page: the run shows at its top
     except NotAllowed as exc:  # another tab's Start came first: its run is the one this page shows now
         st.session_state["start_refused"] = error(exc)
         st.rerun()
@@ -222,6 +233,8 @@ def settings(last_config, last_recipe: str) -> None:
 
 
 st.title(t("Train a network to read handwriting"))
+if st.session_state.pop("to_top", False):  # the page keeps its scroll through a rerun: the run begins at its top
+    st.html(TO_TOP, unsafe_allow_javascript=True)
 if "start_refused" in st.session_state:
     st.error(st.session_state.pop("start_refused"), icon=":material/block:")
 runs = registry.all()
