@@ -41,16 +41,17 @@ _passes: dict[str, float] = {}  # pass -> when it stops working
 
 
 def code() -> str:
-    """$MNIST_DEMO_TEACHER_CODE, else one made now, once per process, and written to the server's log (as Jupyter
-    prints its token); `python -m mnist_demo.web` (make run) makes it before the server starts and prints the link."""
+    """$MNIST_DEMO_TEACHER_CODE, else one made once per process and written to the server's log (as Jupyter prints
+    its token); `python -m mnist_demo.web` (make run) sets the variable before the server starts and prints the
+    link."""
     global _code
+    given = os.environ.get(TEACHER_CODE_ENV, "").strip()
+    if given:
+        return given
     with _lock:
         if _code is None:
-            _code = os.environ.get(TEACHER_CODE_ENV, "").strip()
-            if not _code:
-                _code = secrets.token_urlsafe(6)
-                _log.warning("Teacher code: %s (open the app with ?teacher=%s, or type it in the sidebar)", _code,
-                             _code)
+            _code = secrets.token_urlsafe(6)
+            _log.warning("Teacher code: %s (open the app with ?teacher=%s, or type it in the sidebar)", _code, _code)
         return _code
 
 
