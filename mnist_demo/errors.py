@@ -15,6 +15,14 @@ class ConfigError(UserError, ValueError):
     """A setting that cannot work; the message says which and why."""
 
 
+class ArchitectureError(ConfigError):
+    """A network (its SPEC, mnist_demo.network.spec) that cannot work; the message names the block and says why."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.template, self.params = message, params
+
+
 class UnreadableImage(UserError, ValueError):
     """A file or bytes this app will not read as a picture; the message says why, after "Cannot read X: "."""
 

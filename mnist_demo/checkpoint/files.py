@@ -21,7 +21,7 @@ from torch import nn
 
 from mnist_demo.checkpoint import checks
 from mnist_demo.errors import CheckpointError, SaveError
-from mnist_demo.network import CNN
+from mnist_demo.network import Net
 from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import FeatureStats
 
@@ -210,9 +210,9 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     meta, state = blob.get("meta") or {}, blob.get("state_dict")
     if not isinstance(meta, dict) or not isinstance(state, dict):
         raise CheckpointError(f"{path} is not an mnist-demo checkpoint (its weights or metadata are missing).")
-    classes = checks.check_meta(path, meta)
-    checks.check_weights(path, state, classes)
-    model = CNN(num_classes=classes)
+    classes, arch = checks.check_meta(path, meta)
+    checks.check_weights(path, state, classes, arch)
+    model = Net(arch, classes)
     model.load_state_dict(state)
     return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
 
@@ -223,7 +223,9 @@ def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
-        "num_classes": result.model.fc2.out_features,
+        "num_classes": result.model.num_classes,
+        "architecture": result.model.arch,
+        "parameters": result.model.parameters_count,
         "config": result.config.as_dict(),
         "history": [asdict(h) for h in result.history],
         "test_accuracy": last.test_acc if last else None,
