@@ -73,8 +73,6 @@ class Reading:
     """One image read by the network, with what a student can see of how."""
 
     probabilities: np.ndarray
-    conv1: np.ndarray | None  # (32, 26, 26) after ReLU; None when read without `explain`
-    conv2: np.ndarray | None  # (64, 11, 11) after ReLU; None when read without `explain`
     saliency: np.ndarray | None  # (28, 28) Integrated Gradients for the top class, >= 0; None without `explain`
     distance: float | None = None  # Mahalanobis distance from the digits the network learned
     threshold: float | None = None
@@ -111,17 +109,16 @@ def saliency(model: nn.Module, image: np.ndarray, target: int) -> np.ndarray:
 
 
 def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
-    """Probabilities, (with `stats`) digit-likeness and, with `explain`, feature maps and saliency for one 28 x 28
-    image. Saliency is 32 forward and backward passes: the Draw page asks for it only when "Inside the network"
-    is open."""
+    """Probabilities, (with `stats`) digit-likeness and, with `explain`, the saliency for one 28 x 28 image (the
+    feature maps are mnist_demo.insight's). Saliency is 32 forward and backward passes: the Draw page asks for it
+    only when "Inside the network" is open."""
     _check_eval(model)
     x = as_batch(image, model_device(model))
     with torch.no_grad():
         probs = model(x).softmax(1)[0]
-        f1, f2 = model.features(x) if explain else (None, None)
         distance = float(stats.distance(model.embed(x))[0]) if stats else None
+    threshold = stats.threshold if stats else None
     if not explain:
-        return Reading(probs.cpu().numpy(), None, None, None, distance, stats.threshold if stats else None)
+        return Reading(probs.cpu().numpy(), None, distance, threshold)
     attribution = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
-    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), attribution.cpu().numpy(),
-                   distance, stats.threshold if stats else None)
+    return Reading(probs.cpu().numpy(), attribution.cpu().numpy(), distance, threshold)
