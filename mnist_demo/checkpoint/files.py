@@ -10,6 +10,7 @@ import pickle
 import re
 import stat
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -192,7 +193,9 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
                               f"{path} is not a regular file (a folder, pipe or device): give a checkpoint file.")
     checks.check_size(path)
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on what a file holds (sparse tensors...) are not for a user:
+            warnings.simplefilter("ignore")  # the checks below say what is wrong in one sentence
+            blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         code = re.search(r"\bGLOBAL ([\w.]+)", str(exc))  # "Unsupported global: GLOBAL x", "unsupported GLOBAL x"
         if code:  # weights_only=True refused it before anything ran

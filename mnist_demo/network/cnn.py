@@ -15,7 +15,7 @@ class CNN(Net):
     121,930 parameters, created in the tutorial's order (conv1, conv2, fc1, fc2)."""
 
     def __init__(self, num_classes: int = 10) -> None:
-        super().__init__(TUTORIAL, num_classes)
+        super().__init__(TUTORIAL.removesuffix("fc10") + f"fc{num_classes}", num_classes)
 
 
 def count_parameters(model: nn.Module) -> int:

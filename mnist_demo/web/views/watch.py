@@ -48,7 +48,7 @@ def watch_it_learn(run: Run) -> None:
     if drawn is None:
         side.caption(t("Draw a digit on the Draw page: the network in training will read it here."))
         return
-    probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255)[0]
+    probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255, frame.arch, len(probe.classes))[0]
     best = int(probs.argmax())
     pic, words = side.columns([1, 2], vertical_alignment="center")
     pic.image(drawn, width=56)
