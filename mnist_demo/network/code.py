@@ -23,6 +23,7 @@ def N_(text: str) -> str:  # noqa: N802 - gettext's marker for text translated l
     return text
 
 
+DATASET_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}  # torchvision's
 ACTIVATION_CALLS = {"relu": "F.relu", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh"}
 LOCAL_CLASS = '''
 
@@ -98,8 +99,10 @@ def model_code(arch: str, classes: int = 10, translate: Callable[[str], str] = N
     return head + "\n".join(lines)
 
 
-def script(config: TrainConfig, classes: int = 10, translate: Callable[[str], str] = N_) -> str:
-    """The whole run as one Python file (see the module's docstring)."""
+def parts(config: TrainConfig, classes: int = 10, translate: Callable[[str], str] = N_) -> dict[str, str]:
+    """The run's code in the tutorial's parts: "data" (1), "network" (2), "training" (3: the loss, the optimizer,
+    `train`, `test` and the loop that prints a line per epoch), "curves" (4: matplotlib, as the tutorial plots them).
+    `script` joins the first three into one file."""
     _ = translate
     batches_per_epoch = "math.ceil(len(train_labels) / batch_size)"
     optimizer = {
@@ -117,29 +120,11 @@ def script(config: TrainConfig, classes: int = 10, translate: Callable[[str], st
     smoothing = f"label_smoothing={config.label_smoothing:g}" if config.label_smoothing else ""
     plain = (f"plain_loss = nn.CrossEntropyLoss()  # {_('without smoothing: the loss the tutorial reports')}\n"
              if smoothing else "")
-    dataset = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}[config.dataset]
-    not_here = []
-    if config.augment != "none":
-        not_here.append(_("# The app also changed the training images (augmentation: {kind}); this file does "
-                          "not.").format(kind=config.augment))
-    note = ("\n".join(not_here) + "\n") if not_here else ""
-    title = _("{dataset}, trained as mnist-demo trains it: python run.py [--data-dir DIR]").format(dataset=dataset)
-    return f'''"""{title}"""
-import argparse
-import math
-
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-import torchvision
-
-parser = argparse.ArgumentParser()
-parser.add_argument("--data-dir", default="data", help="{_("where the dataset is (downloaded there if absent)")}")
-args = parser.parse_args()
-
-device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-# {_("1. The data: torchvision's {dataset}, its images as bytes (N, 28, 28) and their labels").format(dataset=dataset)}
+    dataset = DATASET_CLASSES[config.dataset]
+    note = (_("# The app also changed the training images (augmentation: {kind}); this file does not.").format(
+        kind=config.augment) + "\n") if config.augment != "none" else ""
+    data = f'''# {_("1. The data: torchvision's {dataset}, its images as bytes (N, 28, 28) and their labels").format(
+        dataset=dataset)}
 train_ds = torchvision.datasets.{dataset}(args.data_dir, train=True, download=True)
 test_ds = torchvision.datasets.{dataset}(args.data_dir, train=False, download=True)
 train_images, train_labels = train_ds.data.to(device), train_ds.targets.to(device)
@@ -156,9 +141,8 @@ def batches(images, labels, batch_size, generator=None):
     for start in range(0, len(labels), batch_size):
         index = order[start:start + batch_size]
         yield images[index].unsqueeze(1).float() / 255, labels[index]
-
-
-# {_("2. The network")}
+'''
+    network = f'''# {_("2. The network")}
 num_classes = {classes}
 
 
@@ -170,8 +154,8 @@ torch.manual_seed(seed)  # {_("the same seed, the same initial weights")}
 model = Model().to(device, memory_format=torch.channels_last)
 print(model)
 print("{_("Parameters")}:", sum(p.numel() for p in model.parameters()))
-
-# {_("3. Training")}
+'''
+    training = f'''# {_("3. Training")}
 loss_fn = nn.CrossEntropyLoss({smoothing})
 {plain}learn_rate = {config.lr:g}
 epochs = {config.epochs}
@@ -204,13 +188,63 @@ def test(model, loss_fn):
     return test_acc / size, test_loss / num_batches
 
 
-# {_("4. The loop: one line per epoch, as the tutorial prints it")}
+# {_("The loop: one line per epoch, as the tutorial prints it")}
+train_acc, train_loss, test_acc, test_loss = [], [], [], []
 for epoch in range(epochs):
     model.train()
     epoch_train_acc, epoch_train_loss = train(model, loss_fn, opt)
 {schedule[2]}    model.eval()
     epoch_test_acc, epoch_test_loss = test(model, loss_fn)
+    train_acc.append(epoch_train_acc)
+    train_loss.append(epoch_train_loss)
+    test_acc.append(epoch_test_acc)
+    test_loss.append(epoch_test_loss)
     template = "Epoch:{{:2d}}, Train_acc:{{:.1f}}%, Train_loss:{{:.3f}}, Test_acc:{{:.1f}}%,Test_loss:{{:.3f}}"
     print(template.format(epoch + 1, epoch_train_acc * 100, epoch_train_loss, epoch_test_acc * 100, epoch_test_loss))
 print("Done")
 '''
+    curves = f'''# {_("4. The curves: accuracy and loss per epoch, training and test (needs matplotlib)")}
+import matplotlib.pyplot as plt
+
+epochs_range = range(1, epochs + 1)
+plt.figure(figsize=(12, 3))
+plt.subplot(1, 2, 1)
+plt.plot(epochs_range, train_acc, label="{_("Training Accuracy")}")
+plt.plot(epochs_range, test_acc, label="{_("Test Accuracy")}")
+plt.legend(loc="lower right")
+plt.title("{_("Training and Test Accuracy")}")
+plt.subplot(1, 2, 2)
+plt.plot(epochs_range, train_loss, label="{_("Training Loss")}")
+plt.plot(epochs_range, test_loss, label="{_("Test Loss")}")
+plt.legend(loc="upper right")
+plt.title("{_("Training and Test Loss")}")
+plt.show()
+'''
+    return {"data": data, "network": network, "training": training, "curves": curves}
+
+
+def script(config: TrainConfig, classes: int = 10, translate: Callable[[str], str] = N_) -> str:
+    """The whole run as one Python file that needs only torch and torchvision (see the module's docstring)."""
+    _ = translate
+    title = _("{dataset}, trained as mnist-demo trains it: python run.py [--data-dir DIR]").format(
+        dataset=DATASET_CLASSES[config.dataset])
+    code = parts(config, classes, translate)
+    functional = "import torch.nn.functional as F\n" if "F." in code["network"] else ""
+    return f'''"""{title}"""
+import argparse
+import math
+
+import torch
+import torch.nn as nn
+{functional}import torchvision
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--data-dir", default="data", help="{_("where the dataset is (downloaded there if absent)")}")
+args = parser.parse_args()
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+{code["data"]}
+
+{code["network"]}
+{code["training"]}'''

@@ -27,6 +27,7 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
+from mnist_demo.network import TUTORIAL
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
@@ -34,6 +35,7 @@ from mnist_demo.runs.run import Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
+MAX_SPEC_TEXT = 400  # characters of a network's SPEC kept for the class to see
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
@@ -78,6 +80,7 @@ class Runs:
         self._pins: weakref.WeakSet[Pin] = weakref.WeakSet()  # empties itself as sessions end
         self._shipped: tuple[float, checkpoint.Checkpoint | None, str] | None = None
         self._version = 0
+        self._draft = TUTORIAL
 
     # --- who may do what -------------------------------------------------------------------------------------
     def may_train(self, teacher: bool) -> bool:
@@ -86,6 +89,20 @@ class Runs:
     def _require(self, allowed: bool, what: str) -> None:
         if not allowed:
             raise NotAllowed(f"Only the teacher can {what}.")
+
+    # --- the network the teacher is building ----------------------------------------------------------------------
+    @property
+    def draft(self) -> str:
+        """The network (its SPEC) the teacher has on the Train page now: what every student's page shows, with its
+        shapes, before and while it trains."""
+        return self._draft
+
+    def set_draft(self, arch: str, teacher: bool) -> None:
+        """The teacher's network as they edit it; a SPEC that cannot work is kept too (the pages explain it)."""
+        self._require(self.may_train(teacher), "change the network")
+        if arch != self._draft:
+            self._draft = arch[:MAX_SPEC_TEXT]
+            self._changed()
 
     def set_open_class(self, open_: bool, teacher: bool) -> None:
         self._require(teacher, "open training to the whole class")
