@@ -15,6 +15,7 @@ test: lint
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: $(VENV)/.dev
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 class UserError(Exception):
     """Something the user can fix; its message is complete and safe to show."""
 
+    public: str  # where set: the message without the server's paths, for a browser (getattr with a default reads it)
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else type(self).__name__
 

@@ -20,7 +20,7 @@ from mnist_demo.insight.adversarial import BUDGETS
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.pictures import digit_grid, filter_grid, verdict_colour
 from mnist_demo.network import CNN
-from mnist_demo.reading.inference import probabilities, read
+from mnist_demo.reading.inference import probabilities
 from mnist_demo.train.loop import Progress, fit
 from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.web.charts import confusion_heatmap, text_colour

@@ -131,7 +131,7 @@ def claimed(path: str | os.PathLike) -> Iterator[None]:
 
 @dataclass
 class Checkpoint:
-    model: nn.Module
+    model: Net
     meta: dict = field(default_factory=dict)
     path: Path | None = None
 
@@ -217,12 +217,13 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     checks.check_weights(path, state, classes, arch)
     model = Net(arch, classes)
     model.load_state_dict(state)
-    return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
+    return Checkpoint(model.to(device).to(memory_format=torch.channels_last).eval(), meta, path)
 
 
 def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
     """Save a finished run with its configuration, per-epoch history and the statistics behind "not sure" (fitted by
     train.loop.fit); `meta` adds to what is recorded, or replaces it (a soup's measured accuracy)."""
+    assert result.model is not None, "a run's result keeps its model until Run.release"
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,

@@ -190,8 +190,8 @@ class ClassSet:
         sha = sha_of(label, pixels)
         with self._write() as conn:
             cur = conn.execute(INSERT, (label, pixels, thumb, time.time(), predicted, writer, sha))
-            if cur.rowcount:
-                return int(cur.lastrowid)
+            if cur.rowcount and cur.lastrowid is not None:
+                return cur.lastrowid
             return int(conn.execute("SELECT id FROM digits WHERE sha = ?", (sha,)).fetchone()[0])
 
     def delete(self, id: int, teacher: bool) -> bool:

@@ -189,7 +189,7 @@ def _idx_items(images: bytes, labels: bytes, src: str, name: str, now: float) ->
         raise ClassSetError(f"Cannot import {src}: {exc} Nothing was imported.") from None
     n = len(image_arr)
     pixels = image_arr.reshape(n, SIZE * SIZE)
-    blank = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
+    blank: np.ndarray | list[int] = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
     if len(blank):
         raise refuse(src, name, f"has an empty (all black) image at index {int(blank[0])}")
     return [Item(int(label_arr[i]), pixels[i].tobytes(), IMPORT_WRITER, None, now) for i in range(n)]

@@ -63,7 +63,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "idx":
         if Path(args.out).exists() and not Path(args.out).is_dir():
             raise UsageError(f"{args.out} is a file: --format idx writes two files into a folder; give a folder.")
-        paths = cs.export_idx(args.out)
+        paths: tuple[Path, ...] = cs.export_idx(args.out)
     else:
         paths = (cs.export_zip(args.out),)
     print(f"Exported {cs.count()} digits to {', '.join(map(str, paths))}")
@@ -98,7 +98,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     train, test = load_split("mnist", True, args.data_dir), load_split("mnist", False, args.data_dir)
 
     def progress(p: Progress) -> None:
-        if p.kind == "epoch" and not args.json:
+        if p.stats is not None and not args.json:  # an epoch's report
             print(f"epoch {p.epoch}/{p.epochs}: MNIST test accuracy {p.stats.test_acc:.2%}", file=sys.stderr)
 
     try:

@@ -60,7 +60,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
             refresh=False,
         )
         bar.refresh()
-        if p.kind == "epoch":
+        if p.stats is not None:  # an epoch's report
             tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
 
@@ -81,6 +81,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
     print("Done")
     if args.json:
         last = result.history[-1]
+        assert result.model is not None  # a finished run has its model
         print(json.dumps({"architecture": result.model.arch, "parameters": result.model.parameters_count,
                           "epochs": len(result.history), "train_acc": last.train_acc, "train_loss": last.train_loss,
                           "test_acc": last.test_acc, "test_loss": last.test_loss, "seconds": result.seconds,
@@ -133,6 +134,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                           "per_class_accuracy": per_class, "n": result.n}))
         return 0
     correct = round(result.accuracy * result.n)
+    assert ckpt.path is not None  # checkpoint.load keeps where it read it
     print(f"{os.path.relpath(ckpt.path)} on the {dataset} test set: accuracy {result.accuracy:.2%} "
           f"({correct}/{result.n}), loss {result.loss:.4f}")
     for name, acc in zip(split.classes, per_class):

@@ -12,7 +12,7 @@ import io
 import os
 import stat
 import zlib
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -26,7 +26,7 @@ MAX_BYTES = 256 * 2**20  # the largest file of these datasets (60,000 training i
 GZIP = b"\x1f\x8b"
 
 
-def shown(path: Path, root: Path) -> str:
+def shown(path: PurePath, root: Path) -> str:
     """`path` (inside the data folder `root`) as a browser may see it, as Markdown code: from the project folder when
     the data is inside it, else from $MNIST_DEMO_DATA_DIR; never the server's absolute path."""
     try:
@@ -41,7 +41,7 @@ def shown(path: Path, root: Path) -> str:
         return f"`{base}/{inside.as_posix()}`"
 
 
-def file_error(template: str, root: Path | None, *paths: Path) -> DataFileError:
+def file_error(template: str, root: Path | None, *paths: PurePath) -> DataFileError:
     """DataFileError(template with the full paths); .public: the same with the paths as `shown` gives them."""
     error = DataFileError(template.format(*map(str, paths)) + ".")
     error.public = template.format(*(shown(p, root) for p in paths)) + "." if root is not None else str(error)
@@ -89,7 +89,7 @@ def _gunzipped(path: Path, root: Path | None) -> bytes:
     return out
 
 
-def parse(data: bytes, magic: int, path: Path, root: Path | None = None) -> np.ndarray:
+def parse(data: bytes, magic: int, path: PurePath, root: Path | None = None) -> np.ndarray:
     """The array an IDX file's bytes hold, after checking its magic number, dimensions and length."""
     kind = KIND[magic]
     if data[:2] == GZIP:
@@ -158,7 +158,7 @@ def present(path: Path) -> bool:
     return os.path.lexists(path) or os.path.lexists(path.with_name(path.name + ".gz"))
 
 
-def check_pair(images: np.ndarray, labels: np.ndarray, classes: int, paths: tuple[Path, Path], split: str,
+def check_pair(images: np.ndarray, labels: np.ndarray, classes: int, paths: tuple[PurePath, PurePath], split: str,
                root: Path | None = None) -> None:
     """A split's images and labels belong together: as many of each, at least one, labels 0..classes-1."""
     if len(images) != len(labels):

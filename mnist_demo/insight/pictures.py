@@ -26,7 +26,7 @@ def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
     return np.round(255 + (ends - 255) * np.abs(t)).astype(np.uint8)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow without FreeType: the bitmap font, one size

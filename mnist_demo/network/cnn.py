@@ -37,7 +37,7 @@ KINDS = {"conv": "Conv2d", "local": "LocallyConnected2d", "maxpool": "MaxPool2d"
 def layer_table(model: nn.Module | str | None = None, classes: int = 10) -> list[LayerRow]:
     """One row per layer (name, PyTorch's class, output shape for one 28 x 28 image, parameters), from the SPEC's
     plan: a Net, a SPEC, or None for the tutorial's. The same figures torchinfo gives (tests/test_network.py)."""
-    arch = model.arch if isinstance(model, Net) else model or TUTORIAL
+    arch = model.arch if isinstance(model, Net) else str(model or TUTORIAL)
     rows = []
     for layer in plan(arch, classes):
         kind = KINDS.get(layer.kind) or ("BatchNorm2d" if len(layer.input_shape) == 3 else "BatchNorm1d")

@@ -76,8 +76,10 @@ class Net(nn.Module):
         self.arch = canonical(arch)
         self.layers = plan(self.arch, num_classes)
         self.num_classes = num_classes
+        self.blocks: list[nn.Module] = []  # the layers' modules, in order (registered by name below)
         for layer in self.layers:  # in the SPEC's order: parameters are drawn in that order, as in the tutorial
-            self.add_module(layer.name, _module(layer))
+            self.blocks.append(_module(layer))
+            self.add_module(layer.name, self.blocks[-1])
         self.flatten_before = next(i for i, layer in enumerate(self.layers) if layer.kind == "fc")
         self._order = self._run_order()
 
@@ -100,7 +102,7 @@ class Net(nn.Module):
     def _call(self, index: int, x: torch.Tensor) -> torch.Tensor:
         if index == self.flatten_before:
             x = torch.flatten(x, 1)
-        return self._modules[self.layers[index].name](x)
+        return self.blocks[index](x)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """What the last layer decides from (the tutorial's 64 units after fc1 and its ReLU): the space where "not

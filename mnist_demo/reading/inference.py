@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats
 
 
@@ -53,7 +54,7 @@ def is_sure(top_probability, distance=None, threshold=None):
 
 
 @torch.no_grad()
-def read_many(model: nn.Module, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
+def read_many(model: Net, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
               chunk: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
     """(N, 10) probabilities and (N,) distances from the learned digits (None without `stats`) for a batch:
     what `read` gives for each image, without feature maps and saliency."""
@@ -108,7 +109,7 @@ def saliency(model: nn.Module, image: np.ndarray, target: int) -> np.ndarray:
     return integrated_gradients(model, as_batch(image, model_device(model)), target).clamp(min=0).cpu().numpy()
 
 
-def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
+def read(model: Net, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
     """Probabilities, (with `stats`) digit-likeness and, with `explain`, the saliency for one 28 x 28 image (the
     feature maps are mnist_demo.insight's). Saliency is 32 forward and backward passes: the Draw page asks for it
     only when "Inside the network" is open."""

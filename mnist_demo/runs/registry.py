@@ -27,7 +27,7 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
-from mnist_demo.network import TUTORIAL
+from mnist_demo.network import TUTORIAL, Net
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
@@ -47,7 +47,7 @@ class Model:
 
     key: str  # "shipped" or "run-<id>"
     name: str
-    model: nn.Module
+    model: Net
     dataset: str
     accuracy: float | None
     stats: FeatureStats | None = None
@@ -110,7 +110,7 @@ class Runs:
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
-    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
+    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
               kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
         """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
         run's thread, before it reports the end); its answer is `run.measures`."""

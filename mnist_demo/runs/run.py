@@ -17,6 +17,7 @@ from mnist_demo import checkpoint
 from mnist_demo.data import Split
 from mnist_demo.errors import UserError
 from mnist_demo.insight.probe import Probe
+from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots
 from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, fit
@@ -67,7 +68,7 @@ class Run:
     test_split: Split | None
     slots: RunSlots
     checkpoint_dir: Path
-    start_from: nn.Module | None = None  # fine-tune these weights instead of starting afresh
+    start_from: Net | None = None  # fine-tune these weights instead of starting afresh
     kind: str = "Training"  # or "Fine-tuning"
     on_change: Callable[[], None] = lambda: None  # told of every report and change of state
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
@@ -120,7 +121,7 @@ class Run:
         return self._thread.is_alive()
 
     @property
-    def model(self) -> nn.Module | None:
+    def model(self) -> Net | None:
         """The trained network, once the run has finished (not when stopped or when it did not learn)."""
         result = self.result  # read once: `release` replaces it
         return result.model if result is not None and result.status == "finished" else None
@@ -197,6 +198,7 @@ class Run:
             self.slots.release(self)
 
     def _train(self) -> None:
+        assert self.train_split is not None and self.test_split is not None  # released only once the run has ended
         result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from)
         message = result.message
         if result.status == "finished":
@@ -207,7 +209,7 @@ class Run:
                                                            result)
             except OSError as exc:
                 message = f"The model could not be saved: {exc}"
-            if self.after is not None:
+            if self.after is not None and result.model is not None:
                 try:
                     self.measures = self.after(result.model)
                 except Exception as exc:  # the run itself is fine: say so and keep it

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -84,7 +85,10 @@ def peak_mb(device: torch.device, baseline: float) -> float:
     return _status_mb("VmHWM") - baseline
 
 
-def timed(device: torch.device, fn: Callable[[], object]) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def timed(device: torch.device, fn: Callable[[], T]) -> tuple[float, T]:
     sync(device)
     t0 = time.perf_counter()
     out = fn()
@@ -150,7 +154,7 @@ def run_engine(train: Split, test: Split, device: torch.device, init: dict | Non
     if device.type == "cpu":
         keep_freed_memory()  # as fit() does
     torch.manual_seed(0)
-    model = Net(arch).to(device, memory_format=torch.channels_last)
+    model = Net(arch).to(device).to(memory_format=torch.channels_last)
     if init is not None:
         model.load_state_dict(init)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
@@ -166,7 +170,7 @@ def run_engine(train: Split, test: Split, device: torch.device, init: dict | Non
     return runs
 
 
-def drawing_latency(model: nn.Module, test: Split, stats: FeatureStats | None = None,
+def drawing_latency(model: Net, test: Split, stats: FeatureStats | None = None,
                     n: int = 200) -> dict[str, tuple[float, float]]:
     """p50 and p95 milliseconds from a 280 x 280 RGBA canvas (as the Draw page gets it) to probabilities, and to
     the whole reading, as the Draw page makes it with "Inside the network" open (maps, saliency, distance)."""
@@ -179,16 +183,23 @@ def drawing_latency(model: nn.Module, test: Split, stats: FeatureStats | None = 
         canvases.append(np.dstack([gray, gray, gray, np.full_like(gray, 255)]))
     timings: dict[str, list[float]] = {"probabilities": [], "full reading": []}
     for canvas in canvases[:5]:
-        probabilities(model, to_mnist(canvas))
+        probabilities(model, drawn(canvas))
     for canvas in canvases:
         t0 = time.perf_counter()
-        probabilities(model, to_mnist(canvas))
+        probabilities(model, drawn(canvas))
         timings["probabilities"].append(time.perf_counter() - t0)
     for canvas in canvases:
         t0 = time.perf_counter()
-        read(model, to_mnist(canvas), stats)
+        read(model, drawn(canvas), stats)
         timings["full reading"].append(time.perf_counter() - t0)
     return {k: (percentile(v, 50) * 1000, percentile(v, 95) * 1000) for k, v in timings.items()}
+
+
+def drawn(canvas: np.ndarray) -> np.ndarray:
+    """The Draw page's preprocessing of a canvas with a digit on it (to_mnist gives None for an empty one)."""
+    image = to_mnist(canvas)
+    assert image is not None
+    return image
 
 
 def percentile(values: list[float], q: float) -> float:

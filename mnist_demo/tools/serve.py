@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from mnist_demo.paths import ROOT
@@ -37,7 +38,7 @@ class AppServer:
     Returns once the server is healthy (`ready_s` says after how long); raises RuntimeError, with the end of the log,
     if it exits or is not healthy within `timeout` seconds. A context manager: leaving it stops the server."""
 
-    def __init__(self, env: dict[str, str] | None = None, options: list[str] = (), log: Path | None = None,
+    def __init__(self, env: dict[str, str] | None = None, options: Sequence[str] = (), log: Path | None = None,
                  timeout: float = 120.0, script: str | os.PathLike = "app.py") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -23,6 +23,7 @@ from torch import nn
 from mnist_demo.classset import Images
 from mnist_demo.data import Split
 from mnist_demo.errors import ClassSetError
+from mnist_demo.network import Net
 from mnist_demo.train.loop import Callback, RunResult, StopFlag, evaluate, fit
 from mnist_demo.train.recipes import TrainConfig
 
@@ -62,7 +63,7 @@ def split_by_writer(writers: list[str], heldout: float = HELDOUT, seed: int = 0)
     counts = {w: 0 for w in names}
     for w in writers:
         counts[w] += 1
-    held, n_held = set(), 0
+    held, n_held = set[str](), 0
     for i in order:
         if n_held >= heldout * len(writers) or len(held) == len(names) - 1:
             break
@@ -126,7 +127,7 @@ def plan(digits: Images, mnist_train: Split, config: TrainConfig = CONFIG, seed:
     return Plan(config, train, heldout, len(train_idx))
 
 
-def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
+def finetune(start: Net, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
              callbacks: Iterable[Callback] = (), stop: StopFlag | None = None, seed: int = 0
              ) -> tuple[RunResult, Report | None]:
     """Fine-tune a copy of `start` (which is left unchanged) in this thread: the run's result, and the Report when
@@ -135,7 +136,7 @@ def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: S
     p = plan(digits, mnist_train, config, seed)
     before = p.measure(start, mnist_test)
     result = fit(config, p.train, mnist_test, callbacks, stop, start)
-    if result.status != "finished":
+    if result.status != "finished" or result.model is None:
         return result, None
     class_after = evaluate(result.model, p.heldout.to(next(result.model.parameters()).device), 256).accuracy
     mnist_after = result.history[-1].test_acc  # fit measured the finished model on `mnist_test` already

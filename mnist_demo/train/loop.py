@@ -81,7 +81,7 @@ class Progress:
     elapsed: float
     stats: EpochStats | None = None
     evaluation: EvalResult | None = field(default=None, repr=False)
-    model: nn.Module | None = field(default=None, repr=False, compare=False)
+    model: Net | None = field(default=None, repr=False, compare=False)
 
     @property
     def fraction(self) -> float:
@@ -109,7 +109,7 @@ class StopFlag(Protocol):
 @dataclass
 class RunResult:
     config: TrainConfig
-    model: nn.Module | None
+    model: Net | None
     history: list[EpochStats] = field(default_factory=list)
     status: Literal["finished", "stopped", "did-not-learn"] = "finished"
     message: str = ""
@@ -164,13 +164,14 @@ def train_epoch(model: Net, split: Split, optimizer: torch.optim.Optimizer, conf
     device = split.images.device
     chance = math.log(model.num_classes)
     total = num_batches(len(split), config.batch_size)
+    # Distilled epochs run eagerly until tests/test_cuda.py has passed a recorded distilled step on a GPU.
     graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None and teacher is None
     step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing,
                                               junk=config.augment == "styles" and split.name == "mnist",
                                               teacher=teacher, labels_only=Step.LABELS_ONLY if split.name == "mnist"
                                               else ())
     seen, last_report, t0 = 0, -math.inf, time.monotonic()
-    window = (0, 0.0, 0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
+    window = (0, 0.0, 0.0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
     for i, (x, y) in enumerate(batches(split, config.batch_size, shuffle=True, generator=generator), start=1):
         if stop is not None and stop.is_set():
             return None
@@ -256,9 +257,9 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
     if device.type == "cuda":
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
-    model = new_model(config, len(train_split.classes), start).to(device, memory_format=torch.channels_last)
+    model = new_model(config, len(train_split.classes), start).to(device).to(memory_format=torch.channels_last)
     if teacher is not None:
-        teacher = copy.deepcopy(teacher).to(device, memory_format=torch.channels_last).eval().requires_grad_(False)
+        teacher = copy.deepcopy(teacher).to(device).to(memory_format=torch.channels_last).eval().requires_grad_(False)
     train_split, test_split = train_split.to(device), test_split.to(device)
     config.check_against(len(train_split))
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, device.type)

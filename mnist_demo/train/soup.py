@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from typing import TypeVar
 
 import torch
 from torch import nn
 
 from mnist_demo.errors import UsageError
 
+M = TypeVar("M", bound=nn.Module)
 
-def mean_weights(models: Sequence[nn.Module]) -> nn.Module:
+
+def mean_weights(models: Sequence[M]) -> M:
     """A new network of the first one's kind whose every weight is the mean of that weight over `models`."""
     if len(models) < 2:
         raise UsageError(f"a soup needs at least two models to average, not {len(models)}")

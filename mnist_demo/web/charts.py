@@ -20,7 +20,7 @@ from mnist_demo.web.i18n import t
 TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
 
 
-def probability_bars(probabilities: Sequence[float], classes: Sequence[str] | None = None) -> go.Figure:
+def probability_bars(probabilities: Sequence[float] | np.ndarray, classes: Sequence[str] | None = None) -> go.Figure:
     classes = list(classes or [str(i) for i in range(len(probabilities))])
     p = np.asarray(probabilities, dtype=float)
     colours = [TEST_COLOUR if i == int(p.argmax()) else TRAIN_COLOUR for i in range(len(p))]
@@ -69,8 +69,8 @@ def confusion_heatmap(counts: np.ndarray, classes: Sequence[str], chosen: tuple[
         unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
     ))
     if chosen is not None:
-        true, pred = chosen
-        fig.add_shape(type="rect", x0=pred - 0.5, x1=pred + 0.5, y0=true - 0.5, y1=true + 0.5,
+        row, col = chosen
+        fig.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
                       line=dict(color="#1f77b4", width=3))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), clickmode="event+select", dragmode=False,
                       xaxis=dict(title=t("predicted"), type="category", side="top", range=[-0.5, n - 0.5]),

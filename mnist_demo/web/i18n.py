@@ -90,5 +90,5 @@ def switch() -> None:
             st.session_state["lang"] = st.session_state["lang_switch"]
             st.query_params.pop("lang", None)
 
-    st.segmented_control("Language · 语言", list(LANGUAGES), default=current, format_func=LANGUAGES.get,
+    st.segmented_control("Language · 语言", list(LANGUAGES), default=current, format_func=LANGUAGES.__getitem__,
                          key="lang_switch", on_change=changed, label_visibility="collapsed")

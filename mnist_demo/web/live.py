@@ -54,7 +54,8 @@ def _nice_step(top: float, most: int = 6) -> float:
 def _lines(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
     """`points` split where a None stands (a new epoch: its running means start afresh), without the points that
     are not finite (a loss that became NaN or infinite)."""
-    lines, line = [], []
+    lines: list[list[tuple[float, float]]] = []
+    line: list[tuple[float, float]] = []
     for p in [*points, None]:
         if p is None:
             if line:
@@ -114,7 +115,9 @@ def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False
     that a phone stacks them and their text stays legible; the legend is HTML under them."""
     epochs = max(epochs, 1)
     ends = [e for e in events if e.stats is not None]
-    running_acc, running_loss, epoch = [], [], None
+    running_acc: list[tuple[float, float] | None] = []  # None: a new epoch begins
+    running_loss: list[tuple[float, float] | None] = []
+    epoch = None
     for e in (e for e in events if e.kind == "batch"):
         if epoch is not None and e.epoch != epoch:
             running_acc.append(None)
@@ -131,7 +134,7 @@ def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False
             value=f"{getattr(e.stats, f'{who}_{measure}'):{fmt}}")) for e in ends])
             for who, colour, name in (("train", TRAIN_COLOUR, train), ("test", TEST_COLOUR, test))]
 
-    losses = [p[1] for p in running_loss if p is not None] + [e.stats.test_loss for e in ends]
+    losses = [p[1] for p in running_loss if p is not None] + [e.stats.test_loss for e in ends if e.stats is not None]
     top_loss = max([2.5, *[v * 1.05 for v in losses if math.isfinite(v)]])
     step = _nice_step(top_loss)
     panels = [

@@ -197,22 +197,22 @@ def sidebar() -> None:
 
 def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
     st.caption(t("Model you read with"))
-    if not found:
+    class_model = registry.class_model(found)  # None when there is no model at all
+    if class_model is None:
         _, why = registry.shipped()
         st.warning(t("No model yet. Train one on the Train page. ({why})", why=i18n.error(why)))
         return
-    class_model = registry.class_model(found)
     pin = st.session_state.get("model_pin")
     current = pin.key if pin is not None and pin.key in found else "class"
     keys = ["class"] + [k for k in found if k != class_model.key]
     label = {"class": t("The class model: {name}", name=i18n.name(class_model.name)),
              **{k: i18n.name(m.name) for k, m in found.items()}}
     choice = st.selectbox(t("Model you read with"), keys, index=keys.index(current) if current in keys else 0,
-                          label_visibility="collapsed", format_func=label.get)
+                          label_visibility="collapsed", format_func=label.__getitem__)
     if choice != current:
         choose(None if choice == "class" else choice)
         st.rerun()
-    active = my_model(found)
+    active = my_model(found) or class_model
     acc = f"{active.accuracy:.2%}" if active.accuracy is not None else t("unknown")
     # the select box is a one-line input that cuts a long run name off: the whole name, wrapped, under it
     st.markdown(f"**{html.escape(i18n.name(active.name))}**  \n"

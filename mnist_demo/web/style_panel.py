@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -44,7 +45,7 @@ def frame(rows: list[style_check.Row]) -> pd.DataFrame:
 
 def columns() -> dict:
     """The tables' headings in the session's language (the frames keep English column names)."""
-    share = dict(format="percent", min_value=0, max_value=1)
+    share: dict[str, Any] = dict(format="percent", min_value=0, max_value=1)
     return {
         "drawing": st.column_config.ImageColumn(t("drawing"), width="small"),
         "style": st.column_config.TextColumn(t("style")),

@@ -76,6 +76,7 @@ def live(run: Run) -> None:
 
 def start() -> None:
     """Queue a fine-tuning run of the class model on the class set mixed with MNIST."""
+    assert cs is not None  # the page stops above without a class set
     train, why_train = state.dataset("mnist", True)
     test, why_test = state.dataset("mnist", False)
     if train is None or test is None:
@@ -103,7 +104,7 @@ else:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("Digits"), f"{stats['count']:,}")
     c2.metric(t("Writers"), f"{stats['writers']:,}", help=t("Anonymous: one per browser tab that added digits"))
-    if result is not None:
+    if result is not None and model is not None:
         c3.metric(t("Class model on our digits"), f"{result.accuracy:.1%}")
         c4.metric(t("…on MNIST's test set"), t("unknown") if model.accuracy is None else f"{model.accuracy:.1%}")
         st.caption(t("The class model is {name}. The gap between the two is the domain shift: our handwriting is not "

@@ -2,9 +2,9 @@
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.data import Split
+from mnist_demo.network import Net
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.train.metrics import confusion_matrix, per_class_accuracy
 from mnist_demo.web import charts, state
@@ -15,12 +15,12 @@ MAX_SHOWN = 30
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _evaluation(key: str, _model: nn.Module, _split: Split, split_size: int) -> EvalResult:
+def _evaluation(key: str, _model: Net, _split: Split, split_size: int) -> EvalResult:
     """Cached per model key and test-set size."""
     return evaluate(_model, _split.to(next(_model.parameters()).device), batch_size=1000)
 
 
-def evaluation(key: str, model: nn.Module, split: Split, split_size: int) -> EvalResult:
+def evaluation(key: str, model: Net, split: Split, split_size: int) -> EvalResult:
     with st.spinner(t("Testing the model on the test set…")):  # the spinner in the session's language
         return _evaluation(key, model, split, split_size)
 
@@ -77,7 +77,7 @@ run = state.runs().running()
 if run is not None and st.toggle(t("Follow the training run"), value=True,
                                  help=t("Redrawn after each epoch of the run in progress.")):
     snap = run.snapshot()  # the sidebar's follower redraws the page when the run ends an epoch
-    if snap.last_eval is None:
+    if snap.last_eval is None or run.test_split is None:
         st.info(t("The first epoch is still training: the matrix appears when it ends."), icon=":material/timer:")
     else:
         show(snap.last_eval, run.test_split, t("{name}, after epoch {epoch} of {epochs}.", name=name(run.name),

@@ -54,6 +54,6 @@ for row in range(2):
             col.markdown(f"**{label}** · :green[{classes[guess]}]")
         else:
             col.markdown(f"**{label}** · :red[**{classes[guess]}** ✗]")
-if predicted is not None:
+if active is not None and predicted is not None:
     right = int((predicted.argmax(1) == labels[:20].numpy()).sum())
     st.caption(t("{name} reads {right} of these 20 right. Label · prediction.", name=name(active.name), right=right))

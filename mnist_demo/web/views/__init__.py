@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.insight.forward import trace
 from mnist_demo.insight.neurons import dense
+from mnist_demo.network import Net
 from mnist_demo.reading.inference import Reading, saliency
 from mnist_demo.runs import Model
 from mnist_demo.web import charts
@@ -69,7 +69,7 @@ def _fool(active: Model, image: np.ndarray, probabilities: np.ndarray) -> None:
 
 
 @st.fragment
-def _neuron(model: nn.Module, image: np.ndarray, layer: str) -> None:
+def _neuron(model: Net, image: np.ndarray, layer: str) -> None:
     neuron.one_neuron(model, trace(model, image), layer)
 
 

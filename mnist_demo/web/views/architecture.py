@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.forward import trace
+from mnist_demo.network import Net
 from mnist_demo.web.i18n import t as tr
 from mnist_demo.web.i18n import term
 from mnist_demo.web.views import figures
@@ -16,7 +16,7 @@ from mnist_demo.web.views.memory import last_drawing
 NO_BAR = {"displayModeBar": False}
 
 
-def architecture_view(model: nn.Module | None, classes: list[str], sample: np.ndarray | None) -> None:
+def architecture_view(model: Net | None, classes: list[str], sample: np.ndarray | None) -> None:
     """`sample`: a 28 x 28 test digit in [0, 1] to show when the session has not drawn yet."""
     drawn = last_drawing()
     image = drawn.astype(np.float32) / 255 if drawn is not None else sample

@@ -6,10 +6,10 @@ from functools import partial
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.insight.forward import Trace
 from mnist_demo.insight.neurons import Neuron, neuron, shape_of, strongest
+from mnist_demo.network import Net
 from mnist_demo.web.i18n import t as tr
 from mnist_demo.web.views import figures
 from mnist_demo.web.views.numbers import grid, num, row_of
@@ -66,12 +66,12 @@ def choose_map() -> str:
     st.subheader(tr("One neuron, computed"))
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     with left:
-        layer = st.segmented_control(tr("Layer"), list(LAYERS), key="neuron_layer", required=True)
+        layer = st.segmented_control(tr("Layer"), list(LAYERS), key="neuron_layer", required=True) or "conv1"
     right.selectbox(tr("Feature map"), range(shape_of(layer)[0]), key=_key(layer, "map"))
     return layer
 
 
-def one_neuron(model: nn.Module, t: Trace, layer: str) -> Neuron:
+def one_neuron(model: Net, t: Trace, layer: str) -> Neuron:
     """The chosen position on the chosen map, and the numbers that make it (a fragment's body: a click on a position
     reruns only this)."""
     size = shape_of(layer)[1]

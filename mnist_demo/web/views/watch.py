@@ -3,6 +3,8 @@ and one forward pass of one drawing (the probe itself is taken in the training t
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import streamlit as st
 
@@ -24,7 +26,7 @@ def _when(x: float, epochs: int) -> str:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _pictures(run_id: int, x: float, lang: str, _probe, _frame) -> tuple[np.ndarray, np.ndarray]:
     """The two pictures of one probe frame, drawn once for every open Train page, not once a second each."""
-    reads = {"reads": ""} if lang == "zh" else {}  # the digit alone: the picture's font has no Chinese
+    reads: dict[str, Any] = {"reads": ""} if lang == "zh" else {}  # the digit alone: the picture's font has no Chinese
     return (digit_grid(_probe.images, _probe.labels, _frame.probabilities, _probe.classes, **reads),
             filter_grid(_frame.filters))
 
@@ -32,7 +34,7 @@ def _pictures(run_id: int, x: float, lang: str, _probe, _frame) -> tuple[np.ndar
 def watch_it_learn(run: Run) -> None:
     probe = getattr(run, "probe", None)
     frame = probe.latest if probe is not None else None
-    if frame is None or not len(probe.labels):
+    if probe is None or frame is None or not len(probe.labels):
         return
     st.markdown(t("**Watch it learn**"))
     grid, side = st.columns([5, 2], gap="large")
