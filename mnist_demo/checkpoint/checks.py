@@ -13,6 +13,7 @@ import torch
 
 from mnist_demo.data import CLASS_NAMES, DATASETS
 from mnist_demo.errors import ArchitectureError, CheckpointError
+from mnist_demo.messages import N_
 from mnist_demo.network import TUTORIAL, Net, canonical, plan
 from mnist_demo.network.spec import MAX_PARAMETERS, hidden_width
 
@@ -36,8 +37,9 @@ def check_size(path: Path) -> None:
     """Refuse a file (or a zip archive's contents) larger than any mnist-demo checkpoint, before reading it."""
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise CheckpointError(f"{path} is {_megabytes(size)}; an mnist-demo checkpoint is about 0.5 MB for the "
-                              f"tutorial's network and at most {_megabytes(MAX_BYTES)}: it is not one.")
+        raise CheckpointError(N_("{path} is {size}; an mnist-demo checkpoint is about 0.5 MB for the tutorial's "
+                                 "network and at most {most}: it is not one."), path=path, size=_megabytes(size),
+                              most=_megabytes(MAX_BYTES))
     if zipfile.is_zipfile(path):  # torch.save's format: what its members unpack to, from the archive's directory
         try:
             with zipfile.ZipFile(path) as archive:
@@ -45,8 +47,8 @@ def check_size(path: Path) -> None:
         except (zipfile.BadZipFile, OSError, ValueError):
             return  # torch.load says it is not readable
         if unpacked > MAX_BYTES:
-            raise CheckpointError(f"{path} unpacks to {_megabytes(unpacked)}; an mnist-demo checkpoint holds at most "
-                                  f"{_megabytes(MAX_BYTES)}: it is not one.")
+            raise CheckpointError(N_("{path} unpacks to {size}; an mnist-demo checkpoint holds at most {most}: it is "
+                                     "not one."), path=path, size=_megabytes(unpacked), most=_megabytes(MAX_BYTES))
 
 
 def check_meta(path: Path, meta: dict) -> tuple[int, str]:
@@ -54,26 +56,29 @@ def check_meta(path: Path, meta: dict) -> tuple[int, str]:
     CheckpointError otherwise. A checkpoint that names no network is the tutorial's (older files)."""
     dataset = meta.get("dataset", "mnist")
     if not isinstance(dataset, str) or dataset not in DATASETS:
-        raise CheckpointError(f"{path} names its dataset {_said(dataset)}; an mnist-demo checkpoint names one of "
-                              f"{', '.join(DATASETS)}.")
+        raise CheckpointError(N_("{path} names its dataset {said}; an mnist-demo checkpoint names one of {choices}."),
+                              path=path, said=_said(dataset), choices=", ".join(DATASETS))
     classes = len(CLASS_NAMES[dataset])
     claimed = meta.get("num_classes", classes)
     if type(claimed) is not int or claimed != classes:
-        raise CheckpointError(f"{path} claims {_said(claimed)} classes, but {dataset} has {classes}: it is not a "
-                              f"model of {dataset} this app can use (edited, or from another program).")
+        raise CheckpointError(N_("{path} claims {said} classes, but {dataset} has {classes}: it is not a model of "
+                                 "{dataset} this app can use (edited, or from another program)."), path=path,
+                              said=_said(claimed), dataset=dataset, classes=classes)
     accuracy = meta.get("test_accuracy")
     if accuracy is not None and not (type(accuracy) in (int, float) and 0 <= accuracy <= 1):
-        raise CheckpointError(f"{path} gives its test accuracy as {_said(accuracy)}; it must be a number from 0 to "
-                              "1 (an edited or damaged file).")
+        raise CheckpointError(N_("{path} gives its test accuracy as {said}; it must be a number from 0 to 1 (an "
+                                 "edited or damaged file)."), path=path, said=_said(accuracy))
     arch = meta.get("architecture", TUTORIAL)
     if not isinstance(arch, str) or len(arch) > MAX_SPEC:
-        raise CheckpointError(f"{path} names its network {_said(arch)}; an mnist-demo checkpoint names it as a short "
-                              "text such as \"conv32:3 relu maxpool2 fc10\" (an edited or damaged file).")
+        raise CheckpointError(N_("{path} names its network {said}; an mnist-demo checkpoint names it as a short text "
+                                 "such as \"conv32:3 relu maxpool2 fc10\" (an edited or damaged file)."), path=path,
+                              said=_said(arch))
     try:
         arch = canonical(arch)
         layers = plan(arch, classes)
     except ArchitectureError as exc:
-        raise CheckpointError(f"{path} names a network that cannot be built: {exc}") from None
+        raise CheckpointError(N_("{path} names a network that cannot be built: {why}"), path=path,
+                              why=exc.message) from None
     stats = meta.get("feature_stats")
     if stats is not None:
         _check_stats(path, stats, classes, hidden_width(layers))
@@ -100,8 +105,8 @@ def _check_stats(path: Path, stats: object, classes: int, width: int) -> None:
             elif shape is not None and not bool(torch.isfinite(t).all()):
                 wrong.append(f"{name} holds NaN or infinite values")
     if wrong:
-        raise CheckpointError(f"{path} holds damaged \"not sure\" statistics ({'; '.join(wrong[:3])}): save the "
-                              "model again, or train it again.")
+        raise CheckpointError(N_("{path} holds damaged \"not sure\" statistics ({details}): save the model again, or "
+                                 "train it again."), path=path, details="; ".join(wrong[:3]))
 
 
 def _shape(t: object) -> str:
@@ -133,22 +138,25 @@ def check_weights(path: Path, state: dict, classes: int, arch: str = TUTORIAL) -
         expected = Net(arch, classes).state_dict()
     different = mismatch(expected, state)
     if different:
-        network = "the tutorial's CNN" if arch == TUTORIAL else f"the network it names ({arch})"
-        raise CheckpointError(f"{path} holds weights that do not fit {network} (another architecture?): "
-                              f"{different}")
+        if arch == TUTORIAL:
+            raise CheckpointError(N_("{path} holds weights that do not fit the tutorial's CNN (another "
+                                     "architecture?): {details}"), path=path, details=different)
+        raise CheckpointError(N_("{path} holds weights that do not fit the network it names ({arch}): {details}"),
+                              path=path, arch=arch, details=different)
     sparse = [k for k in expected if state[k].layout != torch.strided]
     if sparse:
-        raise CheckpointError(f"{path} holds {', '.join(sparse[:3])} as a {str(state[sparse[0]].layout)[6:]} tensor; "
-                              "a checkpoint of this network holds dense tensors: it was edited or made by another "
-                              "program.")
+        raise CheckpointError(N_("{path} holds {tensors} as a {layout} tensor; a checkpoint of this network holds "
+                                 "dense tensors: it was edited or made by another program."), path=path,
+                              tensors=", ".join(sparse[:3]), layout=str(state[sparse[0]].layout)[6:])
     wrong_kind = [k for k, v in expected.items() if state[k].dtype != v.dtype and not (
         state[k].is_floating_point() and v.is_floating_point())]
     if wrong_kind:
-        raise CheckpointError(f"{path} holds {', '.join(wrong_kind[:3])} as {state[wrong_kind[0]].dtype}, not as "
-                              f"{expected[wrong_kind[0]].dtype}: it is not a checkpoint of this network.")
+        raise CheckpointError(N_("{path} holds {tensors} as {dtype}, not as {expected}: it is not a checkpoint of "
+                                 "this network."), path=path, tensors=", ".join(wrong_kind[:3]),
+                              dtype=state[wrong_kind[0]].dtype, expected=expected[wrong_kind[0]].dtype)
     broken = [k for k, v in expected.items() if v.is_floating_point() and not bool(torch.isfinite(state[k]).all())]
     if broken:
         shown = ", ".join(broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
-        raise CheckpointError(f"{path} holds weights that are not numbers (NaN or infinite) in {shown}: the run "
-                              "that saved it went wrong. Train the model again.")
+        raise CheckpointError(N_("{path} holds weights that are not numbers (NaN or infinite) in {tensors}: the run "
+                                 "that saved it went wrong. Train the model again."), path=path, tensors=shown)
 

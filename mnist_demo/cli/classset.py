@@ -12,6 +12,7 @@ import numpy as np
 
 from mnist_demo.cli.common import digit, error, load_checkpoint
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.messages import N_
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -62,7 +63,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     cs = ClassSet(args.db, readonly=True)
     if args.format == "idx":
         if Path(args.out).exists() and not Path(args.out).is_dir():
-            raise UsageError(f"{args.out} is a file: --format idx writes two files into a folder; give a folder.")
+            raise UsageError(N_("{path} is a file: --format idx writes two files into a folder; give a folder."),
+                             path=args.out)
         paths: tuple[Path, ...] = cs.export_idx(args.out)
     else:
         paths = (cs.export_zip(args.out),)
@@ -90,8 +92,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     digits = ClassSet(args.db, readonly=True).images()
     start = load_checkpoint(args.checkpoint)
     if start.dataset != "mnist":
-        raise UsageError(f"{start.path} reads {start.dataset}; fine-tuning on the class's digits needs an MNIST "
-                         "model.")
+        raise UsageError(N_("{path} reads {dataset}; fine-tuning on the class's digits needs an MNIST model."),
+                         path=start.path, dataset=start.dataset)
     if args.out:
         checkpoint.check_writable(args.out)  # before the run, not after it
     config = replace(finetune.CONFIG, device=args.device, seed=args.seed)

@@ -14,6 +14,7 @@ from mnist_demo import checkpoint
 from mnist_demo.cli.common import at_least_one, error, load_checkpoint, same_dataset
 from mnist_demo.data import CLASS_NAMES, DATASETS, load_split
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.messages import LANGUAGES, N_, catalogue
 from mnist_demo.network import PRESETS as ARCH_PRESETS
 from mnist_demo.network import TUTORIAL, canonical
 from mnist_demo.reading.not_sure import fit_feature_stats
@@ -37,8 +38,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.start_from:  # checked before the data loads and the run starts, like every other flag
         start = same_dataset(load_checkpoint(args.start_from), args.start_from, config.dataset, "start from")
         if args.arch and start.model.arch != config.arch:
-            raise UsageError(f"--arch {config.arch} is not the network of {args.start_from} ({start.model.arch}): a "
-                             "second run goes on with the network it starts from; leave --arch out")
+            raise UsageError(N_("--arch {arch} is not the network of {path} ({theirs}): a second run goes on with "
+                                "the network it starts from; leave --arch out"), arch=config.arch,
+                             path=args.start_from, theirs=start.model.arch)
     if args.distill_from:
         teacher = same_dataset(load_checkpoint(args.distill_from), args.distill_from, config.dataset, "copy")
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
@@ -93,7 +95,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     from mnist_demo.network.code import script
 
     config = recipe(args)
-    sys.stdout.write(script(config, len(CLASS_NAMES[config.dataset])))
+    sys.stdout.write(script(config, len(CLASS_NAMES[config.dataset]), catalogue(args.lang).gettext))
     return 0
 
 
@@ -101,13 +103,14 @@ def cmd_soup(args: argparse.Namespace) -> int:
     from mnist_demo.train.soup import mean_weights
 
     if len(args.checkpoints) < 2:
-        raise UsageError(f"a soup needs at least two checkpoints to average, not {len(args.checkpoints)}")
+        raise UsageError(N_("a soup needs at least two checkpoints to average, not {n}"), n=len(args.checkpoints))
     ckpts = [load_checkpoint(p) for p in args.checkpoints]
     first = ckpts[0]
     for path, other in zip(args.checkpoints[1:], ckpts[1:]):
         if other.dataset != first.dataset:
-            raise UsageError(f"{path} was trained on {other.dataset}, not {first.dataset} like {args.checkpoints[0]}: "
-                             "a soup averages models of one dataset")
+            raise UsageError(N_("{path} was trained on {trained}, not {dataset} like {first}: a soup averages models "
+                                "of one dataset"), path=path, trained=other.dataset, dataset=first.dataset,
+                             first=args.checkpoints[0])
     checkpoint.check_writable(args.out)
     with checkpoint.claimed(args.out):
         model = mean_weights([c.model for c in ckpts])
@@ -202,6 +205,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     code = sub.add_parser("code", help="the PyTorch code of a run, in the tutorial's style: mnist-demo code > run.py")
     recipe_flags(code)
+    code.add_argument("--lang", choices=LANGUAGES, default="en", help="the language of the code's comments")
     code.set_defaults(func=cmd_code)
 
     so = sub.add_parser("soup", help="average the weights of runs from one start (a model soup) into one model")

@@ -147,6 +147,8 @@ class Dense:
     bias: np.ndarray  # 10
     logits: np.ndarray  # 10: contributions summed plus bias
     probabilities: np.ndarray  # 10
+    layer: str = "fc2"  # the last layer
+    reads: str = "fc1"  # the layer whose numbers it reads (after that layer's activation)
 
 
 def dense(model: nn.Module, t: Trace) -> Dense:
@@ -155,4 +157,6 @@ def dense(model: nn.Module, t: Trace) -> Dense:
     hidden = t.input_of(last.name).reshape(-1)
     fc = getattr(model, last.name)
     w = _np(fc.weight)
-    return Dense(hidden, w * hidden[None, :], _np(fc.bias), t.logits, t.probabilities)
+    before = [layer.name for layer in t.layers[:-1] if layer.kind in ("conv", "local", "fc", "maxpool", "avgpool")]
+    return Dense(hidden, w * hidden[None, :], _np(fc.bias), t.logits, t.probabilities, last.name,
+                 before[-1] if before else "input")

@@ -56,7 +56,7 @@ def shape_question(config: TrainConfig) -> Question:
     out = first.output_shape
     if len(out) == 3:
         c, h, w = out
-        wrong = [(c, 28, 28), (1, h, w), (c, h // 2, w // 2) if h > 1 else (c * 2, h, w)]
+        wrong: list[tuple[int, ...]] = [(c, 28, 28), (1, h, w), (c, h // 2, w // 2) if h > 1 else (c * 2, h, w)]
     else:
         wrong = [(out[0] * 2,), (28 * 28,), (out[0], 28)]
     options = sorted({_shape(out), *(_shape(s) for s in wrong)})

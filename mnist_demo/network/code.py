@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mnist_demo.messages import N_
 from mnist_demo.network.spec import Layer, plan
 from mnist_demo.train.recipes import TrainConfig
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's marker for text translated later (pybabel extracts it)
-    return text
-
 
 DATASET_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}  # torchvision's
 ACTIVATION_CALLS = {"relu": "F.relu", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh"}

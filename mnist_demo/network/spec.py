@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from mnist_demo.errors import ArchitectureError
+from mnist_demo.messages import N_
 
 TUTORIAL = "conv32:3 relu maxpool2 conv64:3 relu maxpool2 fc64 relu fc10"
 PRESETS = {  # name -> SPEC; what the Train page offers a teacher
@@ -28,6 +29,9 @@ PRESETS = {  # name -> SPEC; what the Train page offers a teacher
     "tutorial-bn-dropout": "conv32:3 bn relu maxpool2 conv64:3 bn relu maxpool2 dropout0.25 fc64 relu dropout0.5 fc10",
     "local-first": "local32:3 relu maxpool2 conv64:3 relu maxpool2 fc64 relu fc10",
 }
+PRESET_NAMES = {"tutorial": N_("The tutorial's"), "fc-only": N_("No convolution"), "tiny": N_("Tiny"),
+                "lenet5": N_("LeNet-5"), "tutorial-bn-dropout": N_("The tutorial's with BatchNorm and Dropout"),
+                "local-first": N_("Locally connected first")}  # what people call the presets
 INPUT = (1, 28, 28)
 TUTORIAL_PARAMETERS = 121_930
 MAX_PARAMETERS = 5_000_000  # a classroom laptop trains a few million in minutes per epoch; more is no demo
@@ -93,8 +97,8 @@ def _block(word: str, position: int) -> Block:
         if kind == "dropout":
             return Block(kind, rate=float(found.group(1)))
         return Block(kind, int(found.group(1)))
-    raise ArchitectureError("Block {n} ({word}) is not a block: use convC:K, localC:K, maxpoolK, avgpoolK, relu, "
-                            "sigmoid, tanh, bn, dropoutP or fcN.", n=position, word=word[:20])
+    raise ArchitectureError(N_("Block {n} ({word}) is not a block: use convC:K, localC:K, maxpoolK, avgpoolK, relu, "
+                            "sigmoid, tanh, bn, dropoutP or fcN."), n=position, word=word[:20])
 
 
 def parse(spec: str) -> list[Block]:
@@ -102,9 +106,9 @@ def parse(spec: str) -> list[Block]:
     text = PRESETS.get(spec.strip(), spec)
     words = text.lower().split()
     if not words:
-        raise ArchitectureError("The network is empty: give at least one block, such as fc10.")
+        raise ArchitectureError(N_("The network is empty: give at least one block, such as fc10."))
     if len(words) > MAX_BLOCKS:
-        raise ArchitectureError("The network has {count} blocks; at most {most} fit a lesson.", count=len(words),
+        raise ArchitectureError(N_("The network has {count} blocks; at most {most} fit a lesson."), count=len(words),
                                 most=MAX_BLOCKS)
     return [_block(word, i) for i, word in enumerate(words, start=1)]
 
@@ -112,6 +116,12 @@ def parse(spec: str) -> list[Block]:
 def canonical(spec: str) -> str:
     """The SPEC as the page shows it: one space between blocks, numbers as written by `Block.text`."""
     return " ".join(b.text for b in parse(spec))
+
+
+def preset_of(arch: str) -> str | None:
+    """The preset a SPEC is, if any."""
+    text = canonical(arch)
+    return next((name for name, spec in PRESETS.items() if canonical(spec) == text), None)
 
 
 def _image(shape: tuple[int, ...]) -> bool:
@@ -123,7 +133,7 @@ def plan(spec: str | list[Block], classes: int = 10) -> list[Layer]:
     work, naming it (block number and word) and why, in one sentence."""
     blocks = parse(spec) if isinstance(spec, str) else list(spec)
     if not blocks:
-        raise ArchitectureError("The network is empty: give at least one block, such as fc10.")
+        raise ArchitectureError(N_("The network is empty: give at least one block, such as fc10."))
     shape: tuple[int, ...] = INPUT
     counts: dict[str, int] = {}
     layers: list[Layer] = []
@@ -131,21 +141,21 @@ def plan(spec: str | list[Block], classes: int = 10) -> list[Layer]:
     for n, block in enumerate(blocks, start=1):
         word, kind = block.text, block.kind
         if kind in IMAGE_ONLY and not _image(shape):
-            raise ArchitectureError("Block {n} ({word}) comes after a fully connected layer: a convolution or a "
+            raise ArchitectureError(N_("Block {n} ({word}) comes after a fully connected layer: a convolution or a "
                                     "pooling needs an image, and after fc there is only a row of numbers. Move it "
-                                    "before the first fc.", n=n, word=word)
+                                    "before the first fc."), n=n, word=word)
         if kind in ("conv", "local", "fc") and not 1 <= block.size <= MAX_WIDTH:
-            raise ArchitectureError("Block {n} ({word}) asks for {size} outputs; use 1 to {most}.", n=n, word=word,
+            raise ArchitectureError(N_("Block {n} ({word}) asks for {size} outputs; use 1 to {most}."), n=n, word=word,
                                     size=block.size, most=MAX_WIDTH)
         if kind == "dropout" and not 0 <= block.rate < 1:
-            raise ArchitectureError("Block {n} ({word}) drops a share of {rate:g}; use a rate from 0 to below 1, "
-                                    "such as 0.25.", n=n, word=word, rate=block.rate)
+            raise ArchitectureError(N_("Block {n} ({word}) drops a share of {rate:g}; use a rate from 0 to below 1, "
+                                    "such as 0.25."), n=n, word=word, rate=block.rate)
         if kind in ("conv", "local", "maxpool", "avgpool"):
             window = block.kernel if kind in ("conv", "local") else block.size
             side = shape[1] - window + 1 if kind in ("conv", "local") else shape[1] // max(window, 1)
             if window < 1 or side < 1:
-                raise ArchitectureError("Block {n} ({word}) shrinks the {h} x {w} image to nothing: use a smaller "
-                                        "window, or fewer poolings before it.", n=n, word=word, h=shape[1],
+                raise ArchitectureError(N_("Block {n} ({word}) shrinks the {h} x {w} image to nothing: use a smaller "
+                                        "window, or fewer poolings before it."), n=n, word=word, h=shape[1],
                                         w=shape[2])
             channels = block.size if kind in ("conv", "local") else shape[0]
             out: tuple[int, ...] = (channels, side, side)
@@ -167,13 +177,13 @@ def plan(spec: str | list[Block], classes: int = 10) -> list[Layer]:
         layers.append(Layer(f"{'drop' if key == 'dropout' else key}{counts[key]}", block, shape, out, params))
         shape, total = out, total + params
         if total > MAX_PARAMETERS:
-            raise ArchitectureError("Block {n} ({word}) brings the network to {count:,} parameters, more than a "
+            raise ArchitectureError(N_("Block {n} ({word}) brings the network to {count:,} parameters, more than a "
                                     "classroom machine trains in a lesson ({most:,}): use fewer channels or units, or "
-                                    "pool before it.", n=n, word=word, count=total, most=MAX_PARAMETERS)
+                                    "pool before it."), n=n, word=word, count=total, most=MAX_PARAMETERS)
     last = blocks[-1]
     if last.kind != "fc" or last.size != classes:
-        raise ArchitectureError("The last block is {word}; a network for {classes} classes ends with fc{classes}, "
-                                "one score per class.", word=last.text, classes=classes)
+        raise ArchitectureError(N_("The last block is {word}; a network for {classes} classes ends with fc{classes}, "
+                                "one score per class."), word=last.text, classes=classes)
     return layers
 
 

@@ -27,15 +27,17 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
+from mnist_demo.messages import N_, Message, Name
 from mnist_demo.network import TUTORIAL, Net
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
-from mnist_demo.runs.run import Run
+from mnist_demo.runs.run import TRAINING, Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
 MAX_SPEC_TEXT = 400  # characters of a network's SPEC kept for the class to see
+SHIPPED_NAME = Name((Message(N_("Shipped model")),))
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
@@ -46,7 +48,7 @@ class Model:
     """A network there is to read with: the shipped one or a finished run's."""
 
     key: str  # "shipped" or "run-<id>"
-    name: str
+    name: Name
     model: Net
     dataset: str
     accuracy: float | None
@@ -86,9 +88,9 @@ class Runs:
     def may_train(self, teacher: bool) -> bool:
         return teacher or self.open_class
 
-    def _require(self, allowed: bool, what: str) -> None:
+    def _require(self, allowed: bool, refusal: str) -> None:
         if not allowed:
-            raise NotAllowed(f"Only the teacher can {what}.")
+            raise NotAllowed(refusal)
 
     # --- the network the teacher is building ----------------------------------------------------------------------
     @property
@@ -105,16 +107,16 @@ class Runs:
             self._changed()
 
     def set_open_class(self, open_: bool, teacher: bool) -> None:
-        self._require(teacher, "open training to the whole class")
+        self._require(teacher, N_("Only the teacher can open training to the whole class."))
         self.open_class = bool(open_)
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
     def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
-              kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
+              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None) -> Run:
         """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
         run's thread, before it reports the end); its answer is `run.measures`."""
-        self._require(self.may_train(teacher), "start a training run")
+        self._require(self.may_train(teacher), N_("Only the teacher can start a training run."))
         config.check_against(len(train))
         with self._lock:
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
@@ -124,14 +126,14 @@ class Runs:
         return run.start()
 
     def stop(self, run: Run, teacher: bool) -> None:
-        self._require(self.may_train(teacher), "stop a training run")
+        self._require(self.may_train(teacher), N_("Only the teacher can stop a training run."))
         run.stop()
 
     def delete(self, run: Run, teacher: bool) -> None:
         """Forget an ended run (its checkpoint file stays); the class goes back to the shipped model if it was it."""
-        self._require(teacher, "delete runs")
+        self._require(teacher, N_("Only the teacher can delete runs."))
         if run.running:
-            raise NotAllowed(f"{run.name} is still going: stop it first.")
+            raise NotAllowed(N_("{run} is still going: stop it first."), run=run.name)
         with self._lock:
             if run in self._runs:
                 self._runs.remove(run)
@@ -160,17 +162,17 @@ class Runs:
 
     # --- models ----------------------------------------------------------------------------------------------
     def shipped(self) -> tuple[checkpoint.Checkpoint | None, str]:
-        """(the shipped model, "") or (None, why not); read again when the file changes."""
+        """(the shipped model, "") or (None, why not: a Message); read again when the file changes."""
         try:
             mtime = self.shipped_path.stat().st_mtime
         except OSError:
-            return None, f"No model at {self.shipped_path.name} in checkpoints/."
+            return None, Message(N_("No model at {name} in checkpoints/."), name=self.shipped_path.name)
         with self._lock:
             if self._shipped is None or self._shipped[0] != mtime:
                 try:
                     self._shipped = (mtime, checkpoint.load(self.shipped_path, self.device), "")
                 except checkpoint.CheckpointError as exc:
-                    self._shipped = (mtime, None, str(exc))
+                    self._shipped = (mtime, None, exc.message)
             return self._shipped[1], self._shipped[2]
 
     def models(self) -> dict[str, Model]:
@@ -178,7 +180,7 @@ class Runs:
         found: dict[str, Model] = {}
         ckpt, _ = self.shipped()
         if ckpt is not None:
-            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.model, ckpt.dataset, ckpt.test_accuracy,
+            found[SHIPPED_KEY] = Model(SHIPPED_KEY, SHIPPED_NAME, ckpt.model, ckpt.dataset, ckpt.test_accuracy,
                                        ckpt.feature_stats)
         for run in self.all():
             if run.model is not None:
@@ -196,10 +198,10 @@ class Runs:
         return self._class_key
 
     def set_class_model(self, key: str, teacher: bool) -> Model:
-        self._require(teacher, "choose the model the class reads with")
+        self._require(teacher, N_("Only the teacher can choose the model the class reads with."))
         found = self.models()
         if key not in found:
-            raise NotAllowed(f"There is no model {key!r} to use (it may have been deleted).")
+            raise NotAllowed(N_("There is no model {key!r} to use (it may have been deleted)."), key=key)
         with self._lock:
             self._class_key = key
         self._changed()

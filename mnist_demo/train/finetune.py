@@ -23,6 +23,7 @@ from torch import nn
 from mnist_demo.classset import Images
 from mnist_demo.data import Split
 from mnist_demo.errors import ClassSetError
+from mnist_demo.messages import N_
 from mnist_demo.network import Net
 from mnist_demo.train.loop import Callback, RunResult, StopFlag, evaluate, fit
 from mnist_demo.train.recipes import TrainConfig
@@ -56,9 +57,12 @@ def split_by_writer(writers: list[str], heldout: float = HELDOUT, seed: int = 0)
     held out, and at least one writer on each side."""
     names = sorted(set(writers))
     if len(names) < 2:
-        raise ClassSetError(f"Fine-tuning needs digits from at least two writers (students), so that it can be "
-                            f"measured on handwriting it did not train on; the class set has "
-                            f"{'one' if names else 'none'}. Let more students add digits on the Draw page.")
+        raise ClassSetError(N_("Fine-tuning needs digits from at least two writers (students), so that it can be "
+                               "measured on handwriting it did not train on; the class set has one. Let more students "
+                               "add digits on the Draw page.") if names else
+                            N_("Fine-tuning needs digits from at least two writers (students), so that it can be "
+                               "measured on handwriting it did not train on; the class set has none. Let more students "
+                               "add digits on the Draw page."))
     order = np.random.default_rng(seed).permutation(len(names))
     counts = {w: 0 for w in names}
     for w in writers:
@@ -109,8 +113,8 @@ class Plan:
 def plan(digits: Images, mnist_train: Split, config: TrainConfig = CONFIG, seed: int = 0) -> Plan:
     """Split the class set by writer and mix its training side with MNIST (see the module's docstring)."""
     if len(digits.labels) < MIN_DIGITS:
-        raise ClassSetError(f"The class set has {len(digits.labels)} digits; fine-tuning needs at least {MIN_DIGITS} "
-                            "from two or more students.")
+        raise ClassSetError(N_("The class set has {n} digits; fine-tuning needs at least {least} from two or more "
+                               "students."), n=len(digits.labels), least=MIN_DIGITS)
     train_idx, held_idx = split_by_writer(digits.writers, seed=seed)
     images = torch.from_numpy(digits.images)
     labels = torch.from_numpy(digits.labels)

@@ -21,6 +21,7 @@ from torch import nn
 
 from mnist_demo.data import Split, batches, num_batches, to_float
 from mnist_demo.errors import ConfigError
+from mnist_demo.messages import N_, Message
 from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats, fit_feature_stats
 from mnist_demo.train.augment import augment_marked, trained_on
@@ -131,21 +132,32 @@ def make_optimizer(name: str, params, lr: float, device_type: str = "cpu") -> to
         return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, fused=device_type == "cpu" or None, capturable=device_type == "cuda")
-    raise ConfigError(f"unknown optimizer {name!r}")
+    raise ConfigError(N_("unknown optimizer {name!r}"), name=name)
 
 
-def exploded(config: TrainConfig, loss: float, epoch: int, batch: int) -> str:
-    what = f"became {loss}" if not math.isfinite(loss) else f"shot up to {loss:.3g} (about 2.3 at the start)"
-    return (f"Did not learn: the loss {what} at epoch {epoch}, batch {batch}. A learning rate of {config.lr:g} is "
-            f"too large for {config.optimizer}: the steps overshoot and the weights blow up. Try a smaller one, "
-            f"such as {min(config.lr / 10, SAFE_LR[config.optimizer]):g}.")
+def exploded(config: TrainConfig, loss: float, epoch: int, batch: int) -> Message:
+    template = (N_("Did not learn: the loss became {loss} at epoch {epoch}, batch {batch}. A learning rate of {lr:g} "
+                   "is too large for {optimizer}: the steps overshoot and the weights blow up. Try a smaller one, "
+                   "such as {smaller:g}.") if not math.isfinite(loss) else
+                N_("Did not learn: the loss shot up to {loss:.3g} (about 2.3 at the start) at epoch {epoch}, batch "
+                   "{batch}. A learning rate of {lr:g} is too large for {optimizer}: the steps overshoot and the "
+                   "weights blow up. Try a smaller one, such as {smaller:g}."))
+    return Message(template, loss=loss, epoch=epoch, batch=batch, lr=config.lr, optimizer=Message(config.optimizer),
+                   smaller=min(config.lr / 10, SAFE_LR[config.optimizer]))
 
 
-def stuck(config: TrainConfig, loss: float, accuracy: float, where: str) -> str:
-    return (f"Did not learn: {where} the loss is {loss:.2f} (pure guessing gives 2.30) and it reads {accuracy:.0%} "
-            f"right, as a ten-sided die would. With a learning rate of {config.lr:g}, {config.optimizer} is not "
-            f"learning: too large a step can switch off every neuron at once, too small a one barely moves. Try "
-            f"{SAFE_LR[config.optimizer]:g}, the usual learning rate for {config.optimizer}.")
+def stuck(config: TrainConfig, loss: float, accuracy: float, epoch: int, batch: int | None = None) -> Message:
+    """Why a run that stays at guessing level stopped: during an epoch at `batch`, or after it (on the test set)."""
+    template = (N_("Did not learn: at epoch {epoch}, batch {batch}, the loss is {loss:.2f} (pure guessing gives 2.30) "
+                   "and it reads {accuracy:.0%} right, as a ten-sided die would. With a learning rate of {lr:g}, "
+                   "{optimizer} is not learning: too large a step can switch off every neuron at once, too small a "
+                   "one barely moves. Try {usual:g}, the usual learning rate for {optimizer}.") if batch is not None
+                else N_("Did not learn: after epoch {epoch}, on the test set, the loss is {loss:.2f} (pure guessing "
+                        "gives 2.30) and it reads {accuracy:.0%} right, as a ten-sided die would. With a learning rate "
+                        "of {lr:g}, {optimizer} is not learning: too large a step can switch off every neuron at once, "
+                        "too small a one barely moves. Try {usual:g}, the usual learning rate for {optimizer}."))
+    return Message(template, epoch=epoch, batch=batch, loss=loss, accuracy=accuracy, lr=config.lr,
+                   optimizer=Message(config.optimizer), usual=SAFE_LR[config.optimizer])
 
 
 def train_epoch(model: Net, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
@@ -194,7 +206,7 @@ def train_epoch(model: Net, split: Split, optimizer: torch.optim.Optimizer, conf
             recent = (loss_sum - window[1]) / (i - window[0])
             recent_acc = (correct - window[2]) / max(seen - window[0] * config.batch_size, 1)
             if recent > PLATEAU * chance and recent_acc < 2 / model.num_classes:
-                raise DidNotLearn(stuck(config, recent, recent_acc, f"at epoch {epoch}, batch {i},"))
+                raise DidNotLearn(stuck(config, recent, recent_acc, epoch, i))
         if i - window[0] >= 20:
             window = (i, loss_sum, correct)
         progress = Progress("batch", epoch, config.epochs, i, total, loss, correct / seen, seen / max(now - t0, 1e-9),
@@ -280,10 +292,11 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
             trained = train_epoch(model, train_split, optimizer, config, generator, epoch, callbacks, stop,
                                   per_batch.step if per_batch is not None else None, started, teacher=teacher)
         except DidNotLearn as exc:
-            result.status, result.message = "did-not-learn", str(exc)
+            result.status, result.message = "did-not-learn", exc.args[0]
             break
         if trained is None:
-            result.status, result.message = "stopped", f"Stopped by the user during epoch {epoch}."
+            result.status, result.message = "stopped", Message(N_("Stopped by the user during epoch {epoch}."),
+                                                               epoch=epoch)
             break
         train_seconds = time.monotonic() - epoch_start
         if per_epoch is not None:
@@ -300,7 +313,7 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
         if (test.accuracy < 1.5 / len(train_split.classes) and stats.train_loss > PLATEAU * math.log(len(
                 train_split.classes)) and epoch * n_batches >= JUDGE_AFTER):
             result.status = "did-not-learn"
-            result.message = stuck(config, test.loss, test.accuracy, f"after epoch {epoch}, on the test set,")
+            result.message = stuck(config, test.loss, test.accuracy, epoch)
             break
     result.seconds = time.monotonic() - started
     model.eval()

@@ -14,10 +14,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from mnist_demo.messages import N_
 from mnist_demo.train.loop import EpochStats
-from mnist_demo.web.i18n import t
+from mnist_demo.web.i18n import t, term
 
 TRAIN_COLOUR, TEST_COLOUR = "#1f77b4", "#ff7f0e"
+NO_TRACE_NAME = "<extra></extra>"  # ends a Plotly hover template: no second box with the trace's name
 
 
 def probability_bars(probabilities: Sequence[float] | np.ndarray, classes: Sequence[str] | None = None) -> go.Figure:
@@ -65,7 +67,7 @@ def confusion_heatmap(counts: np.ndarray, classes: Sequence[str], chosen: tuple[
     fig.add_trace(go.Scatter(
         x=[names[p] for p in pred], y=[names[t] for t in true], mode="markers", showlegend=False,
         marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)"), customdata=counts[true, pred],
-        hovertemplate=t("true %{y}, predicted %{x}: %{customdata} images<extra></extra>"),
+        hovertemplate=t("true %{y}, predicted %{x}: %{customdata} images") + NO_TRACE_NAME,
         unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
     ))
     if chosen is not None:
@@ -94,8 +96,8 @@ def saliency_map(saliency: np.ndarray) -> go.Figure:
     )
 
 
-OVERLAY_TITLES = {"test_acc": "Test accuracy", "test_loss": "Test loss", "train_acc": "Train accuracy",
-                  "train_loss": "Train loss"}
+OVERLAY_TITLES = {"test_acc": N_("Test accuracy"), "test_loss": N_("Test loss"), "train_acc": N_("Train accuracy"),
+                  "train_loss": N_("Train loss")}
 
 
 def run_overlay(runs: Sequence[tuple[str, Sequence[EpochStats]]], metric: str) -> go.Figure:
@@ -104,7 +106,7 @@ def run_overlay(runs: Sequence[tuple[str, Sequence[EpochStats]]], metric: str) -
     for name, history in runs:
         fig.add_trace(go.Scatter(x=[h.epoch for h in history], y=[getattr(h, metric) for h in history],
                                  mode="lines+markers", name=name))
-    title = t(OVERLAY_TITLES[metric]) if metric in OVERLAY_TITLES else metric
+    title = term(OVERLAY_TITLES[metric]) if metric in OVERLAY_TITLES else metric
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), title=title,
                       xaxis=dict(title=t("epoch"), dtick=1), legend=dict(orientation="h", y=-0.25))
     if metric.endswith("acc"):

@@ -18,7 +18,7 @@ from mnist_demo.network import Net
 from mnist_demo.runs import Run
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.web import touch
-from mnist_demo.web.i18n import error, t
+from mnist_demo.web.i18n import error, t, tn
 from mnist_demo.web.user_text import plain
 from mnist_demo.web.widgets import enlarge
 
@@ -65,7 +65,7 @@ def overview(digits: Images, per_digit: dict[str, int]) -> None:
         name.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1'>{d}</div>",
                       unsafe_allow_html=True)
         count = per_digit[str(d)]
-        name.caption(t("{n} digit{s}", n=count, s="s" if count != 1 else ""))
+        name.caption(tn("{n} digit", "{n} digits", count))
         if len(idx):
             picture.image(mosaic(digits.images[idx]))
             if count > len(idx):
@@ -96,7 +96,7 @@ def act(action, *args):
     try:
         return action(*args)
     except UserError as exc:
-        st.error(error(str(exc)), icon=":material/lock:")
+        st.error(error(exc), icon=":material/lock:")
         return None
 
 
@@ -142,7 +142,7 @@ def transfer(cs: ClassSet, teacher: bool) -> None:
         try:
             added, skipped = cs.import_(upload.getvalue(), upload.name)
         except UserError as exc:  # it names the zip's members, which whoever made the zip chose: shown as text
-            st.error(plain(error(getattr(exc, "public", str(exc))), 500), icon=":material/block:")
+            st.error(plain(error(exc), 500), icon=":material/block:")
             return
         st.session_state["imports"] = st.session_state.get("imports", 0) + 1
         st.session_state["imported"] = t("Imported {name}: {added} digits added, {skipped} were already in the class "

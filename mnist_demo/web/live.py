@@ -127,12 +127,14 @@ def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False
         epoch = e.epoch
     train, test = t("Training"), t("Test")
 
+    def point(e: Progress, who: str, name: str, measure: str, fmt: str) -> tuple[float, float, str]:
+        value = getattr(e.stats, f"{who}_{measure}")
+        return e.epoch, value, t("{who}, epoch {epoch}: {value}", who=name, epoch=e.epoch, value=format(value, fmt))
+
     def per_epoch(measure: str, fmt: str) -> list:
         """The training and test lines of one measure ("acc" or "loss"), each point with its words."""
-        return [(who, colour, [(e.epoch, getattr(e.stats, f"{who}_{measure}"), t(
-            "{who}, epoch {epoch}: {value}", who=name, epoch=e.epoch,
-            value=f"{getattr(e.stats, f'{who}_{measure}'):{fmt}}")) for e in ends])
-            for who, colour, name in (("train", TRAIN_COLOUR, train), ("test", TEST_COLOUR, test))]
+        return [(who, colour, [point(e, who, name, measure, fmt) for e in ends])
+                for who, colour, name in (("train", TRAIN_COLOUR, train), ("test", TEST_COLOUR, test))]
 
     losses = [p[1] for p in running_loss if p is not None] + [e.stats.test_loss for e in ends if e.stats is not None]
     top_loss = max([2.5, *[v * 1.05 for v in losses if math.isfinite(v)]])

@@ -25,7 +25,7 @@ from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
 from mnist_demo.web import i18n
 from mnist_demo.web.address import qr_png, student_url
-from mnist_demo.web.i18n import t
+from mnist_demo.web.i18n import t, tn
 from mnist_demo.web.widgets import projector_style
 
 TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
@@ -50,14 +50,14 @@ def _dataset(name: str, train: bool, data_dir: str) -> Split:
     return load_split(name, train, data_dir)
 
 
-def dataset(name: str, train: bool) -> tuple[Split | None, str]:
-    """(split, "") or (None, a message that says what to do). Failures are not cached: files put in place while the
-    app runs are found on the next rerun."""
+def dataset(name: str, train: bool) -> tuple[Split | None, UserError | None]:
+    """(split, None) or (None, the error, whose message says what to do: show it with i18n.error). Failures are not
+    cached: files put in place while the app runs are found on the next rerun."""
     try:
         with st.spinner(t("Loading the dataset…")):
-            return _dataset(name, train, str(resolve_data_dir())), ""
+            return _dataset(name, train, str(resolve_data_dir())), None
     except UserError as exc:
-        return None, getattr(exc, "public", str(exc))  # data errors' form without the server's paths
+        return None, exc
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,12 +156,11 @@ def run_status(run: Run) -> tuple[str, str]:
     if snap.state == "queued":
         limit = max_runs()
         line = t("{nth} in line", nth=ordinal(snap.queue_position)) if snap.queue_position else t("next")
-        run_name = i18n.name(run.name)
-        return ":material/hourglass_top:", (
-            t("{name} is waiting ({line}): 1 run trains at a time.", name=run_name, line=line) if limit == 1 else
-            t("{name} is waiting ({line}): {limit} runs train at a time.", name=run_name, line=line, limit=limit))
+        return ":material/hourglass_top:", tn("{name} is waiting ({line}): {n} run trains at a time.",
+                                               "{name} is waiting ({line}): {n} runs train at a time.", limit,
+                                               name=i18n.name(run.name), line=line)
     p = snap.progress
-    kind, run_name = i18n.name(run.kind), i18n.name(run.name)
+    kind, run_name = i18n.term(run.kind), i18n.name(run.name)
     if snap.state != "running" or p is None:
         return ":material/model_training:", t("{kind} {name}: starting.", kind=kind, name=run_name)
     return ":material/model_training:", t("{kind} {name}: epoch {epoch} of {epochs}.", kind=kind, name=run_name,
@@ -243,7 +242,8 @@ def _join(url: str) -> None:
 
 def _teacher_box() -> None:
     if is_teacher():
-        st.caption(t(":material/school: You are the teacher."))
+        you = t("You are the teacher.")
+        st.caption(f":material/school: {you}")
         url = join_url()
         st.markdown(t("Students open **{url}**", url=html.escape(url)))
         if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):

@@ -83,10 +83,10 @@ def show() -> None:
     weak = sorted((r for r in rows if r.digit != handwriting.JUNK and r.share("right") < WEAK_BELOW),
                   key=lambda r: r.share("right"))
     if weak:
-        st.markdown(t("Where it is weak: {styles}.", styles="; ".join(
-            t("**{style}** ({right:.0%} right, read as {most} {wrong:.0%} of the time)", style=term(r.name),
-              right=r.share("right"), most=r.most_as, wrong=r.share("wrong")) if r.wrong else
-            t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak)))
+        styles = [t("**{style}** ({right:.0%} right, read as {most} {wrong:.0%} of the time)", style=term(r.name),
+                    right=r.share("right"), most=r.most_as, wrong=r.share("wrong")) if r.wrong else
+                  t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak]
+        st.markdown(t("Where it is weak: {styles}.", styles="; ".join(styles)))
     else:
         st.markdown(t("Every style is read right at least {weak:.0%} of the time. The network learned them from "
                       "MNIST and from drawings in these styles made by the program (mnist_demo/handwriting/), not "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from mnist_demo.errors import UserError
 from mnist_demo.runs import Run
+from mnist_demo.runs.run import FINE_TUNING
 from mnist_demo.train import finetune
 from mnist_demo.train.metrics import confusion_matrix
 from mnist_demo.web import charts, class_views, state
@@ -14,11 +15,10 @@ from mnist_demo.web.feedback import class_set
 from mnist_demo.web.i18n import error, name, t
 from mnist_demo.web.widgets import duration
 
-KIND = "Fine-tuning"
-
 st.title(t("Our class's handwriting"))
 cs, why = class_set()
 if cs is None:
+    assert why is not None  # class_set() gives why whenever it gives no set
     st.error(error(why), icon=":material/database_off:")
     st.caption(t("Drawing and reading still work; digits cannot be added or shown until the class set is usable."))
     st.stop()
@@ -28,7 +28,7 @@ try:
     stats = cs.stats()
     digits = cs.images()
 except UserError as exc:  # locked for too long, or damaged since the app started
-    st.error(error(str(exc)), icon=":material/database_off:")
+    st.error(error(exc), icon=":material/database_off:")
     st.stop()
 model = registry.class_model()
 
@@ -80,7 +80,7 @@ def start() -> None:
     train, why_train = state.dataset("mnist", True)
     test, why_test = state.dataset("mnist", False)
     if train is None or test is None:
-        st.error(error(why_train or why_test), icon=":material/folder_off:")
+        st.error(error(why_train or why_test or ""), icon=":material/folder_off:")
         return
     if model is None or model.dataset != "mnist":
         st.error(t("The class model does not read digits: choose an MNIST model for the class on the Train page."),
@@ -88,10 +88,10 @@ def start() -> None:
         return
     try:
         plan = finetune.plan(cs.images(), train, replace(finetune.CONFIG, device=state.device().type))
-        registry.start(plan.config, plan.train, test, teacher, start_from=model.model, kind=KIND,
+        registry.start(plan.config, plan.train, test, teacher, start_from=model.model, kind=FINE_TUNING,
                        after=plan.after(model.model, test))
     except UserError as exc:
-        st.error(t("Cannot start: {why}", why=error(str(exc))), icon=":material/tune:")
+        st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
         return
     st.rerun()
 
@@ -125,7 +125,7 @@ st.subheader(t("Teach it our handwriting"))
 st.markdown(t("A short run from the class model's weights on our digits mixed with MNIST, so that it keeps what it "
               "knew. It is measured before and after on digits of students it did not train on, and on MNIST's test "
               "set; the teacher then decides whether it becomes the class model."))
-runs = [r for r in registry.all() if r.kind == KIND]
+runs = [r for r in registry.all() if r.kind == FINE_TUNING]
 if runs and runs[-1].running:
     live(runs[-1])
 elif runs:

@@ -63,7 +63,7 @@ try:
             upload = None
 except UnreadableImage as exc:  # not a picture, too many bytes or pixels, a forged canvas: said before decoding
     what = plain(upload.name) if upload is not None else t("your drawing")
-    right.error(t("Cannot read {what}: {why}", what=what, why=error(str(exc))), icon=":material/broken_image:")
+    right.error(t("Cannot read {what}: {why}", what=what, why=error(exc)), icon=":material/broken_image:")
     st.stop()
 
 with right:
@@ -83,15 +83,17 @@ with right:
     reading = read(active.model, image, active.stats, explain=False)  # saliency: only inside the network, open
     (digit, p1), (second, p2) = reading.top2
     names = class_names(active.classes)
+    not_sure = t("Not sure")
+    how_sure = t("{p:.0%} sure", p=p1) if reading.sure else not_sure
     answer.html(f"<div class='compact-answer'><b>{html.escape(names[digit]) if reading.sure else '?'}</b>"
-                f"<span>{html.escape(t('{p:.0%} sure', p=p1) if reading.sure else t('Not sure'))}</span></div>")
+                f"<span>{html.escape(how_sure)}</span></div>")
     big, seen = st.columns([2, 1])
     if reading.sure:
         big.markdown(f"<div style='font-size:7rem;line-height:1;font-weight:700'>{names[digit]}</div>",
                      unsafe_allow_html=True)
         big.markdown(t("**{p1:.0%}** sure · next best **{second}** ({p2:.1%})", p1=p1, second=names[second], p2=p2))
     else:
-        big.markdown(f"<div style='font-size:4rem;line-height:1.2;font-weight:700'>{t('Not sure')}</div>",
+        big.markdown(f"<div style='font-size:4rem;line-height:1.2;font-weight:700'>{html.escape(not_sure)}</div>",
                      unsafe_allow_html=True)
         why = (t("its best guess is only {p:.0%} sure", p=p1) if reading.digit_like
                else t("this does not look like the digits it learned from"))

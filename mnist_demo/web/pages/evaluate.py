@@ -91,6 +91,7 @@ if active is None:
 split, why = state.dataset(active.dataset, False)
 note = t("Model: {name}.", name=name(active.name))
 if split is None:
+    assert why is not None  # dataset() gives why whenever it gives no split
     if active.dataset != "mnist":
         st.error(error(why))
         st.stop()

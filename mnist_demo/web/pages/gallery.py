@@ -6,9 +6,10 @@ import streamlit as st
 import torch
 
 from mnist_demo.data import batches
+from mnist_demo.messages import N_
 from mnist_demo.reading.inference import probabilities
 from mnist_demo.web import state
-from mnist_demo.web.i18n import class_names, error, name, t
+from mnist_demo.web.i18n import class_names, error, name, t, term
 from mnist_demo.web.widgets import MISTAKE_RGB, enlarge
 
 st.title(t("Gallery"))
@@ -17,8 +18,8 @@ st.caption(t("A random batch of 32 images, the first 20 shown, as in the tutoria
 
 active = state.my_model()
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-SETS = {"train": "Training set", "test": "Test set"}
-which = c1.radio(t("Images from"), list(SETS), horizontal=True, format_func=lambda s: t(SETS[s]))
+SETS = {"train": N_("Training set"), "test": N_("Test set")}
+which = c1.radio(t("Images from"), list(SETS), horizontal=True, format_func=lambda s: term(SETS[s]))
 st.session_state.setdefault("gallery_seed", secrets.randbelow(1_000_000))  # each session its own first batch
 if c2.button(t("New batch"), icon=":material/shuffle:"):
     st.session_state["gallery_seed"] += 1
@@ -26,6 +27,7 @@ if c2.button(t("New batch"), icon=":material/shuffle:"):
 dataset_name = active.dataset if active else "mnist"
 split, why = state.dataset(dataset_name, which == "train")
 if split is None:
+    assert why is not None  # dataset() gives why whenever it gives no split
     if dataset_name != "mnist":
         st.error(error(why))
         st.stop()

@@ -6,32 +6,34 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from mnist_demo.data import DATASETS
+from mnist_demo.data import CLASS_NAMES, DATASETS
 from mnist_demo.errors import UserError
+from mnist_demo.messages import N_
+from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
-from mnist_demo.web import charts, live, state, touch
-from mnist_demo.web.i18n import error, language, name, t
+from mnist_demo.web import charts, live, network, state, touch
+from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
-from mnist_demo.web.widgets import duration, model_panel
+from mnist_demo.web.widgets import duration
 
 MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
-MEASURES = {"test_acc": "test accuracy", "test_loss": "test loss", "train_acc": "train accuracy",
-            "train_loss": "train loss"}
+OPTIMIZER_NAMES = {"sgd": N_("SGD"), "momentum": N_("SGD + momentum"), "adam": N_("Adam")}
+MEASURES = {"test_acc": N_("test accuracy"), "test_loss": N_("test loss"), "train_acc": N_("train accuracy"),
+            "train_loss": N_("train loss")}
 RECIPES = {  # what each recipe brings beyond the controls below, whose starting values it sets
-    "seed": "The tutorial's recipe as published: a constant learning rate, nothing added.",
-    "quick": "SGD with momentum and a constant learning rate.",
-    "fast": "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
-            "smoothing 0.05: 99 % after a single epoch at its starting settings.",
-    "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
-                 "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting styles, "
-                 "training digits redrawn as people's pictures, and shapes that are no digit, taught as \"not "
-                 "sure\". 60 epochs: about 24 minutes on a 2-core CPU. The first such run draws those pictures "
-                 "(about 6 minutes) and keeps them for the next.",
+    "seed": N_("The tutorial's recipe as published: a constant learning rate, nothing added."),
+    "quick": N_("SGD with momentum and a constant learning rate."),
+    "fast": N_("Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
+               "smoothing 0.05: 99 % after a single epoch at its starting settings."),
+    "classroom": N_("The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
+                    "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting "
+                    "styles, training digits redrawn as people's pictures, and shapes that are no digit, taught as "
+                    "\"not sure\". 60 epochs: about 24 minutes on a 2-core CPU. The first such run draws those "
+                    "pictures (about 6 minutes) and keeps them for the next."),
 }
 
 registry = state.runs()
@@ -39,8 +41,8 @@ teacher = state.is_teacher()
 may_train = state.may_train()
 
 
-STATES = {"queued": "queued", "running": "running", "finished": "finished", "stopped": "stopped",
-          "did-not-learn": "did not learn", "failed": "failed"}
+STATES = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"),
+          "did-not-learn": N_("did not learn"), "failed": N_("failed")}
 
 
 def epoch_columns() -> dict:
@@ -81,7 +83,7 @@ def act(action, *args) -> None:
     try:
         action(*args)
     except UserError as exc:
-        st.error(error(str(exc)), icon=":material/lock:")
+        st.error(error(exc), icon=":material/lock:")
         st.stop()
     st.rerun()
 
@@ -163,13 +165,25 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
+def code_view(config, key: str) -> None:
+    """The PyTorch code of `config`, in the tutorial's style, with its comments in this session's language: to
+    read, copy (the code block's own button) or download as run.py, which trains the same run on its own."""
+    with st.expander(t("The PyTorch code of this run"), icon=":material/code:"):
+        code = script(config, len(CLASS_NAMES[config.dataset]), term)
+        st.caption(t("Needs only torch and torchvision: python run.py --data-dir DIR. For the tutorial's recipe it "
+                     "prints the very lines this page shows."))
+        st.download_button(t("Download run.py"), code, file_name="run.py", mime="text/x-python",
+                           icon=":material/download:", key=f"code-{key}")
+        st.code(code, language="python")
+
+
 def settings(last_config) -> None:
     """The teacher's controls: a recipe, the hyperparameters, Start."""
     busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
     last_recipe = recipe_of(last_config)
     recipe = st.segmented_control(t("Recipe"), list(RECIPES), default=last_recipe, required=True,
-                                  format_func=lambda r: name(RECIPE_NAMES[r]), disabled=busy)
-    st.caption(t(RECIPES[recipe]))
+                                  format_func=lambda r: term(RECIPE_NAMES[r]), disabled=busy)
+    st.caption(term(RECIPES[recipe]))
     shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
@@ -180,22 +194,33 @@ def settings(last_config) -> None:
     lr = c2.select_slider(t("Learning rate"), sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
                           format_func=lambda v: f"{v:g}", disabled=busy, help=t("Log scale. The tutorial uses 0.01."))
     optimizer = c3.radio(t("Optimizer"), OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
-                         format_func=lambda o: t(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
+                         format_func=lambda o: term(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
-    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
+    st.markdown(t("**The network**: the tutorial's, or one you build from its layer types. Every layer's output shape "
+                  "and parameters update as you type; the class sees it too."))
+    arch = network.editor(registry.draft, lambda spec: registry.set_draft(spec, teacher))
+    layers = network.show(arch, "train-layers")
+    try:
+        planned = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                         seed=int(seed), arch=arch) if layers is not None else None
+    except UserError:  # a network that cannot work is said above; any other setting, on Start below
+        planned = None
+    if planned is not None:
+        code_view(planned, "settings")
+    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy or layers is None):
         return
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
     if train_split is None or test_split is None:
-        st.error(error(why or why_test), icon=":material/folder_off:")
+        st.error(error(why or why_test or ""), icon=":material/folder_off:")
         return
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                        seed=int(seed), device=state.device().type)
+                        seed=int(seed), device=state.device().type, arch=arch)
         registry.start(config, train_split, test_split, teacher)
     except UserError as exc:  # said before the run starts; the class model is untouched
-        st.error(t("Cannot start: {why}", why=error(str(exc))), icon=":material/tune:")
+        st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
         return
     st.rerun()
 
@@ -228,6 +253,11 @@ if may_train:
         settings(last)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
+    with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):
+        st.caption(t("The network the teacher is building, as it changes:"))
+        network.show(registry.draft, "draft-layers")
+    if shown_run is not None:
+        code_view(shown_run.config, "run")
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
@@ -235,19 +265,17 @@ if len(snapshots) > 1:
     with st.expander(t("Compare runs"), expanded=running is None, icon=":material/stacked_line_chart:"):
         picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name,
                                 placeholder=t("Choose runs"))
-        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: t(MEASURES[m]))
+        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: term(MEASURES[m]))
         if picked:
             st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),
                             config={"displayModeBar": False})
             st.dataframe(pd.DataFrame([{
                 "run": name(n), "epochs": len(snapshots[n].history),
                 "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
-                "state": t(STATES[snapshots[n].state]),
+                "state": term(STATES[snapshots[n].state]),
             } for n in picked]), hide_index=True, width="stretch", column_config={
                 "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
                 "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
                 "time (s)": st.column_config.NumberColumn(t("time (s)")),
                 "state": st.column_config.TextColumn(t("state"))})
 
-with st.expander(t("The network"), icon=":material/schema:"):
-    model_panel()
