@@ -57,7 +57,7 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01 · \d+\.\d %", at.subheader[0].value)
     assert state.runs().class_key == "shipped", "a finished run does not replace the class model by itself"
     assert button(at, "Start").disabled is False
-    assert [b.label for b in at.get("download_button")] == ["Download this model"]
+    assert [b.label for b in at.get("download_button")] == ["Download this model", "Download run.py"]
     button(at, "Use this run for the class").click()
     at.run()
     run = state.runs().all()[-1]
