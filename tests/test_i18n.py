@@ -202,13 +202,9 @@ def engine_table_texts() -> list[str]:
     """What the pages show through term(): the handwriting styles' names and descriptions (the Model page's table),
     each step of the network, in a word or two and in a sentence (the Model page's picture), and Fashion-MNIST's
     class names (KMNIST's are hiragana in romaji: names)."""
-    import numpy as np
 
     from mnist_demo.data import CLASS_NAMES
     from mnist_demo.handwriting.styles import STYLES
-    from mnist_demo.insight.architecture import stages
-    from mnist_demo.insight.forward import trace
-    from mnist_demo.network import CNN
 
     clothes = CLASS_NAMES["fashion-mnist"]  # a class's name on every page when the class model learned clothes
     return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *clothes]

@@ -24,19 +24,20 @@ from test_browser import (  # noqa: F401 - app_url, browser and page are fixture
 )
 
 SPEC_BOX = "The network, block by block"
+TUTORIAL = "conv32:3 relu maxpool2 conv64:3 relu maxpool2 fc64 relu fc10"
 SMALL = "conv8:3 relu maxpool2 fc10"
 
 
-def set_spec(page, spec: str) -> None:
+def set_spec(page, spec: str) -> None:  # noqa: F811 - page: the tab, not the fixture
     box = page.get_by_role("textbox", name=SPEC_BOX)
     box.fill(spec)
     box.press("Enter")  # a text input sends its value on Enter (or when it loses focus)
     wait_for_run(page)
 
 
-def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page, app_url, shots):
+def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page, app_url, shots):  # noqa: F811
     open_page(page, app_url, "train")
-    expect(page.get_by_role("textbox", name=SPEC_BOX)).to_have_value("conv32:3 relu maxpool2 conv64:3 relu maxpool2 fc64 relu fc10")
+    expect(page.get_by_role("textbox", name=SPEC_BOX)).to_have_value(TUTORIAL)
     expect(page.get_by_text("121,930 parameters: as many as the tutorial's network.")).to_be_visible()
 
     set_spec(page, SMALL)  # the table and the total follow the text at once
