@@ -146,7 +146,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from mnist_demo.reading.inference import probabilities  # with scipy and PIL, 0.4 s that training does not need
+    from mnist_demo.reading.inference import read  # with scipy and PIL, 0.4 s that training does not need
     from mnist_demo.reading.preprocess import to_mnist, why_blank
 
     ckpt = load_checkpoint(args.checkpoint)
@@ -167,10 +167,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
             error(f"nothing to read: {blank}", about=path)
             failed += 1
             continue
-        probs = probabilities(ckpt.model, image)[0]
+        reading = read(ckpt.model, image, ckpt.feature_stats, explain=False)  # what the Draw page decides with
+        probs = reading.probabilities
         digit = int(probs.argmax())
         if args.json:
-            print(json.dumps({"path": path, "digit": digit, "probabilities": [round(float(p), 6) for p in probs]}))
+            print(json.dumps({"path": path, "digit": digit, "sure": reading.sure,
+                              "probabilities": [round(float(p), 6) for p in probs]}))
         else:
             print(f"{path} {digit} {probs[digit]:.3f}")
     return 1 if failed else 0
