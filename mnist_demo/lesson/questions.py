@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mnist_demo.classset import ClassSet
 from mnist_demo.errors import ClassSetError
 from mnist_demo.messages import N_, Message
 from mnist_demo.network.spec import plan
@@ -102,6 +103,7 @@ class Answers:
 
     def __init__(self, path: str | Path, timeout: float = 5.0) -> None:
         self.path, self.timeout = Path(path), timeout
+        ClassSet(self.path, timeout=timeout)  # the class set's schema first: it refuses a new file with other tables
         with self._connect() as db:
             db.execute(self.SCHEMA)
 
