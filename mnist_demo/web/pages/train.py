@@ -6,16 +6,17 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from mnist_demo.data import DATASETS
+from mnist_demo.data import CLASS_NAMES, DATASETS
 from mnist_demo.errors import UserError
 from mnist_demo.messages import N_
+from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
-from mnist_demo.web import charts, live, state, touch
+from mnist_demo.web import charts, live, network, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
-from mnist_demo.web.widgets import duration, model_panel
+from mnist_demo.web.widgets import duration
 
 MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -164,6 +165,18 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
+def code_view(config, key: str) -> None:
+    """The PyTorch code of `config`, in the tutorial's style, with its comments in this session's language: to
+    read, copy (the code block's own button) or download as run.py, which trains the same run on its own."""
+    with st.expander(t("The PyTorch code of this run"), icon=":material/code:"):
+        code = script(config, len(CLASS_NAMES[config.dataset]), term)
+        st.caption(t("Needs only torch and torchvision: python run.py --data-dir DIR. For the tutorial's recipe it "
+                     "prints the very lines this page shows."))
+        st.download_button(t("Download run.py"), code, file_name="run.py", mime="text/x-python",
+                           icon=":material/download:", key=f"code-{key}")
+        st.code(code, language="python")
+
+
 def settings(last_config) -> None:
     """The teacher's controls: a recipe, the hyperparameters, Start."""
     busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
@@ -184,7 +197,18 @@ def settings(last_config) -> None:
                          format_func=lambda o: term(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
-    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
+    st.markdown(t("**The network**: the tutorial's, or one you build from its layer types. Every layer's output shape "
+                  "and parameters update as you type; the class sees it too."))
+    arch = network.editor(registry.draft, lambda spec: registry.set_draft(spec, teacher))
+    layers = network.show(arch, "train-layers")
+    try:
+        planned = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                         seed=int(seed), arch=arch) if layers is not None else None
+    except UserError:  # a network that cannot work is said above; any other setting, on Start below
+        planned = None
+    if planned is not None:
+        code_view(planned, "settings")
+    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy or layers is None):
         return
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
@@ -193,7 +217,7 @@ def settings(last_config) -> None:
         return
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                        seed=int(seed), device=state.device().type)
+                        seed=int(seed), device=state.device().type, arch=arch)
         registry.start(config, train_split, test_split, teacher)
     except UserError as exc:  # said before the run starts; the class model is untouched
         st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
@@ -229,6 +253,11 @@ if may_train:
         settings(last)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
+    with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):
+        st.caption(t("The network the teacher is building, as it changes:"))
+        network.show(registry.draft, "draft-layers")
+    if shown_run is not None:
+        code_view(shown_run.config, "run")
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
@@ -250,5 +279,3 @@ if len(snapshots) > 1:
                 "time (s)": st.column_config.NumberColumn(t("time (s)")),
                 "state": st.column_config.TextColumn(t("state"))})
 
-with st.expander(t("The network"), icon=":material/schema:"):
-    model_panel()
