@@ -6,7 +6,8 @@ import streamlit as st
 
 from mnist_demo.web import rerun_race
 from mnist_demo.web.i18n import t
-from mnist_demo.web.state import follow, sidebar
+from mnist_demo.web.lesson import lead
+from mnist_demo.web.state import follow, is_teacher, lesson, sidebar
 
 rerun_race.install()  # before any session can meet the race it mends
 st.set_page_config(page_title=t("MNIST demo"), page_icon=":material/draw:", layout="wide")
@@ -22,6 +23,7 @@ page = st.navigation([
 ])
 try:
     sidebar()
+    lead(lesson(), is_teacher(), page.url_path)  # a follower's page goes where the teacher's is; the step bar
     page.run()
     if not st.session_state.pop("follows_itself", False):
         follow()

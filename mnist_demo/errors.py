@@ -32,6 +32,10 @@ class ConfigError(UserError, ValueError):
     """A setting that cannot work; the message says which and why."""
 
 
+class ArchitectureError(ConfigError):
+    """A network (its SPEC, mnist_demo.network.spec) that cannot work; the message names the block and says why."""
+
+
 class UnreadableImage(UserError, ValueError):
     """A file or bytes this app will not read as a picture; the message says why, after "Cannot read X: "."""
 

@@ -10,6 +10,15 @@ run's, a model's) comes in parts for the same reason: a page words each part, no
 
 from __future__ import annotations
 
+import functools
+import gettext
+import io
+from pathlib import Path
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "mnist_demo"
+
 
 def N_(message: str) -> str:
     """Mark `message` as a message id (for extraction); it is returned unchanged."""
@@ -59,3 +68,21 @@ class Name(str):
 
     def __reduce__(self) -> tuple:
         return Name, (self.parts,)
+
+
+@functools.cache
+def catalogue(lang: str) -> gettext.NullTranslations:
+    """The translations of `lang` (mnist_demo/locale/LANG/LC_MESSAGES/mnist_demo.po), compiled in memory once per
+    process, so no compiled file can drift from the .po; English: the ids themselves. One object per language,
+    shared by every session of a server: never gettext.install(), which is global."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # Babel only where a translation is needed
+    from babel.messages.pofile import read_po
+
+    with open(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as f:
+        po = read_po(f, locale=lang, domain=DOMAIN)
+    mo = io.BytesIO()
+    write_mo(mo, po)  # leaves out fuzzy and untranslated entries: those show in English
+    mo.seek(0)
+    return gettext.GNUTranslations(mo)

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "mnist_demo" / "locale"
 KEYWORDS = {"N_": None, "t": None, "tr": None, "tn": (1, 2)}  # as the Makefile's `messages` extracts them
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NAMES = {"Adam", "SGD", "ReLU", "Softmax", "softmax", "Apple", "GPU", "mps", "cuda"}  # what Chinese text keeps as is
+NAMES = {"Adam", "SGD", "ReLU", "Softmax", "softmax", "sigmoid", "tanh", "Dropout", "LeNet", "Apple", "GPU", "mps",
+         "cuda"}  # what Chinese text keeps as is
 
 
 def extracted() -> dict[str | tuple[str, str], str]:
@@ -201,24 +202,35 @@ def engine_table_texts() -> list[str]:
     """What the pages show through term(): the handwriting styles' names and descriptions (the Model page's table),
     each step of the network, in a word or two and in a sentence (the Model page's picture), and Fashion-MNIST's
     class names (KMNIST's are hiragana in romaji: names)."""
-    import numpy as np
 
     from mnist_demo.data import CLASS_NAMES
     from mnist_demo.handwriting.styles import STYLES
+
+    clothes = CLASS_NAMES["fashion-mnist"]  # a class's name on every page when the class model learned clothes
+    return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *clothes]
+
+
+def network_step_texts() -> list:
+    """Each step of every preset network, in a word or two and in a sentence (the Model page's picture, the shapes
+    walked through): messages with their parameters."""
+    import numpy as np
+
     from mnist_demo.insight.architecture import stages
     from mnist_demo.insight.forward import trace
-    from mnist_demo.network import CNN
+    from mnist_demo.network import PRESETS, Net
 
-    steps = [text for s in stages(trace(CNN().eval(), np.zeros((28, 28), np.float32))) for text in (s.op, s.made_by)
-             if text]
-    clothes = CLASS_NAMES["fashion-mnist"]  # a class's name on every page when the class model learned clothes
-    return [*(s.name for s in STYLES.values()), *(s.description for s in STYLES.values()), *steps, *clothes]
+    image = np.zeros((28, 28), np.float32)
+    return [m for spec in PRESETS.values() for s in stages(trace(Net(spec).eval(), image)) for m in (*s.op, *s.made_by)]
 
 
 def test_the_engine_tables_the_pages_show_have_their_chinese(zh):
     texts = engine_table_texts()
-    assert len(texts) >= 70, "found too few styles or network steps: is the scan still looking in the right place?"
-    missing = [text for text in texts if not CJK.search(zh.term(text)) and text not in ("softmax",)]
+    assert len(texts) >= 60, "found too few styles: is the scan still looking in the right place?"
+    missing = [text for text in texts if not CJK.search(zh.term(text))]
+    steps = network_step_texts()
+    assert len(steps) >= 60, "found too few network steps: is the scan still looking in the right place?"
+    missing += [str(m) for m in steps if not CJK.search(zh.error(m)) and m.id not in ("ReLU", "softmax", "sigmoid",
+                                                                                         "tanh")]
     assert not missing, "no Chinese for:\n" + "\n".join(missing)
 
 

@@ -10,6 +10,7 @@ import pickle
 import re
 import stat
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from torch import nn
 from mnist_demo.checkpoint import checks
 from mnist_demo.errors import CheckpointError, SaveError
 from mnist_demo.messages import N_, Message
-from mnist_demo.network import CNN
+from mnist_demo.network import Net
 from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import FeatureStats
 
@@ -139,7 +140,7 @@ def claimed(path: str | os.PathLike) -> Iterator[None]:
 
 @dataclass
 class Checkpoint:
-    model: CNN
+    model: Net
     meta: dict = field(default_factory=dict)
     path: Path | None = None
 
@@ -202,7 +203,9 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
                               path=path)
     checks.check_size(path)
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on what a file holds (sparse tensors...) are not for a user:
+            warnings.simplefilter("ignore")  # the checks below say what is wrong in one sentence
+            blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         code = re.search(r"\bGLOBAL ([\w.]+)", str(exc))  # "Unsupported global: GLOBAL x", "unsupported GLOBAL x"
         if code:  # weights_only=True refused it before anything ran
@@ -219,9 +222,9 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     if not isinstance(meta, dict) or not isinstance(state, dict):
         raise CheckpointError(N_("{path} is not an mnist-demo checkpoint (its weights or metadata are missing)."),
                               path=path)
-    classes = checks.check_meta(path, meta)
-    checks.check_weights(path, state, classes)
-    model = CNN(num_classes=classes)
+    classes, arch = checks.check_meta(path, meta)
+    checks.check_weights(path, state, classes, arch)
+    model = Net(arch, classes)
     model.load_state_dict(state)
     return Checkpoint(model.to(device).to(memory_format=torch.channels_last).eval(), meta, path)
 
@@ -233,7 +236,9 @@ def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
-        "num_classes": result.model.fc2.out_features,
+        "num_classes": result.model.num_classes,
+        "architecture": result.model.arch,
+        "parameters": result.model.parameters_count,
         "config": result.config.as_dict(),
         "history": [asdict(h) for h in result.history],
         "test_accuracy": last.test_acc if last else None,

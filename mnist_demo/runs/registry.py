@@ -30,7 +30,7 @@ from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
 from mnist_demo.messages import N_, Message, Name
-from mnist_demo.network import CNN
+from mnist_demo.network import TUTORIAL, Net
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
@@ -38,6 +38,7 @@ from mnist_demo.runs.run import TRAINING, Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
+MAX_SPEC_TEXT = 400  # characters of a network's SPEC kept for the class to see
 SHIPPED_NAME = Name((Message(N_("Shipped model")),))
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
@@ -50,7 +51,7 @@ class Model:
 
     key: str  # "shipped" or "run-<id>"
     name: Name
-    model: CNN
+    model: Net
     dataset: str
     accuracy: float | None
     stats: FeatureStats | None = None
@@ -83,6 +84,7 @@ class Runs:
         self._pins: weakref.WeakSet[Pin] = weakref.WeakSet()  # empties itself as sessions end
         self._shipped: tuple[float, checkpoint.Checkpoint | None, str] | None = None
         self._version = 0
+        self._draft = TUTORIAL
 
     # --- who may do what -------------------------------------------------------------------------------------
     def may_train(self, teacher: bool) -> bool:
@@ -92,13 +94,27 @@ class Runs:
         if not allowed:
             raise NotAllowed(refusal)
 
+    # --- the network the teacher is building ----------------------------------------------------------------------
+    @property
+    def draft(self) -> str:
+        """The network (its SPEC) the teacher has on the Train page now: what every student's page shows, with its
+        shapes, before and while it trains."""
+        return self._draft
+
+    def set_draft(self, arch: str, teacher: bool) -> None:
+        """The teacher's network as they edit it; a SPEC that cannot work is kept too (the pages explain it)."""
+        self._require(self.may_train(teacher), "change the network")
+        if arch != self._draft:
+            self._draft = arch[:MAX_SPEC_TEXT]
+            self._changed()
+
     def set_open_class(self, open_: bool, teacher: bool) -> None:
         self._require(teacher, N_("Only the teacher can open training to the whole class."))
         self.open_class = bool(open_)
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
-    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
+    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
               kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None, recipe: str | None = None
               ) -> Run:
         """Start a run and return it; refused while as many runs as may train at once (max_runs(), default 1) are

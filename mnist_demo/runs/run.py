@@ -18,7 +18,8 @@ from mnist_demo.data import Split
 from mnist_demo.errors import UserError
 from mnist_demo.insight.probe import Probe
 from mnist_demo.messages import N_, Message, Name
-from mnist_demo.network import CNN
+from mnist_demo.network import TUTORIAL, Net
+from mnist_demo.network.spec import PRESET_NAMES, preset_of
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots
 from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, fit
@@ -70,7 +71,7 @@ class Run:
     test_split: Split | None
     slots: RunSlots
     checkpoint_dir: Path
-    start_from: nn.Module | None = None  # fine-tune these weights instead of starting afresh
+    start_from: Net | None = None  # fine-tune these weights instead of starting afresh
     kind: str = TRAINING  # or FINE_TUNING
     on_change: Callable[[], None] = lambda: None  # told of every report and change of state
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
@@ -103,6 +104,9 @@ class Run:
         recipe = RECIPE_NAMES[self.recipe if self.recipe in RECIPE_NAMES else recipe_of(c)]
         parts = [Message(N_("Run {n}"), n=self.id), Message(recipe if self.kind == TRAINING else self.kind),
                  f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
+        if c.arch != TUTORIAL:  # the network, when it is not the tutorial's: a preset's name, else its SPEC
+            preset = preset_of(c.arch)
+            parts.append(Message(PRESET_NAMES[preset]) if preset else c.arch)
         if c.dataset != "mnist":
             parts.insert(1, c.dataset)
         history = self.result.history if self.result is not None else []
@@ -126,7 +130,7 @@ class Run:
         return self._thread.is_alive()
 
     @property
-    def model(self) -> CNN | None:
+    def model(self) -> Net | None:
         """The trained network, once the run has finished (not when stopped or when it did not learn)."""
         result = self.result  # read once: `release` replaces it
         return result.model if result is not None and result.status == "finished" else None

@@ -24,6 +24,7 @@ from mnist_demo.classset import Images
 from mnist_demo.data import Split
 from mnist_demo.errors import ClassSetError
 from mnist_demo.messages import N_
+from mnist_demo.network import Net
 from mnist_demo.train.loop import Callback, RunResult, StopFlag, evaluate, fit
 from mnist_demo.train.recipes import TrainConfig
 
@@ -130,7 +131,7 @@ def plan(digits: Images, mnist_train: Split, config: TrainConfig = CONFIG, seed:
     return Plan(config, train, heldout, len(train_idx))
 
 
-def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
+def finetune(start: Net, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
              callbacks: Iterable[Callback] = (), stop: StopFlag | None = None, seed: int = 0
              ) -> tuple[RunResult, Report | None]:
     """Fine-tune a copy of `start` (which is left unchanged) in this thread: the run's result, and the Report when

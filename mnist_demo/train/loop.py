@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import torch
@@ -22,7 +22,7 @@ from torch import nn
 from mnist_demo.data import Split, batches, num_batches, to_float
 from mnist_demo.errors import ConfigError
 from mnist_demo.messages import N_, Message
-from mnist_demo.network import CNN
+from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats, fit_feature_stats
 from mnist_demo.train.augment import augment_marked, trained_on
 from mnist_demo.train.device import keep_freed_memory, pick_device
@@ -82,7 +82,7 @@ class Progress:
     elapsed: float
     stats: EpochStats | None = None
     evaluation: EvalResult | None = field(default=None, repr=False)
-    model: CNN | None = field(default=None, repr=False, compare=False)
+    model: Net | None = field(default=None, repr=False, compare=False)
 
     @property
     def fraction(self) -> float:
@@ -110,7 +110,7 @@ class StopFlag(Protocol):
 @dataclass
 class RunResult:
     config: TrainConfig
-    model: CNN | None
+    model: Net | None
     history: list[EpochStats] = field(default_factory=list)
     status: Literal["finished", "stopped", "did-not-learn"] = "finished"
     message: str = ""
@@ -160,7 +160,7 @@ def stuck(config: TrainConfig, loss: float, accuracy: float, epoch: int, batch: 
                    optimizer=Message(config.optimizer), usual=SAFE_LR[config.optimizer])
 
 
-def train_epoch(model: CNN, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
+def train_epoch(model: Net, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
                 generator: torch.Generator | None = None, epoch: int = 1, callbacks: Iterable[Callback] = (),
                 stop: StopFlag | None = None, after_step: Callable[[], None] | None = None, started: float = 0.0,
                 report_every: float = 0.1, teacher: nn.Module | None = None) -> tuple[float, float] | None:
@@ -174,7 +174,7 @@ def train_epoch(model: CNN, split: Split, optimizer: torch.optim.Optimizer, conf
     """
     model.train()
     device = split.images.device
-    chance = math.log(model.fc2.out_features)
+    chance = math.log(model.num_classes)
     total = num_batches(len(split), config.batch_size)
     # Distilled epochs run eagerly until tests/test_cuda.py has passed a recorded distilled step on a GPU.
     graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None and teacher is None
@@ -205,7 +205,7 @@ def train_epoch(model: CNN, split: Split, optimizer: torch.optim.Optimizer, conf
         if (epoch - 1) * total + i >= max(total / 2, JUDGE_AFTER) and i - window[0] >= 20:
             recent = (loss_sum - window[1]) / (i - window[0])
             recent_acc = (correct - window[2]) / max(seen - window[0] * config.batch_size, 1)
-            if recent > PLATEAU * chance and recent_acc < 2 / model.fc2.out_features:
+            if recent > PLATEAU * chance and recent_acc < 2 / model.num_classes:
                 raise DidNotLearn(stuck(config, recent, recent_acc, epoch, i))
         if i - window[0] >= 20:
             window = (i, loss_sum, correct)
@@ -244,21 +244,24 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 32, chunk: int | 
     )
 
 
-def new_model(config: TrainConfig, num_classes: int, start: nn.Module | None = None) -> CNN:
-    """A fresh CNN seeded by `config.seed`, or a copy of `start`'s weights (to fine-tune it)."""
+def new_model(config: TrainConfig, num_classes: int, start: Net | None = None) -> Net:
+    """A fresh network of `config.arch` seeded by `config.seed`, or a copy of `start` (to fine-tune it)."""
     with _init_lock:
         torch.manual_seed(config.seed)
-        model = CNN(num_classes=num_classes)
+        model = Net(start.arch if start is not None else config.arch, num_classes)
     if start is not None:
         model.load_state_dict({k: v.detach().cpu() for k, v in start.state_dict().items()})
     return model
 
 
 def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: Iterable[Callback] = (),
-        stop: StopFlag | None = None, start: nn.Module | None = None, teacher: nn.Module | None = None) -> RunResult:
-    """Train a fresh CNN (or a copy of `start`) with `config`, copying `teacher`'s answers where it is sure and
-    right when one is given (distillation); same seed, config and device give the same numbers. Stops early, with
-    a message in words, when the run does not learn."""
+        stop: StopFlag | None = None, start: Net | None = None, teacher: nn.Module | None = None
+        ) -> RunResult:
+    """Train a fresh network of `config.arch` (or a copy of `start`) with `config`, copying `teacher`'s answers
+    where it is sure and right when one is given (distillation); same seed, config and device give the same numbers.
+    Stops early, with a message in words, when the run does not learn."""
+    if start is not None:  # a second run of that network: its architecture, whatever the recipe's
+        config = replace(config, arch=start.arch)
     callbacks = list(callbacks)
     device = pick_device(config.device)
     if device.type == "cpu":

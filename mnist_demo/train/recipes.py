@@ -6,9 +6,10 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from mnist_demo.data import DATASETS
+from mnist_demo.data import CLASS_NAMES, DATASETS
 from mnist_demo.errors import ConfigError
 from mnist_demo.messages import N_, Message
+from mnist_demo.network.spec import TUTORIAL, canonical, plan
 from mnist_demo.train.augment import AUGMENTATIONS
 
 OPTIMIZERS = (N_("sgd"), N_("momentum"), N_("adam"))  # marked: messages name them (a page words them its way)
@@ -29,6 +30,7 @@ class TrainConfig:
     augment: str = "none"
     schedule: Literal["constant", "cosine", "onecycle"] = "constant"
     label_smoothing: float = 0.0  # share of each target spread over all classes (Szegedy et al., 2016)
+    arch: str = TUTORIAL  # the network, as a SPEC (mnist_demo.network.spec)
 
     def __post_init__(self) -> None:
         checks = [
@@ -54,6 +56,8 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        object.__setattr__(self, "arch", canonical(self.arch))  # one text per network: "conv32:3  relu" is the same
+        plan(self.arch, len(CLASS_NAMES[self.dataset]))  # ArchitectureError, naming the block, before any training
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -14,7 +14,7 @@ import torch
 from mnist_demo.classset import IDX_IMAGES, IDX_LABELS, ClassSet, Images
 from mnist_demo.data import Split
 from mnist_demo.errors import UserError
-from mnist_demo.network import CNN
+from mnist_demo.network import Net
 from mnist_demo.runs import Run
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.web import touch
@@ -43,14 +43,14 @@ def mosaic(images: np.ndarray, columns: int = COLUMNS, scale: int = 2, gap: int 
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _reading(key: str, fingerprint: tuple, _model: CNN, _digits: Images) -> EvalResult:
+def _reading(key: str, fingerprint: tuple, _model: Net, _digits: Images) -> EvalResult:
     """The model's readings of the class set; cached per model and per state of the set."""
     device = next(_model.parameters()).device
     split = Split("mnist", False, torch.from_numpy(_digits.images), torch.from_numpy(_digits.labels)).to(device)
     return evaluate(_model, split, 256)
 
 
-def reading(key: str, model: CNN, digits: Images) -> EvalResult:
+def reading(key: str, model: Net, digits: Images) -> EvalResult:
     newest = Images._make(part[-MEASURED:] for part in digits)
     with st.spinner(t("Reading the class's digits…")):
         return _reading(key, (len(newest.ids), tuple(newest.ids[:1]), tuple(newest.ids[-1:]), sum(newest.ids)),

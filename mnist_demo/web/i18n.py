@@ -19,35 +19,11 @@ looks up a text marked N_ in a table (a handwriting style, a step of the network
 
 from __future__ import annotations
 
-import functools
-import gettext
-import io
-from pathlib import Path
-
 import streamlit as st
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnist_demo.errors import UserError
-from mnist_demo.messages import Clause, Message, Name
-
-LANGUAGES = {"en": "English", "zh": "中文"}
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "mnist_demo"
-
-
-@functools.cache
-def catalogue(lang: str) -> gettext.NullTranslations:
-    """The translations of `lang`, compiled from its .po once per process; English: the ids themselves."""
-    if lang == "en":
-        return gettext.NullTranslations()
-    with open(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as f:
-        po = read_po(f, locale=lang, domain=DOMAIN)
-    mo = io.BytesIO()
-    write_mo(mo, po)  # leaves out fuzzy and untranslated entries: those show in English
-    mo.seek(0)
-    return gettext.GNUTranslations(mo)
+from mnist_demo.messages import LANGUAGES, Clause, Message, Name, catalogue
 
 
 def language() -> str:

@@ -16,14 +16,17 @@ from urllib.parse import urlsplit
 import streamlit as st
 import torch
 
+from mnist_demo.classset import default_path
 from mnist_demo.data import Split, load_sample, load_split
 from mnist_demo.errors import UserError
+from mnist_demo.lesson import Lesson
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
 from mnist_demo.web import i18n, teacher
 from mnist_demo.web.address import public_url, qr_png, reachable, student_urls
 from mnist_demo.web.i18n import t, tn
+from mnist_demo.web.lesson import new_lesson
 from mnist_demo.web.widgets import projector_style
 
 LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other
@@ -130,14 +133,26 @@ def choose(key: str | None) -> None:
 
 # --- following the class live ----------------------------------------------------------------------------------
 
+@st.cache_resource(show_spinner=False)
+def lesson() -> Lesson:
+    """The lesson the teacher leads, shared by every session of this server (mnist_demo.lesson)."""
+    return new_lesson(default_path())
+
+
+def version() -> tuple[int, int]:
+    """What a page shows of the class, as two numbers: the runs' and the lesson's versions."""
+    return runs().version, lesson().version
+
+
 def mark_drawn() -> None:
-    """Remember which state of the runs this page was drawn from."""
-    st.session_state["drawn_version"] = runs().version
+    """Remember which state of the runs and the lesson this page was drawn from."""
+    st.session_state["drawn_version"] = version()
 
 
 def rerun_if_changed() -> None:
-    """Redraw the whole page when something a page shows has changed since it was drawn."""
-    if runs().version != st.session_state.get("drawn_version"):
+    """Redraw the whole page when something a page shows has changed since it was drawn (a run, the class model,
+    the page or step the teacher leads to)."""
+    if version() != st.session_state.get("drawn_version"):
         st.rerun()
 
 
@@ -195,8 +210,24 @@ def sidebar() -> None:
             icon, line = run_status(run)
             st.info(line, icon=icon)
         _teacher_box()
+        _lesson_switches()
         st.toggle(t("Projector mode"), key="projector",
                   help=t("Larger type and thicker lines, for the back of a room."))
+
+
+def _lesson_switches() -> None:
+    """The teacher's "Students follow me"; a following student's "Explore on my own"."""
+    the_lesson, teacher = lesson(), is_teacher()
+    if teacher:
+        def switched() -> None:
+            the_lesson.set_follow(bool(st.session_state.get("follow_me")), True)
+
+        st.session_state["follow_me"] = the_lesson.follow
+        st.toggle(t("Students follow me"), key="follow_me", on_change=switched,
+                  help=t("Every student's page goes to the page and the step you are on, within two seconds."))
+    elif the_lesson.follow:
+        st.toggle(t("Explore on my own"), key="explore",
+                  help=t("Off: your page follows the teacher's. On: go where you like; turn it off to come back."))
 
 
 def _model_picker(registry: Runs, found: dict[str, Model]) -> None:

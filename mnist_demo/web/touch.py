@@ -106,10 +106,25 @@ def strokes(json_data: dict | None) -> list:
     return list((json_data or {}).get("objects") or [])
 
 
+def keep(drawn: list) -> None:
+    """Remember the strokes on the canvas, to put them back when the page opens again (a page change drops the
+    canvas, and the lesson moves students between pages)."""
+    if drawn:
+        st.session_state["canvas_kept"] = drawn
+
+
+def restore() -> None:
+    """The kept strokes back on the canvas: a new seed, which the canvas draws and sends back to be read."""
+    kept = st.session_state.get("canvas_kept")
+    if kept:
+        st.session_state["canvas_seed"] = {"objects": kept, "undo": seed().get("undo", 0) + 1}
+
+
 def clear() -> None:
     """A new canvas (a new key remounts it empty) and no upload: the next thing read is a new drawing."""
     st.session_state["canvas_id"] = st.session_state.get("canvas_id", 0) + 1
     st.session_state["canvas_seed"] = {"objects": [], "undo": 0}
+    st.session_state.pop("canvas_kept", None)
     st.session_state.pop("undo_stale", None)
     st.session_state["reading"] = "drawing"
 
@@ -121,6 +136,7 @@ def undo(current: list) -> None:
         return
     count = seed().get("undo", 0) + 1
     st.session_state["canvas_seed"] = {"objects": current[:-1], "undo": count}
+    st.session_state["canvas_kept"] = current[:-1]
     st.session_state["undo_stale"] = len(current)
     st.session_state["reading"] = "drawing"
 

@@ -39,6 +39,7 @@ with left:
                             initial_drawing=touch.seed(), on_change=touch.drew,
                             key=f"canvas-{st.session_state['canvas_id']}")  # checked before decoding
     drawn_strokes = touch.strokes(canvas.json_data)
+    touch.keep(drawn_strokes)
     answer = st.empty()  # the compact answer, right under the canvas on a phone
     undo, clear = st.columns(2)
     undo.button(t("Undo"), icon=":material/undo:", width="stretch", on_click=touch.undo, args=(drawn_strokes,),

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_demo.data import Split
-from mnist_demo.network import CNN
+from mnist_demo.network import Net
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.train.metrics import confusion_matrix, per_class_accuracy
 from mnist_demo.web import charts, state, touch
@@ -15,12 +15,12 @@ MAX_SHOWN = 30
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _evaluation(key: str, _model: CNN, _split: Split, split_size: int) -> EvalResult:
+def _evaluation(key: str, _model: Net, _split: Split, split_size: int) -> EvalResult:
     """Cached per model key and test-set size."""
     return evaluate(_model, _split.to(next(_model.parameters()).device), batch_size=1000)
 
 
-def evaluation(key: str, model: CNN, split: Split, split_size: int) -> EvalResult:
+def evaluation(key: str, model: Net, split: Split, split_size: int) -> EvalResult:
     with st.spinner(t("Testing the model on the test set…")):  # the spinner in the session's language
         return _evaluation(key, model, split, split_size)
 

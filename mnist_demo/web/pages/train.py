@@ -6,16 +6,17 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from mnist_demo.data import DATASETS
+from mnist_demo.data import CLASS_NAMES, DATASETS
 from mnist_demo.errors import NotAllowed, UserError
 from mnist_demo.messages import N_
+from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
 from mnist_demo.runs.run import RECIPE_NAMES, TRAINING
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
-from mnist_demo.web import charts, live, state, touch
+from mnist_demo.web import charts, live, network, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
-from mnist_demo.web.widgets import duration, model_panel
+from mnist_demo.web.widgets import duration
 
 MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -186,6 +187,18 @@ def changes(recipe: str, optimizer: str, lr: float, batch_size: int) -> str:
     return t("Changed from the recipe: {changes}.", changes=" · ".join(said)) if said else ""
 
 
+def code_view(config, key: str) -> None:
+    """The PyTorch code of `config`, in the tutorial's style, with its comments in this session's language: to
+    read, copy (the code block's own button) or download as run.py, which trains the same run on its own."""
+    with st.expander(t("The PyTorch code of this run"), icon=":material/code:"):
+        code = script(config, len(CLASS_NAMES[config.dataset]), term)
+        st.caption(t("Needs only torch and torchvision: python run.py --data-dir DIR. For the tutorial's recipe it "
+                     "prints the very lines this page shows."))
+        st.download_button(t("Download run.py"), code, file_name="run.py", mime="text/x-python",
+                           icon=":material/download:", key=f"code-{key}")
+        st.code(code, language="python")
+
+
 def settings(last_config, last_recipe: str) -> None:
     """The teacher's controls: a recipe, the hyperparameters, Start. A recipe chosen sets the controls to its own
     settings (the last run's, when it is that run's recipe); under it, what the controls changed of it, so that the
@@ -211,7 +224,18 @@ def settings(last_config, last_recipe: str) -> None:
     said = changes(recipe, optimizer, lr, batch_size)
     if said:
         changed.caption(f":material/edit: {said}")
-    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
+    st.markdown(t("**The network**: the tutorial's, or one you build from its layer types. Every layer's output shape "
+                  "and parameters update as you type; the class sees it too."))
+    arch = network.editor(registry.draft, lambda spec: registry.set_draft(spec, teacher))
+    layers = network.show(arch, "train-layers")
+    try:
+        planned = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                         seed=int(seed), arch=arch) if layers is not None else None
+    except UserError:  # a network that cannot work is said above; any other setting, on Start below
+        planned = None
+    if planned is not None:
+        code_view(planned, "settings")
+    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy or layers is None):
         return
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
@@ -220,7 +244,7 @@ def settings(last_config, last_recipe: str) -> None:
         return
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                        seed=int(seed), device=state.device().type)
+                        seed=int(seed), device=state.device().type, arch=arch)
         registry.start(config, train_split, test_split, teacher, recipe=recipe)
         st.session_state["to_top"] = True  # Start sat low on the page: the run shows at its top
     except NotAllowed as exc:  # another tab's Start came first: its run is the one this page shows now
@@ -266,6 +290,11 @@ if may_train:
         settings(last, last_recipe)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
+    with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):
+        st.caption(t("The network the teacher is building, as it changes:"))
+        network.show(registry.draft, "draft-layers")
+    if shown_run is not None:
+        code_view(shown_run.config, "run")
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
@@ -287,5 +316,3 @@ if len(snapshots) > 1:
                 "time (s)": st.column_config.NumberColumn(t("time (s)")),
                 "state": st.column_config.TextColumn(t("state"))})
 
-with st.expander(t("The network"), icon=":material/schema:"):
-    model_panel()

@@ -25,11 +25,11 @@ def _when(x: float, epochs: int) -> str:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _pictures(run_id: int, x: float, lang: str, _probe, _frame) -> tuple[np.ndarray, np.ndarray]:
+def _pictures(run_id: int, x: float, lang: str, _probe, _frame) -> tuple[np.ndarray, np.ndarray | None]:
     """The two pictures of one probe frame, drawn once for every open Train page, not once a second each."""
     reads: dict[str, Any] = {"reads": ""} if lang == "zh" else {}  # the digit alone: the picture's font has no Chinese
     return (digit_grid(_probe.images, _probe.labels, _frame.probabilities, _probe.classes, **reads),
-            filter_grid(_frame.filters))
+            filter_grid(_frame.filters) if _frame.filters is not None else None)
 
 
 def watch_it_learn(run: Run) -> None:
@@ -46,13 +46,18 @@ def watch_it_learn(run: Run) -> None:
                    "gives the true class no chance) to blue (sure and right); under it, what the network reads, with a "
                    "tick when that is right and a cross when it is wrong.",
                    when=_when(frame.x, run.config.epochs), right=right, n=len(probe.labels)))
-    side.image(filters, width="stretch")
-    side.caption(t("conv1's 32 filters, 3 × 3 weights each (red positive, blue negative), as they form."))
+    if filters is not None and frame.filters is not None:
+        count, size = frame.filters.shape[0], frame.filters.shape[1]
+        side.image(filters, width="stretch")
+        side.caption(t("conv1's {n} filters, {k} × {k} weights each (red positive, blue negative), as they form.",
+                       n=count, k=size))
+    else:
+        side.caption(t("This network does not begin with a convolution: there are no filters to watch form."))
     drawn = last_drawing()
     if drawn is None:
         side.caption(t("Draw a digit on the Draw page: the network in training will read it here."))
         return
-    probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255)[0]
+    probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255, frame.arch, len(probe.classes))[0]
     best = int(probs.argmax())
     pic, words = side.columns([1, 2], vertical_alignment="center")
     pic.image(drawn, width=56)
