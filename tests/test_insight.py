@@ -236,7 +236,7 @@ def test_the_train_page_shows_the_network_learning_and_re_reads_the_last_drawing
 
 def test_the_model_page_draws_the_architecture_and_explains_the_train_pages_words(app):
     at = open_page(app, "model")
-    assert not at.exception and len(at.get("plotly_chart")) == 1
+    assert not at.exception and len(at.get("plotly_chart")) == 2  # side by side, and a column for a phone
     page = texts(at)
     for shape in ("1 × 28 × 28", "32 × 26 × 26", "32 × 13 × 13", "64 × 11 × 11", "64 × 5 × 5"):
         assert shape in page
