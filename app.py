@@ -17,7 +17,7 @@ page = st.navigation([
     st.Page(f"{PAGES}/train.py", title=t("Train"), icon=":material/model_training:", default=True),
     st.Page(f"{PAGES}/gallery.py", title=t("Gallery"), icon=":material/grid_view:"),
     st.Page(f"{PAGES}/draw.py", title=t("Draw"), icon=":material/draw:"),
-    st.Page(f"{PAGES}/classset.py", title=t("Class"), icon=":material/groups:"),
+    st.Page(f"{PAGES}/classset.py", title=t("Class"), icon=":material/groups:", url_path="class"),
     st.Page(f"{PAGES}/evaluate.py", title=t("Evaluate"), icon=":material/fact_check:"),
     st.Page(f"{PAGES}/model.py", title=t("Model"), icon=":material/schema:"),
 ])

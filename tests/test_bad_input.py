@@ -587,7 +587,7 @@ def test_app_a_run_that_cannot_be_saved_says_so_and_can_still_be_used(app, tmp_p
     at.run()
     run = state.runs().all()[-1]
     assert not at.exception and state.runs().class_key == f"run-{run.id}"
-    assert at.sidebar.selectbox[0].value == "class" and "Run 1" in at.sidebar.selectbox[0].options[0]
+    assert at.sidebar.selectbox[0].value == "class" and at.sidebar.markdown[1].value.startswith("**Run 1")
     assert_intact(earlier, before)
 
 

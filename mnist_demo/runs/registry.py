@@ -1,4 +1,4 @@
-"""The app's runs and models, in one place: the list of runs, the queue they wait in, the model the whole class
+"""The app's runs and models, in one place: the list of runs, how many train at once, the model the whole class
 reads with, the model a session chose for itself, which runs keep their weights in memory, and who may do what.
 
 One `Runs` serves every session of a server (the web face builds one per process). Policy, decided here:
@@ -7,6 +7,8 @@ One `Runs` serves every session of a server (the web face builds one per process
   long as the session holds its `Pin`.
 - Only the teacher starts and stops runs, chooses the class model and deletes runs, unless the class is open
   (`open_class`, default from $MNIST_DEMO_OPEN_CLASS=1), when everyone may train.
+- A Start while as many runs train as may at once ($MNIST_DEMO_MAX_RUNS, default 1) is refused, never queued: every
+  page shows the run that trains, and no second one waits behind it unseen.
 - Memory is bounded: the newest `KEEP_MODELS` ended runs (and pinned ones) keep their model and heavy data; older ones
   keep only their settings and table (their model stays on disk); past `KEEP_RUNS` the oldest are forgotten.
 """
@@ -113,17 +115,25 @@ class Runs:
 
     # --- runs ------------------------------------------------------------------------------------------------
     def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
-              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None) -> Run:
-        """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
-        run's thread, before it reports the end); its answer is `run.measures`."""
+              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None, recipe: str | None = None
+              ) -> Run:
+        """Start a run and return it; refused while as many runs as may train at once (max_runs(), default 1) are
+        training or about to: two Starts pressed at once in two tabs make one run, not a second that waits unseen.
+        `after` measures the finished model (in the run's thread, before it reports the end); its answer is
+        `run.measures`. `recipe`: the preset the settings came from, which names the run."""
         self._require(self.may_train(teacher), N_("Only the teacher can start a training run."))
         config.check_against(len(train))
-        with self._lock:
+        with self._lock:  # the check and the start together: a second Start waits here, then finds the first alive
+            busy = self.alive()
+            if len(busy) >= max_runs():
+                raise NotAllowed(N_("{run} is still training: wait for it to end, or stop it, before starting "
+                                    "another."), run=busy[-1].name)
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
-                      on_change=self._changed, after=after)
+                      on_change=self._changed, after=after, recipe=recipe)
             self._runs.append(run)
+            run.start()
         self._changed()
-        return run.start()
+        return run
 
     def stop(self, run: Run, teacher: bool) -> None:
         self._require(self.may_train(teacher), N_("Only the teacher can stop a training run."))
@@ -157,7 +167,7 @@ class Runs:
         return alive[-1] if alive else None
 
     def can_start_now(self) -> bool:
-        """Whether a new run would train at once rather than wait (MNIST_DEMO_MAX_RUNS, default 1)."""
+        """Whether `start` would start a run now rather than refuse (MNIST_DEMO_MAX_RUNS, default 1)."""
         return len(self.alive()) < max_runs()
 
     # --- models ----------------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class Run:
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
     started_at: float = field(default_factory=time.time)
     after: Callable[[nn.Module], dict] | None = None  # measures the finished model; its answer becomes `measures`
+    recipe: str | None = None  # the preset it was started from (a key of PRESETS); None: worked out from `config`
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -100,8 +101,9 @@ class Run:
         """What people read, in parts: "Run 5 · Fast · Adam 0.016 · 99.1 %" (the dataset after the number when it is
         not MNIST, the kind instead of the recipe when fine-tuning)."""
         c = self.config
-        parts = [Message(N_("Run {n}"), n=self.id), Message(RECIPE_NAMES[recipe_of(c)] if self.kind == TRAINING
-                                                            else self.kind), f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
+        recipe = RECIPE_NAMES[self.recipe if self.recipe in RECIPE_NAMES else recipe_of(c)]
+        parts = [Message(N_("Run {n}"), n=self.id), Message(recipe if self.kind == TRAINING else self.kind),
+                 f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
         if c.arch != TUTORIAL:  # the network, when it is not the tutorial's: a preset's name, else its SPEC
             preset = preset_of(c.arch)
             parts.append(Message(PRESET_NAMES[preset]) if preset else c.arch)

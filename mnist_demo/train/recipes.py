@@ -95,7 +95,11 @@ def preset(name: str, **overrides) -> TrainConfig:
 
 
 def recipe_of(config: TrainConfig) -> str:
-    """The preset a config's optimizer, schedule, augmentation and label smoothing come from (else the tutorial)."""
-    extras = ("optimizer", "schedule", "augment", "label_smoothing")
-    return next((name for name, p in PRESETS.items() if all(getattr(p, f) == getattr(config, f) for f in extras)),
-                "seed")
+    """The preset a config comes from: the one whose schedule, augmentation and label smoothing it has (what the
+    app's controls leave to the recipe), the one with its optimizer too where two share those; else the tutorial."""
+    def same(p: TrainConfig, fields: tuple[str, ...]) -> bool:
+        return all(getattr(p, f) == getattr(config, f) for f in fields)
+
+    extras = ("schedule", "augment", "label_smoothing")
+    matches = [name for name, p in PRESETS.items() if same(p, extras)]
+    return next((name for name in matches if same(PRESETS[name], ("optimizer",))), matches[0] if matches else "seed")

@@ -111,8 +111,9 @@ def control(image: np.ndarray, drawing: np.ndarray | bytes | None, predicted: in
     if error is not None and error[0] == key:
         st.warning(t("Not added: {why}", why=translated(error[1])), icon=":material/database_off:")
     st.markdown(t("**Was it right?** One tap adds your drawing to the class's digits (no names are kept)."))
-    right, wrong = st.columns([1, 3], vertical_alignment="bottom")
-    right.button(t("Right, it is a {digit}", digit=predicted), icon=":material/thumb_up:", key=f"right-{key}",
-                 on_click=_save, args=(key, image, drawing, predicted, predicted))
-    wrong.pills(t("Wrong, it is a"), [d for d in range(10) if d != predicted], key=f"wrong-{key}", on_change=_save,
-                args=(key, image, drawing, predicted, None))
+    # one under the other, the digits wrapping onto a second row: whole at any width (beside each other, a
+    # tablet's column showed the button's icon alone and hid 4-9 behind a sideways scroll)
+    st.button(t("Right, it is a {digit}", digit=predicted), icon=":material/thumb_up:", key=f"right-{key}",
+              on_click=_save, args=(key, image, drawing, predicted, predicted))
+    st.pills(t("Wrong, it is a"), [d for d in range(10) if d != predicted], key=f"wrong-{key}", on_change=_save,
+             args=(key, image, drawing, predicted, None), wrap=True)

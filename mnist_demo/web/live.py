@@ -70,7 +70,7 @@ def _panel(title: str, top: float, ticks: Sequence[tuple[float, str]], epochs: i
            per_epoch: Sequence[tuple[str, str, list[tuple[float, float, str]]]], thick: bool) -> str:
     """One panel: fixed axes (0 to `epochs`, 0 to `top`), the running line, and per epoch a line of points, each
     point saying its value when hovered. `per_epoch`: (css class, colour, [(epoch, value, words)])."""
-    height, font, width = (400, 24, 6) if thick else (320, 17, 2.5)
+    height, font, width = (330, 24, 6) if thick else (320, 17, 2.5)  # thick: both whole on a 1280 x 720 projector
     # room for the tick labels on the left, the title on top, the epochs and their word below
     x0, x1, y0, y1 = round(font * 3.7), WIDTH - 14, height - round(font * 2.8), round(font * 2.4)
 

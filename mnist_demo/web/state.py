@@ -7,12 +7,10 @@ only small values (flags, keys, a Pin), never tensors or models, so a closed tab
 
 from __future__ import annotations
 
-import hmac
 import html
 import ipaddress
-import logging
+import json
 import os
-import secrets
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -25,16 +23,13 @@ from mnist_demo.lesson import Lesson
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
-from mnist_demo.web import i18n
-from mnist_demo.web.address import qr_png, student_url
+from mnist_demo.web import i18n, teacher
+from mnist_demo.web.address import public_url, qr_png, reachable, student_urls
 from mnist_demo.web.i18n import t, tn
 from mnist_demo.web.lesson import new_lesson
 from mnist_demo.web.widgets import projector_style
 
-TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
 LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other
-LOCAL_NAMES = {None, "localhost", "127.0.0.1", "::1", "0.0.0.0"}
-_log = logging.getLogger("mnist_demo")
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,21 +65,6 @@ def sample() -> Split:
 
 # --- teacher and students --------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False)
-def teacher_code() -> str:
-    """$MNIST_DEMO_TEACHER_CODE, else one made now and written to the server's log (as Jupyter prints its token);
-    `python -m mnist_demo.web` (make run) makes it before the server starts and prints the teacher link."""
-    code = os.environ.get(TEACHER_CODE_ENV, "").strip()
-    if not code:
-        code = secrets.token_urlsafe(6)
-        _log.warning("Teacher code: %s (open the app with ?teacher=%s, or type it in the sidebar)", code, code)
-    return code
-
-
-def code_matches(given: str) -> bool:
-    return hmac.compare_digest(given.strip().encode(), teacher_code().encode())
-
-
 def on_this_machine() -> bool:
     """Whether this browser runs on the server's machine: a loopback peer (127.0.0.1 may arrive as ::ffff:127.0.0.1),
     or no peer at all (AppTest)."""
@@ -98,16 +78,41 @@ def on_this_machine() -> bool:
     return (getattr(address, "ipv4_mapped", None) or address).is_loopback
 
 
+def _cookie_role() -> str | None:
+    """The role the server's signed cookie gives this browser (mnist_demo/web/teacher.py), or None."""
+    try:
+        cookies = st.context.cookies
+    except Exception:  # AppTest and older servers have no cookies to read: no role from them
+        return None
+    value = cookies.get(teacher.COOKIE) if cookies is not None else None
+    return teacher.role(value if isinstance(value, str) else None)
+
+
 def is_teacher() -> bool:
-    """Whether this session is the teacher's: it opened the teacher link or typed the code, or it is a browser on
-    the machine that runs the server (unless $MNIST_DEMO_LOCAL_TEACHER=0)."""
+    """Whether this session is the teacher's: its browser holds the teacher's cookie (the teacher link, or the code
+    typed in the sidebar, in this browser), it opened the teacher link here, or it runs on the server's machine
+    (unless $MNIST_DEMO_LOCAL_TEACHER=0, or this browser left the role). Decided once per session."""
     if "teacher" not in st.session_state:
-        given = st.query_params.get("teacher")
-        local = os.environ.get(LOCAL_TEACHER_ENV, "1") != "0" and on_this_machine()
-        st.session_state["teacher"] = bool(given and code_matches(given)) or local
-        if given:
-            del st.query_params["teacher"]  # the code stays off the projected address bar
+        cookie = _cookie_role()
+        given = st.query_params.get(teacher.CODE_PARAM)  # the door took a right code before the page ran
+        passed = st.query_params.get(teacher.PASS_PARAM)
+        local = os.environ.get(LOCAL_TEACHER_ENV, "1") != "0" and on_this_machine() and cookie != teacher.STUDENT
+        st.session_state["teacher"] = (cookie == "teacher" or bool(given and teacher.code_matches(given))
+                                       or bool(passed and teacher.redeem(passed)) or local)
+        if given and not st.session_state["teacher"]:
+            st.session_state["teacher_refused"] = True
+        for param in (teacher.CODE_PARAM, teacher.PASS_PARAM, teacher.ROLE_PARAM):
+            st.query_params.pop(param, None)  # the code stays off the projected address bar
     return st.session_state["teacher"]
+
+
+def _go(params: dict[str, str]) -> None:
+    """Send this browser to this page's address with `params` added, through the server's door (which sets the
+    role cookie and takes them off again)."""
+    pairs = ", ".join(f"[{json.dumps(k)}, {json.dumps(v)}]" for k, v in params.items())
+    st.html(f"<script>(() => {{ const u = new URL(window.location.href); for (const [k, v] of [{pairs}]) "
+            "u.searchParams.set(k, v); window.location.replace(u.toString()); })();</script>",
+            unsafe_allow_javascript=True)
 
 
 def may_train() -> bool:
@@ -235,8 +240,9 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
     pin = st.session_state.get("model_pin")
     current = pin.key if pin is not None and pin.key in found else "class"
     keys = ["class"] + [k for k in found if k != class_model.key]
-    label = {"class": t("The class model: {name}", name=i18n.name(class_model.name)),
-             **{k: i18n.name(m.name) for k, m in found.items()}}
+    # the box shows its choice on one line, cut short ("The class model: Ship…" in a sidebar): the class model's
+    # entry is short, and the name of the model read with is written whole under the box
+    label = {"class": t("The class model"), **{k: i18n.name(m.name) for k, m in found.items()}}
     choice = st.selectbox(t("Model you read with"), keys, index=keys.index(current) if current in keys else 0,
                           label_visibility="collapsed", format_func=label.__getitem__)
     if choice != current:
@@ -244,18 +250,25 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
         st.rerun()
     active = my_model(found) or class_model
     acc = f"{active.accuracy:.2%}" if active.accuracy is not None else t("unknown")
-    # the select box is a one-line input that cuts a long run name off: the whole name, wrapped, under it
     st.markdown(f"**{html.escape(i18n.name(active.name))}**  \n"
                 + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 
 
-def join_url() -> str:
-    """The address students open: the one this browser used, unless that is this machine's own name for itself."""
+def join_urls() -> list[str]:
+    """The addresses students open, best first: $MNIST_DEMO_PUBLIC_URL when set; else the address this browser
+    used when it is one another device can reach (an IPv4 address on the network, not loopback nor a host name that
+    only this machine resolves), then this machine's addresses on its networks (mnist_demo/web/address.py)."""
+    public = public_url()
+    if public:
+        return [public]
+    port = st.get_option("server.port")
+    found = student_urls(port)
     url = st.context.url
     parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is not None and parts.scheme in ("http", "https") and parts.hostname not in LOCAL_NAMES:
-        return f"{parts.scheme}://{parts.netloc}/"
-    return student_url(st.get_option("server.port"))
+    if parts is not None and parts.scheme in ("http", "https") and parts.hostname and reachable(parts.hostname):
+        used = f"{parts.scheme}://{parts.netloc}/"
+        found = [used, *(u for u in found if u != used)]
+    return found
 
 
 def show_join(url: str) -> None:
@@ -275,15 +288,33 @@ def _teacher_box() -> None:
     if is_teacher():
         you = t("You are the teacher.")
         st.caption(f":material/school: {you}")
-        url = join_url()
-        st.markdown(t("Students open **{url}**", url=html.escape(url)))
-        if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
-            show_join(url)
+        urls = join_urls()
+        if not urls:
+            st.warning(t("This machine has no address on a network (only loopback): connect it to the class's "
+                         "network, then reload."), icon=":material/wifi_off:")
+        else:
+            st.markdown(t("Students open **{url}**", url=html.escape(urls[0])))
+            if urls[1:]:
+                st.caption(t("Or, on another network of this machine: {urls}", urls=", ".join(urls[1:])))
+            if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
+                show_join(urls[0])
+        if st.session_state.pop("teacher_pass", None):
+            _go({teacher.PASS_PARAM: teacher.issue_pass()})  # the cookie, so that a reload keeps the role
+        if st.button(t("Leave the teacher role"), icon=":material/logout:", width="stretch",
+                     help=t("This browser becomes a student's, also after a reload. The teacher link or the code "
+                            "makes it the teacher again.")):
+            st.session_state["teacher"] = False
+            _go({teacher.ROLE_PARAM: teacher.STUDENT})
         return
-    with st.expander(t("Teacher"), icon=":material/school:"):
+    with st.expander(t("Teacher"), icon=":material/school:", expanded=bool(st.session_state.get("teacher_refused"))):
+        if st.session_state.get("teacher_refused"):
+            st.warning(t("The code in that teacher link is not this server's: type the code it printed when it "
+                         "started."), icon=":material/key_off:")
         code = st.text_input(t("Teacher code"), type="password", max_chars=64)
-        if code and code_matches(code):
+        if code and teacher.code_matches(code):
             st.session_state["teacher"] = True
+            st.session_state["teacher_pass"] = True
+            st.session_state.pop("teacher_refused", None)
             st.rerun()
         elif code:
             st.error(t("That is not the teacher code."))

@@ -10,7 +10,7 @@ from PIL import Image
 
 from mnist_demo.web.i18n import t
 
-MISTAKE_RGB = (230, 0, 0)
+MISTAKE_RGB = (213, 94, 0)  # vermillion: apart from the page's blues for the red-green colour blind too
 
 
 def enlarge(image: np.ndarray, size: int = 112, frame: tuple[int, int, int] | None = None) -> Image.Image:
@@ -29,8 +29,12 @@ def enlarge(image: np.ndarray, size: int = 112, frame: tuple[int, int, int] | No
     return framed
 
 
+# A 1280 x 720 projector shows a run whole (its progress and both panels of curves) without scrolling: less room
+# above the page's title, which is smaller, so the larger type goes to what the back of the room reads.
 PROJECTOR_CSS = """<style>
 html { font-size: 21px; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+[data-testid="stMain"] h1 { font-size: 1.9rem; padding-top: 0; }
 [data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-weight: 500; }
 [data-testid="stCaptionContainer"] { color: #222 !important; }

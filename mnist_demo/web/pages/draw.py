@@ -27,7 +27,7 @@ if active.dataset != "mnist":
               "shipped model in the sidebar to read digits.", dataset=active.dataset), icon=":material/info:")
 st.session_state.setdefault("canvas_id", 0)
 touch.hide_canvas_toolbar()
-left, right = st.columns([1, 1], gap="large")
+left, right = st.container(key="draw-top").columns([1, 1], gap="large")  # stacked where narrow: web/touch.py
 # "Inside the network" goes here. The container is sent on every run, also one that stops early (Clear, Undo), so
 # the page's top level keeps its shape and a late delta of the previous run still finds its place (a "Bad delta
 # path" error in the browser was seen once in CI without it).

@@ -7,7 +7,7 @@ from mnist_demo.data import Split
 from mnist_demo.network import Net
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.train.metrics import confusion_matrix, per_class_accuracy
-from mnist_demo.web import charts, state
+from mnist_demo.web import charts, state, touch
 from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import enlarge
 
@@ -51,6 +51,7 @@ def show(result: EvalResult, split: Split, note: str) -> None:
                               format_func=lambda c: cell_label(c[0], c[1], int(counts[c]), classes))
         st.session_state["cell"] = chosen
     with left:
+        touch.one_tap_charts()
         st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select=clicked,
                         selection_mode="points", key="confusion", config={"displayModeBar": False})
         st.caption(t("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right."))

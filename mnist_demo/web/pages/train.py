@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from mnist_demo.data import CLASS_NAMES, DATASETS
-from mnist_demo.errors import UserError
+from mnist_demo.errors import NotAllowed, UserError
 from mnist_demo.messages import N_
 from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
-from mnist_demo.runs.run import RECIPE_NAMES
+from mnist_demo.runs.run import RECIPE_NAMES, TRAINING
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
 from mnist_demo.web import charts, live, network, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
@@ -62,6 +62,7 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
+TO_TOP = "<script>document.querySelector('[data-testid=\"stMain\"]')?.scrollTo({top: 0});</script>"
 VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "The app and training")
 
 
@@ -69,6 +70,12 @@ VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures
 def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str) -> str:
     """A run's curves, drawn once per `moment` and language for every open Train page."""
     return live.learning_curves(_events, epochs, thick)
+
+
+def curves_bar(run: Run) -> dict:
+    """The ended run's chart: its toolbar, with a PNG download at twice the size (for a teacher's slides)."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "filename": f"run-{run.id}-curves", "scale": 2}}
 
 
 def moment(snap) -> tuple:
@@ -129,7 +136,10 @@ def run_head(run: Run, snap) -> None:
 
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
-    if snap.events:
+    if snap.history and snap.state not in ("queued", "running"):  # ended: the chart to zoom, hover and download
+        st.plotly_chart(charts.learning_curves(snap.history, run.config.epochs, state.projector()),
+                        key=f"curves-{run.id}", config=curves_bar(run))
+    elif snap.events:
         st.markdown(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
                     unsafe_allow_html=True)
     watch_it_learn(run)
@@ -165,6 +175,18 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
+def changes(recipe: str, optimizer: str, lr: float, batch_size: int) -> str:
+    """What the controls changed of `recipe`'s own settings, in words; "" when nothing."""
+    own = PRESETS[recipe]
+    said = [t("{now} instead of {was}", now=term(OPTIMIZER_NAMES[optimizer]), was=term(OPTIMIZER_NAMES[own.optimizer]))
+            if optimizer != own.optimizer else "",
+            t("learning rate {now:g} instead of {was:g}", now=lr, was=own.lr) if lr != own.lr else "",
+            t("batch size {now} instead of {was}", now=batch_size, was=own.batch_size)
+            if batch_size != own.batch_size else ""]
+    said = [s for s in said if s]
+    return t("Changed from the recipe: {changes}.", changes=" · ".join(said)) if said else ""
+
+
 def code_view(config, key: str) -> None:
     """The PyTorch code of `config`, in the tutorial's style, with its comments in this session's language: to
     read, copy (the code block's own button) or download as run.py, which trains the same run on its own."""
@@ -177,13 +199,15 @@ def code_view(config, key: str) -> None:
         st.code(code, language="python")
 
 
-def settings(last_config) -> None:
-    """The teacher's controls: a recipe, the hyperparameters, Start."""
-    busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
-    last_recipe = recipe_of(last_config)
+def settings(last_config, last_recipe: str) -> None:
+    """The teacher's controls: a recipe, the hyperparameters, Start. A recipe chosen sets the controls to its own
+    settings (the last run's, when it is that run's recipe); under it, what the controls changed of it, so that the
+    recipe's name and caption say what Start will use."""
+    busy = not registry.can_start_now()  # as many runs train as may at once (MNIST_DEMO_MAX_RUNS, default 1)
     recipe = st.segmented_control(t("Recipe"), list(RECIPES), default=last_recipe, required=True,
                                   format_func=lambda r: term(RECIPE_NAMES[r]), disabled=busy)
     st.caption(term(RECIPES[recipe]))
+    changed = st.empty()
     shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
@@ -197,6 +221,9 @@ def settings(last_config) -> None:
                          format_func=lambda o: term(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
+    said = changes(recipe, optimizer, lr, batch_size)
+    if said:
+        changed.caption(f":material/edit: {said}")
     st.markdown(t("**The network**: the tutorial's, or one you build from its layer types. Every layer's output shape "
                   "and parameters update as you type; the class sees it too."))
     arch = network.editor(registry.draft, lambda spec: registry.set_draft(spec, teacher))
@@ -218,7 +245,11 @@ def settings(last_config) -> None:
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                         seed=int(seed), device=state.device().type, arch=arch)
-        registry.start(config, train_split, test_split, teacher)
+        registry.start(config, train_split, test_split, teacher, recipe=recipe)
+        st.session_state["to_top"] = True  # Start sat low on the page: the run shows at its top
+    except NotAllowed as exc:  # another tab's Start came first: its run is the one this page shows now
+        st.session_state["start_refused"] = error(exc)
+        st.rerun()
     except UserError as exc:  # said before the run starts; the class model is untouched
         st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
         return
@@ -226,6 +257,10 @@ def settings(last_config) -> None:
 
 
 st.title(t("Train a network to read handwriting"))
+if st.session_state.pop("to_top", False):  # the page keeps its scroll through a rerun: the run begins at its top
+    st.html(TO_TOP, unsafe_allow_javascript=True)
+if "start_refused" in st.session_state:
+    st.error(st.session_state.pop("start_refused"), icon=":material/block:")
 runs = registry.all()
 running = registry.running()
 shown_run = running if running is not None else (runs[-1] if runs else None)
@@ -248,9 +283,11 @@ else:
     show_run(shown_run)
 
 if may_train:
-    last = runs[-1].config if runs else replace(PRESETS["seed"], epochs=5)
+    trained = [r for r in runs if r.kind == TRAINING]  # a fine-tuning run's settings are no recipe's
+    last = trained[-1].config if trained else replace(PRESETS["seed"], epochs=5)
+    last_recipe = (trained[-1].recipe if trained and trained[-1].recipe in RECIPES else None) or recipe_of(last)
     with st.expander(t("Settings for the next run"), expanded=running is None, icon=":material/tune:"):
-        settings(last)
+        settings(last, last_recipe)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
     with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):

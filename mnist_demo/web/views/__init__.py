@@ -11,7 +11,7 @@ from mnist_demo.insight.neurons import dense
 from mnist_demo.network import Net
 from mnist_demo.reading.inference import Reading, saliency
 from mnist_demo.runs import Model
-from mnist_demo.web import charts
+from mnist_demo.web import charts, touch
 from mnist_demo.web.i18n import class_names
 from mnist_demo.web.i18n import t as tr
 from mnist_demo.web.views import figures, neuron
@@ -45,6 +45,7 @@ def _inside(active: Model, image: np.ndarray, reading: Reading) -> None:
     t = trace(active.model, image)
     neuron.defaults(t)
     where = reading.saliency if reading.saliency is not None else saliency(active.model, image, reading.top2[0][0])
+    touch.one_tap_charts()  # the maps and positions to click
     image_layers = t.image_layers()
     left, right = st.columns([1, 2])
     left.plotly_chart(charts.saliency_map(where), key="saliency", config=NO_BAR)

@@ -14,6 +14,10 @@ from mnist_demo.web.views import figures
 from mnist_demo.web.views.memory import last_drawing
 
 NO_BAR = {"displayModeBar": False}
+NARROW_CSS = """<style>
+@media (max-width: 640px) { .st-key-architecture-wide { display: none; } }
+@media (min-width: 641px) { .st-key-architecture-narrow { display: none; } }
+</style>"""
 
 
 def architecture_view(model: Net | None, classes: list[str], sample: np.ndarray | None) -> None:
@@ -27,7 +31,11 @@ def architecture_view(model: Net | None, classes: list[str], sample: np.ndarray 
     rows = stages(t)
     where = tr("your last drawing") if drawn is not None else tr("a test digit (draw one on the Draw page to see "
                                                                     "yours)")
-    st.plotly_chart(figures.architecture(rows, classes), key="architecture", config=NO_BAR)
+    st.html(NARROW_CSS)  # the network side by side on a screen, one stage under the other on a phone
+    st.container(key="architecture-wide").plotly_chart(figures.architecture(rows, classes), key="architecture",
+                                                         config=NO_BAR)
+    st.container(key="architecture-narrow").plotly_chart(figures.architecture_column(rows, classes),
+                                                           key="architecture-column", config=NO_BAR)
     best = int(t.probabilities.argmax())
     st.caption(tr("The values of {where}, read as {digit} ({p:.0%}). Every square is one number, drawn to scale; a "
                   "stack holds one card per 8 channels, with the channel that varies most in front. Shapes as PyTorch "

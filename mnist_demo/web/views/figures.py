@@ -121,14 +121,15 @@ def dense_diagram(d: Dense, classes: Sequence[str], per_output: int = 5) -> go.F
     fig.add_trace(go.Scatter(
         x=np.ones(len(classes)), y=yo, mode="markers+text", showlegend=False, textposition="middle right",
         text=[tr(" {c}: score {s:.1f} → {p:.0%}", c=c, s=s, p=p)
-              for c, s, p in zip(classes, d.logits, d.probabilities)],
-        textfont=dict(size=[15 if j == best else 12 for j in range(len(classes))]),
+              for c, s, p in zip(classes, d.logits, d.probabilities)], cliponaxis=False,
+        textfont=dict(size=[14 if j == best else 12 for j in range(len(classes))]),
         marker=dict(size=10 + 30 * d.probabilities, color=d.probabilities, colorscale="Blues", cmin=0, cmax=1,
                     line=dict(width=1, color="#555")), hoverinfo="skip"))
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), dragmode=False,
                       title=tr("{reads}'s {n} numbers → {layer}'s {c} scores → softmax", reads=d.reads, n=n,
                                layer=d.layer, c=len(classes)),
-                      xaxis=dict(HIDDEN, range=[-0.1, 1.75]), yaxis=dict(HIDDEN, autorange="reversed"))
+                      xaxis=dict(HIDDEN, range=[-0.1, 2.15]),  # room for the labels on a phone: the top one was cut
+                      yaxis=dict(HIDDEN, autorange="reversed"))
     return fig
 
 
@@ -177,4 +178,55 @@ def architecture(stages: list[Stage], classes: Sequence[str]) -> go.Figure:
     return fig
 
 
-__all__ = ["architecture", "dense_diagram", "map_picker", "position_picker", "shape_text", "term_bars", "window_on"]
+VGAP = 7  # the same, one stage under the other
+
+
+def architecture_column(stages: list[Stage], classes: Sequence[str]) -> go.Figure:
+    """`architecture` for a phone: the stages one under the other, each named on its right, each step's operation
+    in the gap above it. Side by side, a phone's width drew the network so small that its labels overlapped."""
+    fig, y, depth = go.Figure(), 0.0, 0.7
+    widest, softmax_top = 0.0, 0.0
+    for s in stages:
+        shown = tr("input") if s.name == "input" else s.name
+        top = y
+        if len(s.shape) == 3:
+            c, h, w = s.shape
+            cards = max(1, c // 8)
+            y += (cards - 1) * depth  # the cards behind stand up and to the right of the front map
+            for k in range(cards - 1, 0, -1):
+                fig.add_shape(type="rect", x0=k * depth, x1=w + k * depth, y0=y - k * depth, y1=y + h - k * depth,
+                              line=dict(color="#888", width=1), fillcolor="rgb(235,235,235)", layer="below")
+            front = strongest_channel(s.values)
+            fig.add_trace(go.Heatmap(z=s.values[front], x0=0.5, dx=1, y0=y + 0.5, dy=1, showscale=False,
+                                     colorscale="Greys_r" if s.name == "input" else "Viridis",
+                                     hovertemplate=tr("{name}, channel {c}: %{{z:.3f}}", name=shown, c=front)
+                                     + NO_TRACE_NAME))
+            width, height = w + (cards - 1) * depth, h
+        else:
+            cols = 2 if s.shape[0] > 32 else 1
+            fig.add_trace(go.Heatmap(z=s.values.reshape(cols, -1).T, x0=0.5, dx=1, y0=y + 0.5, dy=1, showscale=False,
+                                     colorscale="Blues" if s.name == "softmax" else "Viridis", xgap=0.5, ygap=0.5,
+                                     hovertemplate=f"{shown} %{{y}}: %{{z:.3f}}<extra></extra>"))
+            width, height = cols, s.shape[0] // cols
+            softmax_top = y
+        fig.add_annotation(x=max(width, 3) + 1.5, y=y + height / 2, text=f"<b>{shown}</b> {s.label}",
+                           showarrow=False, xanchor="left", font=dict(size=12))
+        if s.op:
+            fig.add_annotation(x=1, y=top - 0.5, ax=1, ay=top - VGAP + 1, xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#888", text="")
+            fig.add_annotation(x=3, y=top - VGAP / 2, text=" + ".join(error(o) for o in s.op), showarrow=False,
+                               xanchor="left", font=dict(size=10))
+        widest = max(widest, width)
+        y += height + VGAP
+    best = int(np.argmax(stages[-1].values))
+    fig.add_annotation(x=1.3, y=softmax_top + best + 0.5, text=f"← {classes[best]} ({stages[-1].values[best]:.0%})",
+                       showarrow=False, xanchor="left", font=dict(size=12))
+    bottom = y - VGAP + 1
+    fig.update_layout(height=round(bottom * 4.2), margin=dict(l=0, r=0, t=0, b=0), dragmode=False, showlegend=False,
+                      xaxis=dict(HIDDEN, range=[-1, widest + 48], constrain="domain"),
+                      yaxis=dict(HIDDEN, range=[bottom, -1], scaleanchor="x", constrain="domain"))
+    return fig
+
+
+__all__ = ["architecture", "architecture_column", "dense_diagram", "map_picker", "position_picker", "shape_text",
+           "term_bars", "window_on"]

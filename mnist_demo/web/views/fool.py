@@ -31,7 +31,7 @@ def fool_view(active: Model, image: np.ndarray, reading: np.ndarray) -> Fooled |
                   "instead.", now=names[now]))
     pick, go = st.columns([4, 1], vertical_alignment="bottom")
     target = pick.segmented_control(tr("Make it read"), list(range(len(names))), format_func=names.__getitem__,
-                                    key="fool_target", on_change=_ask)
+                                    key="fool_target", on_change=_ask, wrap=True)  # on a phone: two rows, none hidden
     go.button(tr("Search again"), icon=":material/search:", on_click=_ask, disabled=target is None)
     digest = hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes()).hexdigest()
     asked = st.session_state.pop("fool_asked", False)  # searched only when asked, not at every stroke

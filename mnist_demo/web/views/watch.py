@@ -42,8 +42,9 @@ def watch_it_learn(run: Run) -> None:
     right = probe.right(frame)
     digits, filters = _pictures(run.id, frame.x, language(), probe, frame)
     grid.image(digits, width="stretch")
-    grid.caption(t("{when}: {right} of these {n} test digits read right. Each frame goes from red (the network gives "
-                   "the true class no chance) to green (sure and right); under it, what the network reads.",
+    grid.caption(t("{when}: {right} of these {n} test digits read right. Each frame goes from orange (the network "
+                   "gives the true class no chance) to blue (sure and right); under it, what the network reads, with a "
+                   "tick when that is right and a cross when it is wrong.",
                    when=_when(frame.x, run.config.epochs), right=right, n=len(probe.labels)))
     if filters is not None and frame.filters is not None:
         count, size = frame.filters.shape[0], frame.filters.shape[1]
