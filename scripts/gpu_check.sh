@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# The GPU check in one run: the CUDA tests, the benchmark (CUDA graphs on, then off) and the fast preset.
-# About three minutes on an H200. Logs go to $OUT (the device tool's folder) or ./gpu-check.
+# The GPU check in one run, each step logged and timed, a summary at the end (exit 1 if a step failed):
+#   imports   what the steps need is importable (the device machine cannot install anything)
+#   tests     tests/test_cuda.py: a recorded CUDA graph trains as eager steps do; fit on CUDA; the Fast schedule
+#   recipes   the tutorial's recipe (CUDA graphs on, then off) and the Fast recipe: seconds per epoch
+#   read      a drawing read on CUDA (feature maps, saliency), against the CPU's reading
+#   cli       `train --preset fast --device cuda`, then `evaluate` of what it saved (on the CPU)
+#   bench     the tutorial's DataLoader pipeline and this engine side by side, one epoch each
+# A few minutes on an H100. Logs go to $OUT (the device tool's folder) or ./gpu-check.
 #
 #   bash scripts/gpu_check.sh pack    # here: gzip the real MNIST into .gpu-data/ (ignored by git, 11 MB)
 #   bash scripts/gpu_check.sh         # on the GPU machine, from the repository root (with .gpu-data carried)
@@ -10,7 +16,7 @@ if [[ ${1:-} == pack ]]; then
   src=${MNIST_DEMO_DATA_DIR:-../shared/data}/MNIST/raw
   mkdir -p .gpu-data
   for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-    gzip -c "$src/$f" > ".gpu-data/$f.gz"
+    gzip -c "$src/$f" > ".gpu-data/$f.gz" || exit 1
   done
   ls -l .gpu-data
   exit 0
@@ -18,21 +24,43 @@ fi
 out=${OUT:-gpu-check}
 mkdir -p "$out"
 py=${PYTHON:-python3}
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 if [[ -d .gpu-data ]]; then
   export MNIST_DEMO_DATA_DIR=/tmp/mnist-data
   mkdir -p $MNIST_DEMO_DATA_DIR/MNIST/raw
   for f in .gpu-data/*.gz; do gunzip -c "$f" > "$MNIST_DEMO_DATA_DIR/MNIST/raw/$(basename "${f%.gz}")"; done
 fi
-run() {  # run NAME COMMAND...: log to $out/NAME.txt, and say how long it took
+summary=()
+step() {  # step NAME COMMAND...: log to $out/NAME.txt, say how it ended and how long it took
   local name=$1; shift
   local t0=$SECONDS
-  echo "== $name: $*"
+  echo
+  echo "=== $name: $*"
   "$@" 2>&1 | tee "$out/$name.txt"
-  echo "== $name: exit ${PIPESTATUS[0]} after $((SECONDS - t0)) s"
+  local rc=${PIPESTATUS[0]}
+  local verdict=passed
+  [[ $rc == 0 ]] || verdict="FAILED (exit $rc)"
+  echo "=== $name: $verdict after $((SECONDS - t0)) s"
+  summary+=("$(printf '%-8s %-18s %4d s' "$name" "$verdict" $((SECONDS - t0)))")
+  return "$rc"
 }
-run env bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; $py -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
-run tests $py -m pytest -q -p no:cacheprovider tests/test_cuda.py
-run bench $py -m mnist_demo bench --device cuda --epochs 3 --no-app
-MNIST_DEMO_CUDA_GRAPHS=0 run bench-eager $py -m mnist_demo bench --device cuda --epochs 3 --no-app
-run fast bash -c "time $py -m mnist_demo train --preset fast --device cuda --out /tmp/fast.pt"
+finish() {
+  echo
+  echo "=== summary (logs in $out/)"
+  printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"
+  ! grep -q FAILED "$out/summary.txt"
+}
+step env bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; $py -c 'import torch; \
+print(\"torch\", torch.__version__, \"CUDA\", torch.version.cuda, torch.cuda.is_available() and \\
+torch.cuda.get_device_name())'"
+step imports $py -c "import numpy, PIL, pytest, scipy, streamlit, torch, torchvision, tqdm
+import mnist_demo.cli, mnist_demo.train.loop, mnist_demo.reading.inference
+assert torch.cuda.is_available(), 'torch sees no CUDA device'
+print('all there')" || { echo "=== stopping: the other steps need these"; finish; exit 1; }
+step tests $py -m pytest -q -p no:cacheprovider tests/test_cuda.py
+step recipes $py scripts/gpu_check.py recipes --device cuda --epochs 2
+step read $py scripts/gpu_check.py read --device cuda
+step cli bash -c "$py -m mnist_demo train --preset fast --device cuda --quiet --out /tmp/gpu-check-fast.pt && \
+$py -m mnist_demo evaluate --checkpoint /tmp/gpu-check-fast.pt"
+step bench $py -m mnist_demo bench --device cuda --epochs 1 --no-app
+finish

@@ -9,6 +9,7 @@ record was brought in (trained with `python -m mnist_demo train`, elsewhere, or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from mnist_demo import checkpoint
 from mnist_demo.errors import UserError
+from mnist_demo.messages import N_, Clause, Message, Name
 from mnist_demo.train.loop import EpochStats, Progress
 from mnist_demo.train.recipes import TrainConfig
 
@@ -34,10 +36,10 @@ class RecordError(UserError):
 class Record:
     id: int
     stem: str
-    kind: str  # "Training", "Fine-tuning" or "Brought in"
+    kind: str  # "Training", "Fine-tuning" or "Brought in" (message ids: run.TRAINING, FINE_TUNING, BROUGHT)
     config: TrainConfig
     state: str  # one of STATES as last written: "queued" or "running" read back after a restart means interrupted
-    message: str = ""
+    message: str = ""  # a Message (kept as its id and parameters, so that a page words it in its language) or ""
     started_at: float = 0.0
     updated_at: float = 0.0
     finished_at: float | None = None
@@ -52,10 +54,12 @@ class Record:
     device: str = "cpu"
     source: str | None = None  # a brought checkpoint's file name
     stated_accuracy: float | None = None  # a brought checkpoint's own test accuracy
+    recipe: str | None = None  # the preset it was started from (Run.recipe)
 
     def as_json(self) -> bytes:
-        data = asdict(self)
+        data = asdict(dataclasses.replace(self, message=""))
         data["config"] = self.config.as_dict()
+        data["message"] = encoded(self.message)
         return json.dumps({"format": FORMAT, **data}, allow_nan=False).encode()
 
     def events(self) -> list[Progress]:
@@ -85,6 +89,38 @@ def points(events) -> list[tuple[int, int, int, float, float]]:
             if math.isfinite(p.loss) and math.isfinite(p.accuracy)]
 
 
+def encoded(value: object) -> object:
+    """A message as JSON: its id and parameters (each in its turn), so that it is worded again when read back; an
+    error as the form a browser is shown; a plain str as it is; anything else (a path, a system error) as its str."""
+    if isinstance(value, UserError):
+        value = value.public
+    if isinstance(value, Name):
+        return {"name": [encoded(part) for part in value.parts]}
+    if isinstance(value, Message):
+        return {"id": value.id, "params": {k: encoded(v) for k, v in value.params.items()},
+                **({"clause": True} if isinstance(value, Clause) else {})}
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else str(value)  # "nan", "inf": JSON has no such numbers
+    return str(value)
+
+
+def decoded(data: object) -> object:
+    """What `encoded` wrote, as a Message, Name or plain value again; ValueError when it is not that."""
+    if isinstance(data, dict) and set(data) == {"name"} and isinstance(data["name"], list):
+        return Name(tuple(str(decoded(part)) for part in data["name"]))
+    if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("params"), dict):
+        try:
+            message = Message(data["id"], **{str(k): decoded(v) for k, v in data["params"].items()})
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            raise ValueError(Message(N_("its message does not fit its words"))) from None
+        return Clause(message) if data.get("clause") else message
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    raise ValueError(Message(N_("its message is damaged")))
+
+
 def path_of(folder: Path, stem: str) -> Path:
     return folder / f"{stem}{SUFFIX}"
 
@@ -99,10 +135,11 @@ def read(path: Path) -> Record:
     """A record, checked field by field; RecordError naming the file when it is damaged or not one."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise ValueError("it is far larger than a record")
+            raise ValueError(Message(N_("it is far larger than a record")))
         data = json.loads(path.read_bytes())
         if not isinstance(data, dict) or data.pop("format", None) != FORMAT:
-            raise ValueError(f"it is not a record of an mnist-demo run (format {FORMAT!r})")
+            raise ValueError(Message(N_("it is not a record of an mnist-demo run (format {format!r})"), format=FORMAT))
+        data["message"] = decoded(data.get("message", ""))
         config = TrainConfig(**data.pop("config"))
         history = [EpochStats(**h) for h in data.pop("history", [])]
         curve = [tuple(c) for c in data.pop("curve", [])]
@@ -110,47 +147,62 @@ def read(path: Path) -> Record:
         found = Record(config=config, history=history, curve=curve, stamp=tuple(stamp) if stamp else None, **data)
         _check(found)
     except (OSError, ValueError, TypeError, KeyError, UserError) as exc:
-        raise RecordError(f"{path} could not be read back ({exc}); it was left as it is.") from None
+        raise RecordError(N_("{path} could not be read back ({why}); it was left as it is."), path=path,
+                          why=_why(exc)) from None
     return found
 
 
+def _why(exc: Exception) -> object:
+    """What is wrong, as a clause of RecordError's sentence."""
+    if isinstance(exc, UserError):
+        return Clause(exc.message)
+    if exc.args and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    if isinstance(exc, KeyError):
+        return Message(N_("{name} is missing"), name=repr(exc.args[0]) if exc.args else "?")
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)  # the system's words
+    return Message(N_("{reason}"), reason=str(exc))
+
+
 def _number(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    return isinstance(value, (int, float)) and type(value) is not bool and math.isfinite(value)
 
 
 def _check(r: Record) -> None:
     if type(r.id) is not int or r.id < 1 or not isinstance(r.stem, str) or not r.stem or "/" in r.stem:
-        raise ValueError("its id or name is damaged")
+        raise ValueError(Message(N_("its id or name is damaged")))
     if r.state not in STATES or not isinstance(r.kind, str) or not isinstance(r.message, str):
-        raise ValueError(f"its state {r.state!r} is not one a run has")
+        raise ValueError(Message(N_("its state {state!r} is not one a run has"), state=r.state))
     if not all(_number(v) for h in r.history for v in asdict(h).values()):
-        raise ValueError("its table of epochs holds values that are not numbers")
+        raise ValueError(Message(N_("its table of epochs holds values that are not numbers")))
     if not all(len(c) == 5 and all(_number(v) for v in c) for c in r.curve):
-        raise ValueError("its curve holds values that are not numbers")
+        raise ValueError(Message(N_("its curve holds values that are not numbers")))
     if r.checkpoint is not None and (not isinstance(r.checkpoint, str) or Path(r.checkpoint).name != r.checkpoint):
-        raise ValueError("it names its model file with a path")
-    if not all(v is None or isinstance(v, str) for v in (r.title, r.source)):
-        raise ValueError("its title is not text")
+        raise ValueError(Message(N_("it names its model file with a path")))
+    if not all(v is None or isinstance(v, str) for v in (r.title, r.source, r.recipe)):
+        raise ValueError(Message(N_("its title is not text")))
     if r.stated_accuracy is not None and not (_number(r.stated_accuracy) and 0 <= r.stated_accuracy <= 1):
-        raise ValueError("its test accuracy is not a number from 0 to 1")
+        raise ValueError(Message(N_("its test accuracy is not a number from 0 to 1")))
     if not all(_number(v) for v in (r.started_at, r.updated_at, r.seconds)) or not (
             r.finished_at is None or _number(r.finished_at)):
-        raise ValueError("its times are not numbers")
+        raise ValueError(Message(N_("its times are not numbers")))
     if r.measures is not None and not (isinstance(r.measures, dict) and all(_number(v) for v in r.measures.values())):
-        raise ValueError("its measures are not numbers")
+        raise ValueError(Message(N_("its measures are not numbers")))
 
 
-def read_all(folder: Path) -> tuple[list[Record], list[str]]:
+def read_all(folder: Path) -> tuple[list[Record], list[RecordError]]:
     """Every record in `folder`, oldest id first, and one line for each file that could not be read back."""
     records, problems, seen = [], [], set()
     for path in sorted(folder.glob(f"[!.]*{SUFFIX}")):
         try:
             found = read(path)
         except RecordError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
             continue
         if found.id in seen:
-            problems.append(f"{path} repeats the id of another run's record; it was left out.")
+            problems.append(RecordError(N_("{path} repeats the id of another run's record; it was left out."),
+                                        path=path))
             continue
         seen.add(found.id)
         records.append(found)

@@ -1,4 +1,4 @@
-"""The app's runs and models, in one place: the list of runs, the queue they wait in, the model the whole class
+"""The app's runs and models, in one place: the list of runs, how many train at once, the model the whole class
 reads with, the model a session chose for itself, which runs keep their weights in memory, and who may do what.
 
 One `Runs` serves every session of a server (the web face builds one per process). Policy, decided here:
@@ -7,6 +7,8 @@ One `Runs` serves every session of a server (the web face builds one per process
   long as the session holds its `Pin`.
 - Only the teacher starts and stops runs, chooses the class model and deletes runs, unless the class is open
   (`open_class`, default from $MNIST_DEMO_OPEN_CLASS=1), when everyone may train.
+- A Start while as many runs train as may at once ($MNIST_DEMO_MAX_RUNS, default 1) is refused, never queued: every
+  page shows the run that trains, and no second one waits behind it unseen. Resuming an interrupted run is a Start.
 - Memory is bounded: the newest `KEEP_MODELS` ended runs (and pinned ones) keep their model and heavy data; older ones
   keep only their settings and table (their model stays on disk, read back when someone reads with it); past
   `KEEP_RUNS` the oldest are forgotten (their files stay).
@@ -19,6 +21,7 @@ One `Runs` serves every session of a server (the web face builds one per process
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -40,14 +43,18 @@ from mnist_demo.checkpoint.checks import MAX_BYTES
 from mnist_demo.checkpoint.files import save_error
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import CheckpointError, NotAllowed, UserError
+from mnist_demo.messages import N_, Message, Name
+from mnist_demo.network import TUTORIAL, Net
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs import record
 from mnist_demo.runs.queue import RunSlots, max_runs
-from mnist_demo.runs.run import Run
+from mnist_demo.runs.run import BROUGHT, TRAINING, Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
+MAX_SPEC_TEXT = 400  # characters of a network's SPEC kept for the class to see
+SHIPPED_NAME = Name((Message(N_("Shipped model")),))
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
@@ -63,13 +70,13 @@ class Model:
     from the run's checkpoint) when `model` or `stats` is first asked for."""
 
     key: str  # "shipped" or "run-<id>"
-    name: str
+    name: Name
     dataset: str
     accuracy: float | None
-    source: Callable[[], tuple[nn.Module, FeatureStats | None]] = field(repr=False, compare=False)
+    source: Callable[[], tuple[Net, FeatureStats | None]] = field(repr=False, compare=False)
 
     @property
-    def model(self) -> nn.Module:
+    def model(self) -> Net:
         return self.source()[0]
 
     @property
@@ -118,7 +125,7 @@ class Runs:
         self.checkpoint_dir = checkpoint_dir or runs_dir()
         self.settings = settings or Memory()
         self.slots = RunSlots()
-        self.notes: list[str] = []  # what the teacher should know: a class model given up, files left out
+        self.notes: list[Message] = []  # what the teacher should know: a class model given up, files left out
         self._lock = threading.RLock()
         self._runs: list[Run] = []
         self._ids = itertools.count(1)
@@ -131,6 +138,7 @@ class Runs:
         self._scanned = 0.0
         self._scanning = threading.Lock()
         self._stems: set[str] = set()  # every run's name on disk, listed or forgotten: never brought in again
+        self._draft = TUTORIAL
         saved = self._setting("open_class")
         self.open_class = saved == "1" if saved is not None else os.environ.get(OPEN_CLASS_ENV, "").strip() == "1"
         self._restore()
@@ -153,21 +161,24 @@ class Runs:
         for problem in problems:
             _log.warning("%s", problem)
         if problems:
-            self.notes.append(f"{len(problems)} file(s) in {folder} could not be read back as runs and were left as "
-                              f"they are; the server's log names them. The first: {problems[0]}")
+            self.notes.append(Message(N_("{n} file(s) in {folder} could not be read back as runs and were left as "
+                                         "they are; the server's log names them. The first: {first}"),
+                                      n=len(problems), folder=folder, first=problems[0]))
         self.refresh(force=True)
         saved = self._setting("class_model")
         if saved and saved != SHIPPED_KEY:
             chosen = next((r for r in self.all() if r.checkpoint_path is not None and
                            r.checkpoint_path.name == saved), None)
-            if chosen is None or not chosen.checkpoint_path.is_file():
-                self._give_up_class_model(f"The class model chosen before, {saved}, is no longer in {folder}.")
+            if chosen is None or chosen.checkpoint_path is None or not chosen.checkpoint_path.is_file():
+                self._give_up_class_model(Message(N_("The class model chosen before, {name}, is no longer in "
+                                                     "{folder}."), name=saved, folder=folder))
             else:
                 try:
                     chosen.load(self.device)
                     self._class_key = f"run-{chosen.id}"
                 except CheckpointError as exc:
-                    self._give_up_class_model(f"The class model chosen before could not be used: {exc}")
+                    self._give_up_class_model(Message(N_("The class model chosen before could not be used: {why}"),
+                                                      why=exc))
 
     def refresh(self, force: bool = False) -> list[Run]:
         """Bring in the checkpoints put in the runs folder since the last look (at most every SCAN_EVERY seconds
@@ -196,7 +207,7 @@ class Runs:
         stamp = _stamp(path)
         if stamp is None or self._refused.get(path.name) == stamp:
             return None
-        if known is not None and (known.kind != "Brought in" or known.file_stamp in (None, stamp) or known.running):
+        if known is not None and (known.kind != BROUGHT or known.file_stamp in (None, stamp) or known.running):
             return None
         if known is None and path.stem in stems:
             return None
@@ -205,7 +216,7 @@ class Runs:
         except CheckpointError as exc:
             self._refused[path.name] = stamp
             _log.warning("%s", exc)
-            self.notes.append(f"{path.name} in the runs folder was not added: {exc}")
+            self.notes.append(Message(N_("{name} in the runs folder was not added: {why}"), name=path.name, why=exc))
             self._changed()
             return None
         self._refused.pop(path.name, None)
@@ -225,11 +236,12 @@ class Runs:
     def bring(self, data: bytes, name: str, teacher: bool) -> Run:
         """Add an uploaded checkpoint to the runs: written to the runs folder under its own name (made unique) only
         once it has passed every check. A file that fails one changes nothing: CheckpointError says why."""
-        self._require(teacher, "add a model")
+        self._require(teacher, N_("Only the teacher can add a model."))
         shown = _file_name(name)
         if len(data) > MAX_BYTES:
-            raise CheckpointError(f"{shown} is {len(data) / 2**20:,.1f} MB; an mnist-demo checkpoint is about 0.5 MB "
-                                  f"(at most {MAX_BYTES / 2**20:,.1f} MB): it is not one. Nothing was added.")
+            raise CheckpointError(N_("{name} is {size:,.1f} MB; an mnist-demo checkpoint is about 0.5 MB (at most "
+                                     "{most:,.1f} MB): it is not one. Nothing was added."), name=shown,
+                                  size=len(data) / 2**20, most=MAX_BYTES / 2**20)
         folder = self.checkpoint_dir
         trial = folder / f".upload-{secrets.token_hex(4)}.pt"  # hidden: never taken for a run while checked
         try:
@@ -237,7 +249,7 @@ class Runs:
             try:
                 found = checkpoint.load(trial, self.device)
             except CheckpointError as exc:
-                raise CheckpointError(str(exc).replace(str(trial), shown) + " Nothing was added.") from None
+                raise CheckpointError(N_("{why} Nothing was added."), why=_named(exc.message, trial, shown)) from None
             target = _link_free(trial, folder, shown)
         except OSError as exc:
             raise exc if isinstance(exc, UserError) else save_error(folder / shown, exc) from None
@@ -282,22 +294,24 @@ class Runs:
             self._settings_trouble(exc)
 
     def _settings_trouble(self, exc: UserError) -> None:
-        note = f"The class's settings could not be kept, so they last only until the server stops: {exc}"
+        note = Message(N_("The class's settings could not be kept, so they last only until the server stops: {why}"),
+                       why=exc)
         _log.warning("%s", note)
         if note not in self.notes:
             self.notes.append(note)
 
-    def _give_up_class_model(self, why: str) -> None:
+    def _give_up_class_model(self, why: Message) -> None:
         """Back to the shipped model, with the reason for the teacher."""
         with self._lock:
             self._class_key = SHIPPED_KEY
-        self.notes.append(f"{why} The class reads with the shipped model until you choose another.")
+        self.notes.append(Message(N_("{why} The class reads with the shipped model until you choose another."),
+                                  why=why))
         _log.warning("%s", self.notes[-1])
         self._keep("class_model", SHIPPED_KEY)
         self._changed()
 
     def dismiss_notes(self, teacher: bool) -> None:
-        self._require(teacher, "dismiss the server's notes")
+        self._require(teacher, N_("Only the teacher can dismiss the server's notes."))
         self.notes.clear()
         self._changed()
 
@@ -305,41 +319,66 @@ class Runs:
     def may_train(self, teacher: bool) -> bool:
         return teacher or self.open_class
 
-    def _require(self, allowed: bool, what: str) -> None:
+    def _require(self, allowed: bool, refusal: str) -> None:
         if not allowed:
-            raise NotAllowed(f"Only the teacher can {what}.")
+            raise NotAllowed(refusal)
+
+    # --- the network the teacher is building ----------------------------------------------------------------------
+    @property
+    def draft(self) -> str:
+        """The network (its SPEC) the teacher has on the Train page now: what every student's page shows, with its
+        shapes, before and while it trains."""
+        return self._draft
+
+    def set_draft(self, arch: str, teacher: bool) -> None:
+        """The teacher's network as they edit it; a SPEC that cannot work is kept too (the pages explain it)."""
+        self._require(self.may_train(teacher), N_("Only the teacher can change the network."))
+        if arch != self._draft:
+            self._draft = arch[:MAX_SPEC_TEXT]
+            self._changed()
 
     def set_open_class(self, open_: bool, teacher: bool) -> None:
-        self._require(teacher, "open training to the whole class")
+        self._require(teacher, N_("Only the teacher can open training to the whole class."))
         self.open_class = bool(open_)
         self._keep("open_class", "1" if self.open_class else "0")
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
-    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
-              kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
-        """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
-        run's thread, before it reports the end); its answer is `run.measures`."""
-        self._require(self.may_train(teacher), "start a training run")
+    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
+              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None, recipe: str | None = None
+              ) -> Run:
+        """Start a run and return it; refused while as many runs as may train at once (max_runs(), default 1) are
+        training or about to: two Starts pressed at once in two tabs make one run, not a second that waits unseen.
+        `after` measures the finished model (in the run's thread, before it reports the end); its answer is
+        `run.measures`. `recipe`: the preset the settings came from, which names the run."""
+        self._require(self.may_train(teacher), N_("Only the teacher can start a training run."))
         config.check_against(len(train))
-        with self._lock:
+        with self._lock:  # the check and the start together: a second Start waits here, then finds the first alive
+            self._refuse_if_busy()
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
-                      on_change=self._changed, after=after)
+                      on_change=self._changed, after=after, recipe=recipe)
             self._runs.append(run)
             self._stems.add(run.stem)
+            run.start()
         self._changed()
-        return run.start()
+        return run
+
+    def _refuse_if_busy(self) -> None:
+        busy = self.alive()
+        if len(busy) >= max_runs():
+            raise NotAllowed(N_("{run} is still training: wait for it to end, or stop it, before starting another."),
+                             run=busy[-1].name)
 
     def stop(self, run: Run, teacher: bool) -> None:
-        self._require(self.may_train(teacher), "stop a training run")
+        self._require(self.may_train(teacher), N_("Only the teacher can stop a training run."))
         run.stop()
 
     def delete(self, run: Run, teacher: bool) -> None:
         """Delete an ended run and its files (record, model, saved state); the class goes back to the shipped model
         if it was it."""
-        self._require(teacher, "delete runs")
+        self._require(teacher, N_("Only the teacher can delete runs."))
         if run.running:
-            raise NotAllowed(f"{run.name} is still going: stop it first.")
+            raise NotAllowed(N_("{run} is still going: stop it first."), run=run.name)
         with self._lock:
             if run in self._runs:
                 self._runs.remove(run)
@@ -355,10 +394,11 @@ class Runs:
 
     def rename(self, run: Run, title: str, teacher: bool) -> None:
         """Give a run the teacher's name (kept in its record); an empty one gives back the name it was born with."""
-        self._require(teacher, "rename runs")
+        self._require(teacher, N_("Only the teacher can rename runs."))
         title = " ".join(str(title).split())
         if len(title) > MAX_TITLE:
-            raise NotAllowed(f"A run's name can be at most {MAX_TITLE} characters long; this one has {len(title)}.")
+            raise NotAllowed(N_("A run's name can be at most {most} characters long; this one has {n}."),
+                             most=MAX_TITLE, n=len(title))
         run.rename(title.replace(" · ", " - ") or None)
         self._changed()
 
@@ -366,11 +406,12 @@ class Runs:
         """Go on with an interrupted run from the last epoch it finished, with its own settings: the same run (its
         id, name, files and curves so far) trains on. Without a saved state (stopped in its first epoch) it starts
         again from epoch 1."""
-        self._require(self.may_train(teacher), "resume a training run")
+        self._require(self.may_train(teacher), N_("Only the teacher can resume a training run."))
         if not run.interrupted:
-            raise NotAllowed(f"{run.name} was not interrupted: there is nothing to resume.")
+            raise NotAllowed(N_("{run} was not interrupted: there is nothing to resume."), run=run.name)
         if not run.resumable:
-            raise NotAllowed(f"{run.name} cannot be resumed: its data is not kept. Start it again instead.")
+            raise NotAllowed(N_("{run} cannot be resumed: its data is not kept. Start it again instead."),
+                             run=run.name)
         state = None
         if run.resume_file.exists():
             state, _ = checkpoint.load_state(run.resume_file)
@@ -379,14 +420,17 @@ class Runs:
         done, history = (state.epoch, state.history) if state is not None else (0, [])
         points = [e for e in run.snapshot().events if e.kind == "batch" and e.epoch <= done]
         earlier = record.reports(history, points, config.epochs)  # the saved state's table is the one it goes on with
-        with self._lock:
+        with self._lock:  # one Start at a time (see start): going on with a run is one
             if run not in self._runs or not run.interrupted:
-                raise NotAllowed(f"{run.name} is already going on, or was deleted.")
+                raise NotAllowed(N_("{run} is already going on, or was deleted."), run=run.name)
+            self._refuse_if_busy()
             again = Run(run.id, config, train, test, self.slots, self.checkpoint_dir, kind=run.kind,
-                        on_change=self._changed, stem=run.stem, title=run.title, resume_from=state, earlier=earlier)
+                        on_change=self._changed, stem=run.stem, title=run.title, resume_from=state, earlier=earlier,
+                        recipe=run.recipe)
             self._runs[self._runs.index(run)] = again
+            again.start()
         self._changed()
-        return again.start()
+        return again
 
     def all(self) -> list[Run]:
         """Every run remembered, oldest first (a copy: other sessions add runs meanwhile)."""
@@ -403,22 +447,22 @@ class Runs:
         return alive[-1] if alive else None
 
     def can_start_now(self) -> bool:
-        """Whether a new run would train at once rather than wait (MNIST_DEMO_MAX_RUNS, default 1)."""
+        """Whether `start` would start a run now rather than refuse (MNIST_DEMO_MAX_RUNS, default 1)."""
         return len(self.alive()) < max_runs()
 
     # --- models ----------------------------------------------------------------------------------------------
     def shipped(self) -> tuple[checkpoint.Checkpoint | None, str]:
-        """(the shipped model, "") or (None, why not); read again when the file changes."""
+        """(the shipped model, "") or (None, why not: a Message); read again when the file changes."""
         try:
             mtime = self.shipped_path.stat().st_mtime
         except OSError:
-            return None, f"No model at {self.shipped_path.name} in checkpoints/."
+            return None, Message(N_("No model at {name} in checkpoints/."), name=self.shipped_path.name)
         with self._lock:
             if self._shipped is None or self._shipped[0] != mtime:
                 try:
                     self._shipped = (mtime, checkpoint.load(self.shipped_path, self.device), "")
                 except checkpoint.CheckpointError as exc:
-                    self._shipped = (mtime, None, str(exc))
+                    self._shipped = (mtime, None, exc.message)
             return self._shipped[1], self._shipped[2]
 
     def models(self) -> dict[str, Model]:
@@ -427,12 +471,12 @@ class Runs:
         found: dict[str, Model] = {}
         ckpt, _ = self.shipped()
         if ckpt is not None:
-            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.dataset, ckpt.test_accuracy,
+            found[SHIPPED_KEY] = Model(SHIPPED_KEY, SHIPPED_NAME, ckpt.dataset, ckpt.test_accuracy,
                                        lambda: (ckpt.model, ckpt.feature_stats))
         for run in self.all():
             if run.offers_model and not self._unreadable(run):
                 found[f"run-{run.id}"] = Model(f"run-{run.id}", run.name, run.config.dataset, run.test_accuracy,
-                                               lambda run=run: run.load(self.device))
+                                               functools.partial(run.load, self.device))
         return found
 
     def _usable(self, model: Model | None) -> bool:
@@ -448,9 +492,9 @@ class Runs:
             if run is not None and run.checkpoint_path is not None:
                 self._broken[model.key] = _stamp(run.checkpoint_path)  # not offered again until the file changes
             if model.key == self._class_key:
-                self._give_up_class_model(f"The class model could not be read: {exc}")
+                self._give_up_class_model(Message(N_("The class model could not be read: {why}"), why=exc))
             else:
-                self.notes.append(f"{model.name} could not be read: {exc}")
+                self.notes.append(Message(N_("{model} could not be read: {why}"), model=model.name, why=exc))
                 self._changed()
             return False
 
@@ -472,14 +516,14 @@ class Runs:
         return self._class_key
 
     def set_class_model(self, key: str, teacher: bool) -> Model:
-        self._require(teacher, "choose the model the class reads with")
+        self._require(teacher, N_("Only the teacher can choose the model the class reads with."))
         found = self.models()
         if key not in found:
-            raise NotAllowed(f"There is no model {key!r} to use (it may have been deleted).")
+            raise NotAllowed(N_("There is no model {key!r} to use (it may have been deleted)."), key=key)
         try:
             found[key].source()
         except CheckpointError as exc:
-            raise NotAllowed(f"{found[key].name} cannot be used: {exc}") from None
+            raise NotAllowed(N_("{model} cannot be used: {why}"), model=found[key].name, why=exc) from None
         run = self.find(key)
         with self._lock:
             self._class_key = key
@@ -548,8 +592,10 @@ class Runs:
 STALE = 600  # seconds after which a hidden temporary file in the runs folder is a leftover of a killed writer
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path | None) -> tuple[int, int] | None:
     """(size, mtime in ns) of a regular file, or None."""
+    if path is None:
+        return None
     try:
         info = path.stat()
     except OSError:
@@ -567,6 +613,13 @@ def _sweep(folder: Path) -> None:
                 path.unlink()
         except OSError:
             pass
+
+
+def _named(message: Message, trial: Path, shown: str) -> Message:
+    """`message` about the hidden file an upload is checked in, naming the uploaded file instead."""
+    if not message.params:
+        return message
+    return Message(message.id, **{k: shown if str(v) == str(trial) else v for k, v in message.params.items()})
 
 
 def _file_name(name: str) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import torch
 from torch import nn
@@ -23,13 +25,17 @@ from mnist_demo import checkpoint
 from mnist_demo.data import Split
 from mnist_demo.errors import CheckpointError, UserError
 from mnist_demo.insight.probe import Probe
+from mnist_demo.messages import N_, Message, Name
+from mnist_demo.network import TUTORIAL, Net
+from mnist_demo.network.spec import PRESET_NAMES, preset_of
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs import record
 from mnist_demo.runs.queue import RunSlots
 from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, TrainState, fit
 from mnist_demo.train.recipes import PRESETS, TrainConfig, recipe_of
 
-RECIPE_NAMES = {"seed": "Tutorial", "quick": "Quick", "fast": "Fast", "classroom": "Classroom"}
+RECIPE_NAMES = {"seed": N_("Tutorial"), "quick": N_("Quick"), "fast": N_("Fast"), "classroom": N_("Classroom")}
+TRAINING, FINE_TUNING, BROUGHT = N_("Training"), N_("Fine-tuning"), N_("Brought in")  # the kinds of run
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
 assert set(RECIPE_NAMES) == set(PRESETS)
 _log = logging.getLogger(__name__)
@@ -76,8 +82,8 @@ class Run:
     test_split: Split | None
     slots: RunSlots
     checkpoint_dir: Path
-    start_from: nn.Module | None = None  # fine-tune these weights instead of starting afresh
-    kind: str = "Training"  # or "Fine-tuning", or "Brought in" (a checkpoint the app did not train)
+    start_from: Net | None = None  # fine-tune these weights instead of starting afresh
+    kind: str = TRAINING  # or FINE_TUNING, or BROUGHT (a checkpoint the app did not train)
     on_change: Callable[[], None] = lambda: None  # told of every report and change of state
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
     started_at: float = field(default_factory=time.time)
@@ -86,6 +92,7 @@ class Run:
     title: str | None = None  # the teacher's name for it
     resume_from: TrainState | None = field(default=None, repr=False)  # go on from here instead of from epoch 1
     earlier: list[Progress] = field(default_factory=list, repr=False)  # the reports before `resume_from`
+    recipe: str | None = None  # the preset it was started from (a key of PRESETS); None: worked out from `config`
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -114,24 +121,30 @@ class Run:
         self._thread = threading.Thread(target=self._run, name=f"run-{self.id}", daemon=True)
 
     @property
-    def name(self) -> str:
-        """What people read: "Run 5 · Fast · Adam 0.016 · 99.1 %"; "Run 5 · the teacher's title · 99.1 %" once
+    def name(self) -> Name:
+        """What people read, in parts: "Run 5 · Fast · Adam 0.016 · 99.1 %" (the dataset after the number when it is
+        not MNIST, the kind instead of the recipe when fine-tuning); "Run 5 · the teacher's title · 99.1 %" once
         renamed; "Run 7 · last.pt · Tutorial · SGD 0.01 · 98.9 %" for a checkpoint brought in."""
         c = self.config
-        words = [f"Run {self.id}"]
+        parts: list[str] = [Message(N_("Run {n}"), n=self.id)]
         if self.title:
-            words.append(self.title)
+            parts.append(self.title)
         else:
-            words += [self.source] if self.source else []
+            if self.source:
+                parts.append(self.source)
             if self.recipe_known:
-                words += [RECIPE_NAMES[recipe_of(c)] if self.kind != "Fine-tuning" else self.kind,
+                recipe = RECIPE_NAMES[self.recipe if self.recipe in RECIPE_NAMES else recipe_of(c)]
+                parts += [Message(self.kind if self.kind == FINE_TUNING else recipe),
                           f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
+            if c.arch != TUTORIAL:  # the network, when it is not the tutorial's: a preset's name, else its SPEC
+                preset = preset_of(c.arch)
+                parts.append(Message(PRESET_NAMES[preset]) if preset else c.arch)
             if c.dataset != "mnist":
-                words.insert(1, c.dataset)
+                parts.insert(1, c.dataset)
         accuracy = self.test_accuracy
         if accuracy is not None:
-            words.append(f"{accuracy:.1%}".replace("%", " %"))
-        return " · ".join(words)
+            parts.append(f"{accuracy:.1%}".replace("%", " %"))
+        return Name(tuple(parts))
 
     @property
     def resume_file(self) -> Path:
@@ -141,7 +154,7 @@ class Run:
     def resumable(self) -> bool:
         """Whether this kind of run can go on after a stop: a fine-tuning run's data (the class set mixed with
         MNIST) is not kept, so it cannot."""
-        return self.kind == "Training"
+        return self.kind == TRAINING
 
     @property
     def interrupted(self) -> bool:
@@ -164,7 +177,7 @@ class Run:
         return self._thread.is_alive()
 
     @property
-    def model(self) -> nn.Module | None:
+    def model(self) -> Net | None:
         """The trained network while in memory, once the run has finished (not when stopped or when it did not
         learn); `load` reads it back from its checkpoint."""
         result = self.result  # read once: `release` replaces it
@@ -177,7 +190,7 @@ class Run:
             return False
         return self.model is not None or (self.checkpoint_path is not None and self.checkpoint_path.is_file())
 
-    def load(self, device: torch.device | str = "cpu") -> tuple[nn.Module, FeatureStats | None]:
+    def load(self, device: torch.device | str = "cpu") -> tuple[Net, FeatureStats | None]:
         """(the model, its "not sure" statistics): from memory, or read from the checkpoint with every check and
         kept until `release`. CheckpointError when the file is gone or fails a check."""
         with self._loading:
@@ -185,10 +198,11 @@ class Run:
             if model is not None:
                 return model, self.feature_stats
             if self._state != "finished" or self.checkpoint_path is None:
-                raise CheckpointError(f"{self.name} has no model to read with.")
+                raise CheckpointError(N_("{run} has no model to read with."), run=self.name)
             found = checkpoint.load(self.checkpoint_path, device)
             with self._lock:
-                self.result = dataclasses.replace(self.result, model=found.model)
+                self.result = (dataclasses.replace(self.result, model=found.model) if self.result is not None else
+                               RunResult(self.config, found.model))
                 self.feature_stats = found.feature_stats
                 self.released = False
             return found.model, found.feature_stats
@@ -245,7 +259,7 @@ class Run:
                 updated_at=time.time(), finished_at=self.finished_at, history=list(history),
                 curve=record.points(self._events), checkpoint=path.name if path is not None else None,
                 stamp=self.file_stamp or ((info.st_size, info.st_mtime_ns) if info is not None else None),
-                title=self.title,
+                title=self.title, recipe=self.recipe,
                 recipe_known=self.recipe_known, measures=self.measures,
                 seconds=result.seconds if result is not None else 0.0,
                 device=result.device if result is not None else self.config.device, source=self.source,
@@ -326,7 +340,7 @@ class Run:
 
     def _run(self) -> None:
         if not self.slots.acquire(self, self._stop):
-            self._set("stopped", "Stopped before it started.", ended=True)
+            self._set("stopped", Message(N_("Stopped before it started.")), ended=True)
             return
         try:
             self.started_at = time.time() - (self.resume_from.seconds if self.resume_from is not None else 0.0)
@@ -334,12 +348,14 @@ class Run:
             self._train()
         except Exception as exc:  # shown on the page instead of dying silently in a thread
             _log.exception("run %s failed", self.id)
-            why = str(exc) if isinstance(exc, UserError) else "an unexpected error (the server log has the details)"
-            self._set("failed", f"Training failed: {why}.", ended=True)
+            why = exc if isinstance(exc, UserError) else Message(N_("an unexpected error (the server log has the "
+                                                                    "details)"))
+            self._set("failed", Message(N_("Training failed: {why}."), why=why), ended=True)
         finally:
             self.slots.release(self)
 
     def _train(self) -> None:
+        assert self.train_split is not None and self.test_split is not None  # released only once the run has ended
         resume_from, self.resume_from = self.resume_from, None  # the run holds it no longer than it needs it
         result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from,
                      resume=resume_from)
@@ -349,14 +365,15 @@ class Run:
             try:
                 self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"{self.stem}.pt", result)
             except OSError as exc:
-                message = f"The model could not be saved: {exc}"
-            if self.after is not None:
+                message = Message(N_("The model could not be saved: {why}"), why=exc)
+            if self.after is not None and result.model is not None:
                 try:
                     self.measures = self.after(result.model)
                 except Exception as exc:  # the run itself is fine: say so and keep it
                     _log.exception("run %s: measuring the finished model failed", self.id)
-                    why = str(exc) if isinstance(exc, UserError) else "see the server log"
-                    message = " ".join(filter(None, [message, f"It could not be measured ({why})."]))
+                    why = exc if isinstance(exc, UserError) else Message(N_("see the server log"))
+                    message = (Message(N_("{message} It could not be measured ({why})."), message=message, why=why)
+                               if message else Message(N_("It could not be measured ({why})."), why=why))
         with self._lock:
             self.result = result
         self._set(result.status, message, ended=True)
@@ -369,9 +386,13 @@ class Run:
         """A run as its record left it. One that was queued or training when the server stopped is "interrupted"
         after the epochs it had finished; its model, if any, is read from its checkpoint when someone reads with it."""
         run = cls(found.id, found.config, None, None, slots, folder, kind=found.kind, on_change=on_change,
-                  started_at=found.started_at, stem=found.stem, title=found.title, earlier=found.events())
-        run.result = RunResult(found.config, None, list(found.history), "stopped" if found.state in (
-            "queued", "running", "interrupted") else found.state, found.message, found.seconds, found.device)
+                  started_at=found.started_at, stem=found.stem, title=found.title, earlier=found.events(),
+                  recipe=found.recipe)
+        ended: Literal["finished", "stopped", "did-not-learn"] = (
+            "finished" if found.state == "finished" else "did-not-learn" if found.state == "did-not-learn" else
+            "stopped")
+        run.result = RunResult(found.config, None, list(found.history), ended, found.message, found.seconds,
+                               found.device)
         run.checkpoint_path = folder / found.checkpoint if found.checkpoint else None
         run.measures, run.recipe_known = found.measures, found.recipe_known
         run.source, run.stated_accuracy, run.file_stamp = found.source, found.stated_accuracy, found.stamp
@@ -379,8 +400,8 @@ class Run:
         run._state, run._message = found.state, found.message
         if found.state in ("queued", "running"):
             run._state = "interrupted"
-            run._message = (f"Interrupted after epoch {len(found.history)} of {found.config.epochs}: the server "
-                            "stopped while it trained.")
+            run._message = Message(N_("Interrupted after epoch {epoch} of {epochs}: the server stopped while it "
+                                      "trained."), epoch=len(found.history), epochs=found.config.epochs)
         run.released = True
         return run
 
@@ -390,24 +411,27 @@ class Run:
         """A finished run made of a checkpoint the app did not train (already loaded, so checked): its recipe,
         table and test accuracy as the file gives them."""
         meta, path = found.meta, found.path
+        assert path is not None, "a loaded checkpoint knows its file"
         try:
             config, known = TrainConfig(**meta["config"]), True
         except (KeyError, TypeError, UserError):
             config, known = TrainConfig(dataset=found.dataset, epochs=max(len(meta.get("history") or []), 1)), False
+        config = dataclasses.replace(config, arch=found.model.arch)  # the network the file holds, checked
         try:
             history = [EpochStats(**h) for h in meta.get("history") or []]
         except TypeError:
             history = []
-        seconds = meta.get("seconds")
+        stated = meta.get("seconds")
+        seconds = float(stated) if isinstance(stated, (int, float)) and math.isfinite(stated) else 0.0
         info = path.stat()
-        run = cls(run_id, config, None, None, slots, path.parent, kind="Brought in", on_change=on_change,
-                  started_at=info.st_mtime - (seconds if type(seconds) in (int, float) else 0.0), stem=path.stem)
+        run = cls(run_id, config, None, None, slots, path.parent, kind=BROUGHT, on_change=on_change,
+                  started_at=info.st_mtime - seconds, stem=path.stem)
         run.source, run.recipe_known = path.name, known
         run.file_stamp = (info.st_size, info.st_mtime_ns)
         run.stated_accuracy = found.test_accuracy
         run._events = record.reports(history, [], config.epochs)
-        run.result = RunResult(config, found.model, history, "finished", "", float(seconds) if type(
-            seconds) in (int, float) else 0.0, str(meta.get("device", "cpu")), found.feature_stats)
+        run.result = RunResult(config, found.model, history, "finished", "", seconds, str(meta.get("device", "cpu")),
+                               found.feature_stats)
         run.feature_stats = found.feature_stats
         run.checkpoint_path = path
         run.finished_at = info.st_mtime

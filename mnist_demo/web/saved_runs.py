@@ -7,16 +7,18 @@ import pandas as pd
 import streamlit as st
 
 from mnist_demo.errors import UserError
+from mnist_demo.messages import N_
 from mnist_demo.runs import Run, Runs
 from mnist_demo.runs.registry import LARGE_FOLDER, MAX_TITLE
-from mnist_demo.web.i18n import error, name, t
+from mnist_demo.runs.run import BROUGHT
+from mnist_demo.web.i18n import error, name, t, term
 
-STATES = {"queued": "queued", "running": "running", "finished": "finished", "stopped": "stopped",
-          "did-not-learn": "did not learn", "failed": "failed", "interrupted": "interrupted"}
+STATES = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"),
+          "did-not-learn": N_("did not learn"), "failed": N_("failed"), "interrupted": N_("interrupted")}
 
 
 def state_name(state: str) -> str:
-    return t(STATES[state])
+    return term(STATES[state])
 
 
 def megabytes(n: int) -> str:
@@ -37,7 +39,7 @@ def shown(runs: list[Run]) -> Run | None:
     """The run this session looks at: the one it chose under Saved runs while it exists, else the newest trained
     here (a checkpoint dropped in the runs folder does not take the projector's view by itself)."""
     chosen = st.session_state.get("shown_run")
-    trained = [r for r in runs if r.kind != "Brought in"] or runs
+    trained = [r for r in runs if r.kind != BROUGHT] or runs
     return next((r for r in runs if r.id == chosen), trained[-1] if trained else None)
 
 
@@ -48,9 +50,11 @@ def panel(registry: Runs, runs: list[Run], teacher: bool) -> None:
         "run": st.column_config.TextColumn(t("run")), "state": st.column_config.TextColumn(t("state")),
         "epochs": st.column_config.NumberColumn(t("epochs")), "of": st.column_config.NumberColumn(t("of"))})
     current = shown(runs)
+    if current is None:
+        return
     ids = [r.id for r in reversed(runs)]
     names = {r.id: name(r.name) for r in runs}
-    picked = st.selectbox(t("Run shown above"), ids, index=ids.index(current.id), format_func=names.get)
+    picked = st.selectbox(t("Run shown above"), ids, index=ids.index(current.id), format_func=names.__getitem__)
     if picked != current.id:
         st.session_state["shown_run"] = picked
         st.rerun()
@@ -81,15 +85,16 @@ def add_model(registry: Runs, teacher: bool) -> None:
     if done is None or done[0] != upload.file_id:  # once per upload; its outcome stays while the file is shown
         try:
             run = registry.bring(upload.getvalue(), upload.name, teacher)
-            done = (upload.file_id, "", run.name)
+            done = (upload.file_id, None, run.name)
             st.session_state["shown_run"] = run.id
         except UserError as exc:
-            done = (upload.file_id, str(exc), "")
+            done = (upload.file_id, exc.public, None)
         st.session_state["brought"] = done
-    if done[1]:
-        st.error(error(done[1]), icon=":material/block:")
-    else:
-        st.success(t("Added {name}.", name=name(done[2])), icon=":material/check_circle:")
+    _, refusal, added = done
+    if refusal is not None:
+        st.error(error(refusal), icon=":material/block:")
+    elif added is not None:
+        st.success(t("Added {name}.", name=name(added)), icon=":material/check_circle:")
 
 
 def act(action, *args) -> None:
@@ -97,6 +102,6 @@ def act(action, *args) -> None:
     try:
         action(*args)
     except UserError as exc:
-        st.error(error(str(exc)), icon=":material/lock:")
+        st.error(error(exc), icon=":material/lock:")
         st.stop()
     st.rerun()
