@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from mnist_demo import checkpoint
+from mnist_demo.checkpoint.checks import MAX_BYTES
 from mnist_demo.classset import ClassSet
 from mnist_demo.errors import CheckpointError, NotAllowed
 from mnist_demo.network import CNN
@@ -292,7 +293,7 @@ def test_an_uploaded_checkpoint_is_kept_only_once_it_passes_every_check(cli_chec
     assert second.checkpoint_path == folder / "tonight-2.pt", "an upload never replaces a file"
     before = sorted(p.name for p in folder.iterdir())
     for data, why in ((pickle.dumps(os.system), "is not a readable checkpoint"),
-                      (b"\0" * (9 * 2**20), "it is not one. Nothing was added."),
+                      (b"\0" * (MAX_BYTES + 1), "it is not one. Nothing was added."),
                       (cli_checkpoint.read_bytes()[:4000], "corrupt or truncated")):
         with pytest.raises(CheckpointError, match=why) as info:
             registry.bring(data, "hostile.pt", teacher=True)
@@ -369,6 +370,36 @@ def test_a_version_1_class_set_gains_its_settings_table_and_keeps_its_digits(tmp
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert np.array_equal(cs.images().images[0], np.zeros((28, 28), np.uint8))
+
+
+def test_a_version_1_class_set_with_the_lesson_s_answers_migrates_and_a_new_file_takes_both(tmp_path):
+    """main's class file (schema 1, and the lesson's answers table beside the digits) gains the settings table; a new
+    file gets the class set's schema first, then the answers table (Answers opens the class set before it adds it),
+    and is a class set at version 2 that keeps settings and answers."""
+    from mnist_demo.lesson.questions import Answers
+
+    old = tmp_path / "old.db"
+    ClassSet(old)
+    with sqlite3.connect(old) as conn:  # as version 1 left it: digits and answers, no settings
+        conn.executescript("DROP TABLE settings; PRAGMA user_version = 1;")
+        conn.execute(Answers.SCHEMA)
+        conn.execute("INSERT INTO answers VALUES ('q1', 'b1', 2, NULL, 0)")
+    Answers(old)
+    cs = ClassSet(old)
+    cs.keep_setting("open_class", "1")
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT choice FROM answers").fetchall() == [(2,)]
+    assert ClassSet(old).setting("open_class") == "1"
+
+    new = tmp_path / "new.db"
+    Answers(new)
+    ClassSet(new).keep_setting("class_model", "run-1.pt")
+    assert ClassSet(new, readonly=True).setting("class_model") == "run-1.pt"
+    with sqlite3.connect(new) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"digits", "settings", "answers"} <= tables
 
 
 def test_settings_that_cannot_be_kept_last_while_the_server_runs_and_say_so(finished, monkeypatch):

@@ -238,10 +238,10 @@ class Runs:
         once it has passed every check. A file that fails one changes nothing: CheckpointError says why."""
         self._require(teacher, N_("Only the teacher can add a model."))
         shown = _file_name(name)
-        if len(data) > MAX_BYTES:
-            raise CheckpointError(N_("{name} is {size:,.1f} MB; an mnist-demo checkpoint is about 0.5 MB (at most "
-                                     "{most:,.1f} MB): it is not one. Nothing was added."), name=shown,
-                                  size=len(data) / 2**20, most=MAX_BYTES / 2**20)
+        if len(data) > MAX_BYTES:  # checks.check_size's words, before anything is written
+            raise _not_added(Message(N_("{path} is {size}; an mnist-demo checkpoint is about 0.5 MB for the "
+                                        "tutorial's network and at most {most}: it is not one."), path=shown,
+                                     size=_megabytes(len(data)), most=_megabytes(MAX_BYTES)))
         folder = self.checkpoint_dir
         trial = folder / f".upload-{secrets.token_hex(4)}.pt"  # hidden: never taken for a run while checked
         try:
@@ -249,7 +249,7 @@ class Runs:
             try:
                 found = checkpoint.load(trial, self.device)
             except CheckpointError as exc:
-                raise CheckpointError(N_("{why} Nothing was added."), why=_named(exc.message, trial, shown)) from None
+                raise _not_added(_named(exc.message, trial, shown)) from None
             target = _link_free(trial, folder, shown)
         except OSError as exc:
             raise exc if isinstance(exc, UserError) else save_error(folder / shown, exc) from None
@@ -613,6 +613,16 @@ def _sweep(folder: Path) -> None:
                 path.unlink()
         except OSError:
             pass
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _not_added(why: Message) -> CheckpointError:
+    """Why an upload was refused, and that nothing was added (one full stop between the two, in English)."""
+    ended = str(why).rstrip().endswith((".", "?", "!"))
+    return CheckpointError(N_("{why} Nothing was added.") if ended else N_("{why}. Nothing was added."), why=why)
 
 
 def _named(message: Message, trial: Path, shown: str) -> Message:

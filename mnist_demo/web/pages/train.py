@@ -95,8 +95,9 @@ def act(action, *args) -> None:
 def ended(run: Run, snap) -> None:
     if snap.state == "finished" and run.kind == BROUGHT:
         accuracy = run.test_accuracy
-        st.success(t("Added from {file}: test accuracy {acc}.", file=run.source,
-                     acc=f"{accuracy:.1%}" if accuracy is not None else t("unknown")), icon=":material/upload_file:")
+        said = f"{accuracy:.1%}" if accuracy is not None else t("unknown")
+        st.success(t("Added from {file}: test accuracy {acc}.", file=run.source, acc=said),
+                   icon=":material/upload_file:")
     elif snap.state == "finished":
         st.success(t("Finished in {time}: test accuracy {acc:.1%}.", time=duration(snap.elapsed),
                      acc=run.test_accuracy),
