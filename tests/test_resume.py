@@ -179,6 +179,8 @@ def test_cli_resume_refuses_new_settings_and_says_when_there_is_nothing_to_resum
     assert cli.main(["train", "--resume", str(tmp_path / "x.pt"), "--epochs", "5", "--lr", "0.1"]) == 2
     assert capsys.readouterr().err.strip() == ("error: --resume goes on with the run's own settings: leave out "
                                                "--epochs, --lr")
+    assert cli.main(["train", "--resume", str(tmp_path / "x.pt"), "--arch", "tiny", "--preset", "seed"]) == 2
+    assert capsys.readouterr().err.strip().endswith("leave out --preset, --arch"), "the network is the run's own too"
     assert cli.main(["train", "--resume", str(tmp_path / "x.pt")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: No run to go on with: {tmp_path / 'x.pt.resume'} is not there.")

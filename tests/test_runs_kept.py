@@ -229,6 +229,34 @@ def test_only_the_teacher_resumes_and_only_an_interrupted_run(finished, splits):
     assert numbers(started.snapshot().history) == numbers(run.snapshot().history)
 
 
+def test_resuming_is_a_start_refused_while_another_run_trains_and_speaks_the_page_s_language(finished, splits,
+                                                                                             monkeypatch):
+    """One Start at a time (main's room work) holds for Resume too; a restored run's message and name are message
+    ids and parts, so a Chinese page words them in Chinese after the restart."""
+    from mnist_demo.web import i18n
+
+    folder, db, registry, run = finished
+    path = folder / f"{run.stem}.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "state": "running", "history": data["history"][:1], "recipe": "quick"}))
+    again = restart(folder, db)
+    [back] = again.all()
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    assert i18n.error(back.snapshot().message) == "在第 1 轮（共 2 轮）后中断：训练时服务器停止了。"
+    assert str(back.name).startswith(f"Run {back.id} · Quick · SGD 0.01") and "快速" in i18n.name(back.name)
+    other = again.start(TrainConfig(epochs=50, batch_size=16, device="cpu"), *splits, teacher=True)
+    try:
+        with pytest.raises(NotAllowed, match="is still training") as refused:
+            again.resume(back, *splits, teacher=True)
+        assert "还在训练" in i18n.error(refused.value) and back.interrupted
+    finally:
+        again.stop(other, teacher=True)
+        other.join(timeout=60)
+    started = again.resume(back, *splits, teacher=True)
+    started.join(timeout=120)
+    assert started.snapshot().state == "finished" and started.recipe == "quick"
+
+
 # --- bring a model ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
