@@ -15,18 +15,23 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, draw, open_inside, wait_for_run  # noqa: E402
-from test_insight_browser import HEATMAP, THREE, click_at, click_cell  # noqa: E402
-
-from mnist_demo.tools.serve import AppServer  # noqa: E402
+from mnist_demo.tools.browser import (
+    HEATMAP,
+    THREE,
+    VIEWPORT,
+    click_at,
+    click_cell,
+    draw,
+    launch,
+    open_inside,
+    wait_for_run,
+)
+from mnist_demo.tools.serve import AppServer
 
 GROW = """() => Math.max((document.querySelector('[data-testid="stMain"]') || document.body).scrollHeight,
                         document.documentElement.scrollHeight)"""
@@ -66,7 +71,7 @@ def main() -> None:
     env = dict(os.environ, MNIST_DEMO_DATA_DIR=str(Path(args.data_dir).resolve()))
     log = Path(tempfile.gettempdir()) / "insight-screenshots-streamlit.log"
     with AppServer(env, ["--server.fileWatcherType", "none"], log=log) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_context(viewport=VIEWPORT).new_page()
         page.set_default_timeout(120_000)
         page.goto(f"{server.url}/draw")
