@@ -229,7 +229,8 @@ def test_engine_a_gzip_download_beside_the_idx_name_is_read_without_torchvision(
     truncated_file(bad / "MNIST" / "raw")
     script = textwrap.dedent(f"""
         import sys
-        from mnist_demo.data import DataFileError, load_split
+        from mnist_demo.data import load_split
+        from mnist_demo.errors import DataFileError
         print(len(load_split("mnist", False, {str(root)!r})), len(load_split("mnist", True, {str(root)!r})))
         try:
             load_split("mnist", False, {str(bad)!r})
