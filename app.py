@@ -6,7 +6,8 @@ import streamlit as st
 
 from mnist_demo.web import rerun_race
 from mnist_demo.web.i18n import t
-from mnist_demo.web.state import follow, sidebar
+from mnist_demo.web.lesson import lead
+from mnist_demo.web.state import follow, is_teacher, lesson, sidebar
 
 rerun_race.install()  # before any session can meet the race it mends
 st.set_page_config(page_title=t("MNIST demo"), page_icon=":material/draw:", layout="wide")
@@ -16,12 +17,13 @@ page = st.navigation([
     st.Page(f"{PAGES}/train.py", title=t("Train"), icon=":material/model_training:", default=True),
     st.Page(f"{PAGES}/gallery.py", title=t("Gallery"), icon=":material/grid_view:"),
     st.Page(f"{PAGES}/draw.py", title=t("Draw"), icon=":material/draw:"),
-    st.Page(f"{PAGES}/classset.py", title=t("Class"), icon=":material/groups:"),
+    st.Page(f"{PAGES}/classset.py", title=t("Class"), icon=":material/groups:", url_path="class"),
     st.Page(f"{PAGES}/evaluate.py", title=t("Evaluate"), icon=":material/fact_check:"),
     st.Page(f"{PAGES}/model.py", title=t("Model"), icon=":material/schema:"),
 ])
 try:
     sidebar()
+    lead(lesson(), is_teacher(), page.url_path)  # a follower's page goes where the teacher's is; the step bar
     page.run()
     if not st.session_state.pop("follows_itself", False):
         follow()

@@ -48,10 +48,10 @@ def neuron_view(model, image: np.ndarray, rng: np.random.Generator) -> None:
     c1, r1, k1 = int(rng.integers(32)), int(rng.integers(26)), int(rng.integers(26))
     c2, r2, k2 = int(rng.integers(64)), int(rng.integers(11)), int(rng.integers(11))
     a, b = neuron(model, t, "conv1", c1, r1, k1), neuron(model, t, "conv2", c2, r2, k2)
-    figures.map_picker(t.relu1, c1, 8, "conv1")
-    figures.map_picker(t.relu2, c2, 16, "conv2")
+    figures.map_picker(t.output("relu1"), c1, 8, "conv1")
+    figures.map_picker(t.output("relu2"), c2, 16, "conv2")
     figures.window_on(t.image, a.row, a.col, "input")
-    figures.position_picker(t.relu1[c1], r1, k1, "map", pool=(a.pool.top, a.pool.left))
+    figures.position_picker(t.output("relu1")[c1], r1, k1, "map", pool=(a.pool.top, a.pool.left))
     figures.term_bars(b.terms)
     figures.dense_diagram(dense(model, t), [str(d) for d in range(10)])
 
@@ -106,7 +106,7 @@ def main() -> None:
     def redraw() -> None:
         digit_grid(probe.images, probe.labels, frame.probabilities, probe.classes)
         filter_grid(frame.filters)
-        probabilities_from(frame.weights, images[:1])
+        probabilities_from(frame.weights, images[:1], frame.arch)
     ms = [timed(redraw) for _ in range(100)]
     print(line("Train page's redraw of it (two pictures, one drawing re-read)", ms))
     load.append(os.getloadavg()[0])

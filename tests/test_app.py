@@ -1,6 +1,7 @@
 """The app's pages through streamlit.testing: rendering, a live training run, the gallery, drawing."""
 
 import io
+import json
 import re
 import time
 
@@ -51,18 +52,21 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01", at.subheader[0].value)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     assert not at.exception
-    assert len(curves(at)) == 1 and curves(at)[0].count("<circle") == 8  # 2 epochs x train, test x accuracy, loss
+    assert not curves(at), "an ended run's curves are the chart again"
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [(d["name"], len(d["x"])) for d in chart["data"]] == [("Training", 2)] * 2 + [("Test", 2)] * 2  # acc, loss
     table = at.dataframe[0].value
     assert list(table["Epoch"]) == [1, 2] and table["Test_acc"].between(0, 1).all()
     assert re.fullmatch(r"Run \d+ · Tutorial · SGD 0\.01 · \d+\.\d %", at.subheader[0].value)
     assert state.runs().class_key == "shipped", "a finished run does not replace the class model by itself"
     assert button(at, "Start").disabled is False
-    assert [b.label for b in at.get("download_button")] == ["Download this model"]
+    assert [b.label for b in at.get("download_button")] == ["Download this model", "Download run.py"]
     button(at, "Use this run for the class").click()
     at.run()
     run = state.runs().all()[-1]
     assert state.runs().class_key == f"run-{run.id}" and "The class reads with this model." in texts(at)
-    assert run.name in at.sidebar.selectbox[0].options[0]
+    assert at.sidebar.selectbox[0].options[0] == "The class model"
+    assert at.sidebar.markdown[1].value.startswith(f"**{run.name}**")  # the model read with, whole, under the box
     at = open_page(at, "draw")
     buf = io.BytesIO()
     drawing(1).save(buf, "PNG")
@@ -79,8 +83,9 @@ def test_a_training_run_draws_live_and_the_teacher_makes_it_the_class_model(app)
     at = wait_for(at, lambda a: "Finished" in texts(a))
     compare = at.multiselect[0]
     assert len(compare.value) == 2 and all(" · SGD " in name for name in compare.value)
-    assert len(curves(at)) == 1 and count(at, "plotly_chart") == 1  # the run's curves and the overlay
-    assert sorted(at.dataframe[1].value["epochs"]) == [1, 2]
+    assert count(at, "plotly_chart") == 2  # the run's curves and the overlay
+    table = next(d.value for d in at.dataframe if "epochs" in d.value.columns)  # the compare-runs table
+    assert sorted(table["epochs"]) == [1, 2]
 
 
 def test_the_fast_recipe_loads_its_settings_and_trains_with_them(app):

@@ -358,11 +358,11 @@ def with_weight(name: str, value: float):
 
 
 def oversized(path: Path, marker: Path) -> None:
-    checkpoint.save(path, CNN(), {"padding": torch.zeros(5_000_000)})
+    checkpoint.save(path, CNN(), {"padding": torch.zeros(8_000_000)})
 
 
 def compressed(path: Path, marker: Path) -> None:
-    """The same 20 MB, deflated into a 1 MB zip: small on disk, large once read."""
+    """The same 31 MB, deflated into a zip of under 1 MB: small on disk, large once read."""
     oversized(path, marker)
     with zipfile.ZipFile(path) as plain_zip:
         members = [(info, plain_zip.read(info)) for info in plain_zip.infolist()]
@@ -393,10 +393,10 @@ CHECKPOINTS = {  # case: (how the file is made, what the user is told after its 
                                              "must be a number from 0 to 1 (an edited or damaged file)."),
     "NaN weights": (with_weight("conv1.weight", float("nan")), NOT_NUMBERS.format("conv1.weight")),
     "infinite weights": (with_weight("fc2.bias", float("-inf")), NOT_NUMBERS.format("fc2.bias")),
-    "a 20 MB file": (oversized, "is 19.5 MB; an mnist-demo checkpoint is about 0.5 MB (at most 8.0 MB): it is not "
-                     "one."),
-    "a 1 MB zip of 20 MB": (compressed, "unpacks to 19.5 MB; an mnist-demo checkpoint holds about 0.5 MB: it is not "
-                            "one."),
+    "a 31 MB file": (oversized, "is 31.0 MB; an mnist-demo checkpoint is about 0.5 MB for the tutorial's network and "
+                     "at most 27.1 MB: it is not one."),
+    "a 1 MB zip of 31 MB": (compressed, "unpacks to 31.0 MB; an mnist-demo checkpoint holds at most 27.1 MB: it is "
+                            "not one."),
 }
 
 

@@ -30,8 +30,8 @@ tests/test_classset.py (engine and CLI) and tests/test_class_page.py (the pages)
 |   model, an accuracy that is not  |                           |                                |                     |
 |   a number                        |                           |                                |                     |
 | NaN or infinite weights           | checkpoint.checks         | predict, evaluate: exit 2      | shipped model       |
-| checkpoint of 20 MB, or a zip     | checkpoint.checks         | evaluate --checkpoint: exit 2  |                     |
-|   that unpacks to 20 MB           |                           |                                |                     |
+| checkpoint of 31 MB, or a zip     | checkpoint.checks         | evaluate --checkpoint: exit 2  |                     |
+|   that unpacks to 31 MB           |                           |                                |                     |
 | dataset file: gzip under the IDX  | load_split (idx), before  | train --data-dir: exit 2,      | Train: Start,       |
 |   name, another IDX kind, images  |   any training; names the |   before any epoch; the folder |   Gallery,          |
 |   and labels swapped, 32 x 32, a  |   file, says how to fix;  |   is as it was                 |   Evaluate: no      |
@@ -574,7 +574,7 @@ def test_app_a_run_that_cannot_be_saved_says_so_and_can_still_be_used(app, tmp_p
     at.run()
     run = state.runs().all()[-1]
     assert not at.exception and state.runs().class_key == f"run-{run.id}"
-    assert at.sidebar.selectbox[0].value == "class" and "Run 1" in at.sidebar.selectbox[0].options[0]
+    assert at.sidebar.selectbox[0].value == "class" and at.sidebar.markdown[1].value.startswith("**Run 1")
     assert_intact(earlier, before)
 
 

@@ -61,11 +61,11 @@ def test_a_student_marks_wrong_and_the_teacher_sees_it(browser, served):
     assert [(r.label, r.predicted) for r in rows] == [(7, 1)] and rows[0].writer.startswith("s-")
 
     expect(student.get_by_role("link", name=re.compile("Class"))).to_be_visible()
-    student.goto(f"{url}/classset")
+    student.goto(f"{url}/class")
     wait_for_run(student)
     expect(student.get_by_role("button", name=re.compile(r"Delete$"))).to_have_count(0)
 
-    teacher = tab(browser, f"{url}/classset?teacher={CODE}")
+    teacher = tab(browser, f"{url}/class?teacher={CODE}")
     expect(teacher.locator("h1").first).to_have_text("Our class's handwriting")
     digits = teacher.get_by_test_id("stMetric").filter(has=teacher.get_by_text("Digits", exact=True))
     expect(digits.get_by_test_id("stMetricValue")).to_have_text("1")
@@ -94,7 +94,7 @@ def test_class_page_screenshot(browser, served, tmp_path):
     images, labels, writers = writers_class()
     for img, label, writer in zip(images, labels, writers):
         cs.add(img, int(label), writer, predicted=None)
-    teacher = tab(browser, f"{url}/classset?teacher={CODE}")
+    teacher = tab(browser, f"{url}/class?teacher={CODE}")
     if real_data_dir() is not None:
         teacher.get_by_role("button", name=re.compile("Fine-tune the class model on our digits$")).click()
         expect(teacher.get_by_text(re.compile("Class digits it did not train on"))).to_be_visible(timeout=600_000)

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_demo.classset import ClassSet, default_path
 from mnist_demo.errors import NotAllowed
+from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.web import state
 
 pytestmark = pytest.mark.usefixtures("fresh_app_state")  # conftest.py: runs and the class set in a tmp folder
@@ -222,10 +223,20 @@ def test_the_teacher_fine_tunes_from_the_page_and_chooses_the_result(app):
     assert "Fine-tuning" in at.subheader[0].value, "a run like any other: on the Train page with its history"
 
 
-def test_fine_tuning_needs_two_writers(app):
+def test_fine_tuning_is_off_until_it_can_start_and_says_why(app):
     fill(1, 30)
     at = open_page(app, "classset")
-    button(at, "Fine-tune the class model on our digits").click()
-    at.run()
-    assert "Cannot start: Fine-tuning needs digits from at least two writers" in texts(at)
-    assert not state.runs().all()
+    tune = button(at, "Fine-tune the class model on our digits")
+    assert tune.disabled and "All the digits are from one student" in texts(at)
+
+    split = state.dataset("mnist", True)[0]
+    training = state.runs().start(TrainConfig(epochs=30), split, split, teacher=True)
+    fill(3, 30)
+    at = open_page(at, "classset")
+    assert button(at, "Fine-tune the class model on our digits").disabled
+    assert f"{training.name} is training: fine-tuning can start when it ends." in texts(at)
+    training.stop()
+    training.join(timeout=60)
+    at = open_page(at, "classset")
+    assert not button(at, "Fine-tune the class model on our digits").disabled
+    assert "fine-tuning can start when it ends" not in texts(at)

@@ -65,8 +65,33 @@ def test_predict_reads_drawings_of_either_polarity_and_any_size(tmp_path, capsys
     assert [(r[0], int(r[1])) for r in rows] == [(str(p), d) for d, p in paths]
     assert all(0.5 < float(r[2]) <= 1 for r in rows)
     as_json = [json.loads(line) for line in run_cli(capsys, "predict", "--json", paths[0][1])[1].splitlines()]
-    assert as_json[0]["digit"] == 1 and len(as_json[0]["probabilities"]) == 10
+    assert as_json[0]["digit"] == 1 and len(as_json[0]["probabilities"]) == 10 and as_json[0]["sure"] is True
     assert sum(as_json[0]["probabilities"]) == pytest.approx(1, abs=1e-4)
+
+
+def test_predict_json_says_not_sure_as_the_draw_page_does(tmp_path, capsys):
+    """`sure` is the Draw page's rule (reading.inference.Reading.sure, with the checkpoint's statistics): shapes that
+    are no digit say "not sure", a clear digit does not."""
+    import numpy as np
+    from PIL import Image
+
+    from mnist_demo import handwriting
+    from mnist_demo.reading.inference import read
+    from mnist_demo.reading.preprocess import to_mnist
+
+    junk = [s for s in handwriting.STYLES.values() if s.digit == handwriting.JUNK][:6]
+    paths = []
+    for i, style in enumerate(junk):
+        path = tmp_path / f"junk{i}.png"
+        Image.fromarray(handwriting.render(style, np.random.default_rng(i))).save(path)
+        paths.append(path)
+    one = tmp_path / "one.png"
+    drawing(1).save(one)
+    rows = [json.loads(line) for line in run_cli(capsys, "predict", "--json", one, *paths)[1].splitlines()]
+    shipped = checkpoint.load(checkpoint.SHIPPED)
+    for path, row in zip([one, *paths], rows):
+        assert row["sure"] == read(shipped.model, to_mnist(path), shipped.feature_stats, explain=False).sure
+    assert rows[0]["sure"] is True and sum(not r["sure"] for r in rows[1:]) >= 4
 
 
 def test_predict_names_an_unreadable_file_and_fails(tmp_path, capsys):

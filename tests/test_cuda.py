@@ -2,14 +2,16 @@
 
 import pytest
 import torch
+from test_graphed_step import Reads
 
+from mnist_demo.data import to_float
 from mnist_demo.network import CNN
 from mnist_demo.reading.inference import read
 from mnist_demo.reading.not_sure import fit_feature_stats
 from mnist_demo.train import loop
 from mnist_demo.train.loop import fit, make_optimizer, train_epoch
 from mnist_demo.train.recipes import TrainConfig
-from mnist_demo.train.step import GraphedStep
+from mnist_demo.train.step import GraphedStep, Step
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")]
 
@@ -49,6 +51,33 @@ def test_a_cuda_graph_trains_exactly_as_eager_steps_do(on_cuda, optimizer, monke
     for (acc_e, loss_e), (acc_g, loss_g) in zip(*metrics):
         assert acc_e == pytest.approx(acc_g, abs=2e-3) and loss_e == pytest.approx(loss_g, rel=1e-3)
     for a, b in zip(*weights):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_a_recorded_distilled_step_trains_as_an_eager_one(on_cuda):
+    """A teacher's pass, style drawings and labels-only digits in a real CUDA graph (tests/test_graphed_step.py
+    checks the same on the CPU with a stand-in for the graph)."""
+    train, _ = on_cuda
+    generator = torch.Generator().manual_seed(0)
+    batches = []
+    for start, size in [(32 * i, 32) for i in range(7)] + [(224, 20)]:  # seven full batches and a short one
+        x, y = to_float(train.images[start : start + size]), train.labels[start : start + size]
+        x[:, 0, 0, 0] = y / 10  # the label the teacher reads
+        batches.append((x, y, (torch.rand(size, generator=generator) < 0.5).cuda()))
+
+    def trained(kind):
+        torch.manual_seed(0)
+        model = CNN().cuda().to(memory_format=torch.channels_last)
+        step = kind(model, make_optimizer("adam", model.parameters(), 3e-3, "cuda"), torch.device("cuda"),
+                    label_smoothing=0.1, junk=True, teacher=Reads(), labels_only=(1, 7))
+        for x, y, styled in batches:
+            step(x, y, styled)
+        return model, step
+
+    (eager, eager_step), (recorded, recorded_step) = trained(Step), trained(GraphedStep)
+    assert recorded_step.graph is not None
+    assert recorded_step.loss_sum.item() == pytest.approx(eager_step.loss_sum.item(), rel=1e-3)
+    for a, b in zip(eager.parameters(), recorded.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
 
 

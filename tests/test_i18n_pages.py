@@ -13,20 +13,12 @@ import os
 import re
 
 import pytest
-from test_browser import (  # noqa: F401 - browser is a fixture
-    ONE,
-    RUN_TIMEOUT_MS,
-    VIEWPORT,
-    assert_no_exception,
-    browser,
-    draw,
-    wait_for_run,
-)
 from test_class_browser import writers_class
 from test_i18n_touch import ALLOWED, VISIBLE_TEXT, english_left
 
 from mnist_demo.classset import DB_ENV, ClassSet
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import ONE, RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception, draw, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -38,7 +30,7 @@ PAGES = {  # page: (url path, its title in Chinese)
     "train": ("", "训练一个识别手写数字的网络"),
     "gallery": ("gallery", "图库"),
     "draw": ("draw", "写一个数字"),
-    "classset": ("classset", "我们班的手写数字"),
+    "classset": ("class", "我们班的手写数字"),
     "evaluate": ("evaluate", "评估"),
     "model": ("model", "网络是怎样搭建的"),
 }
@@ -122,8 +114,7 @@ def test_every_page_in_chinese_has_no_english_left(tab, served, name):
         start_run(tab, 1)
         start_run(tab, 2)
         expect(tab.get_by_text("比较各次训练")).to_be_visible()
-        expect(tab.locator(".learning-curves")).to_have_count(1)  # the last run's curves
-        expect(tab.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)  # the overlay
+        expect(tab.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)  # the last run's curves, the overlay
     elif name == "draw":  # a reading, the Right / Wrong control and the views inside the network
         draw(tab, ONE)
         expect(tab.get_by_text("每个数字的概率")).to_be_visible(timeout=RUN_TIMEOUT_MS)

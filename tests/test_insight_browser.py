@@ -97,7 +97,7 @@ def test_clicking_a_feature_map_position_shows_the_sum_that_makes_it(page, app_u
 
     model = checkpoint.load(checkpoint.SHIPPED, "cpu").model
     image = to_mnist(io.BytesIO(png).getvalue())
-    with_model = float(trace(model, image).conv1[channel, row, col])  # the model's own conv1 output there
+    with_model = float(trace(model, image).output("conv1")[channel, row, col])  # the model's own conv1 output there
     assert abs(total - with_model) < 1e-3 and abs(own - with_model) < 1e-3, (total, own, with_model)
     np.testing.assert_allclose(window, image[row : row + 3, col : col + 3].ravel(), atol=1e-4)
     neuron_view = page.get_by_text("One neuron, computed")

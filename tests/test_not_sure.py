@@ -80,7 +80,7 @@ def test_the_rule_low_probability_or_far_from_every_digit():
     def reading(top: float, distance: float) -> Reading:
         p = np.full(10, (1 - top) / 9)
         p[3] = top
-        return Reading(p, np.zeros((32, 26, 26)), np.zeros((64, 11, 11)), np.zeros((28, 28)), distance, 50.0)
+        return Reading(p, np.zeros((28, 28)), distance, 50.0)
 
     assert reading(0.95, 10.0).sure and reading(UNSURE_BELOW, 50.0).sure
     assert not reading(UNSURE_BELOW - 0.01, 10.0).sure  # hesitant

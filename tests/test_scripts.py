@@ -131,14 +131,15 @@ def test_load_test(own_env, tiny_data_dir, tmp_path):
 
 
 def test_gpu_check_on_the_cpu(own_env, tiny_data_dir, tmp_path):
-    """scripts/gpu_check.sh on the CPU: the steps that are not CUDA's alone (the CUDA tests, the benchmark with CUDA
-    graphs off) run as the GPU machine runs them."""
-    env = dict(own_env, GPU_CHECK_DEVICE="cpu", GPU_CHECK_EPOCHS="1", GPU_CHECK_DRAWINGS="10", PYTHON=sys.executable,
+    """scripts/gpu_check.sh on the CPU: every step but the CUDA tests runs as the GPU machine runs it, and the
+    summary says each passed."""
+    env = dict(own_env, GPU_CHECK_DEVICE="cpu", GPU_CHECK_EPOCHS="1", PYTHON=sys.executable, TMPDIR=str(tmp_path),
                OUT=str(tmp_path / "out"), MNIST_DEMO_DATA_DIR=str(tiny_data_dir))
     out = own_process(env, ["bash", SCRIPTS / "gpu_check.sh"])
-    assert re.findall(r"^== (\w+): exit 0 after \d+ s$", out, re.MULTILINE) == ["env", "bench", "fast"], out
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"env.txt", "bench.txt", "fast.txt"}
-    assert (tmp_path / "fast.pt").exists()
+    steps = ["env", "imports", "recipes", "read", "cli", "bench"]
+    assert re.findall(r"^=== (\w+): passed after \d+ s$", out, re.MULTILINE) == steps, out
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {f"{s}.txt" for s in steps} | {"summary.txt"}
+    assert (tmp_path / "gpu-check-fast.pt").exists()
 
 
 # --- Chromium ------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pickle
 import re
 import stat
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ from torch import nn
 
 from mnist_demo.checkpoint import checks
 from mnist_demo.errors import CheckpointError, SaveError
-from mnist_demo.network import CNN
+from mnist_demo.messages import N_, Message
+from mnist_demo.network import Net
 from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import FeatureStats
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from mnist_demo.train.loop import RunResult
 
 FORMAT = "mnist-demo/1"
+_UNREADABLE = N_("{path} is not a readable checkpoint (corrupt or truncated?): {kind}")
 DEFAULT_OUT = ROOT / "checkpoints" / "last.pt"
 
 
@@ -39,40 +42,45 @@ FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 def save_error(path: Path, exc: OSError) -> SaveError:
     """The clear, one-line version of an OSError met while writing `path`."""
     folder = path.parent
-    kept = " The previous checkpoint there is unchanged." if path.is_file() else " Nothing was written."
     if exc.errno in READ_ONLY:
-        why = f"the folder {folder} is read-only (no permission to write there)"
+        why = Message(N_("the folder {folder} is read-only (no permission to write there)"), folder=folder)
     elif exc.errno in FULL:
-        why = f"the disk is full (no space left for it in {folder})"
+        why = Message(N_("the disk is full (no space left for it in {folder})"), folder=folder)
     elif path.is_dir():
-        why = "that is a folder; give a file name, such as " + str(path / "model.pt")
+        why = Message(N_("that is a folder; give a file name, such as {example}"), example=path / "model.pt")
     else:
-        why = exc.strerror or str(exc)
-    error = SaveError(f"Cannot save the checkpoint {path}: {why}.{kept}")
+        why = Message(exc.strerror or str(exc))  # the system's words, untranslated
+    error = SaveError(_KEPT if path.is_file() else _NOTHING, path=path, why=why)
     error.errno, error.filename = exc.errno, str(path)
     return error
 
 
-def _refusal(raw: str) -> str | None:
+_KEPT = N_("Cannot save the checkpoint {path}: {why}. The previous checkpoint there is unchanged.")
+_NOTHING = N_("Cannot save the checkpoint {path}: {why}. Nothing was written.")
+
+
+def _refusal(raw: str) -> Message | None:
     """Why `raw` may not be written, or None. Only a new path or a regular file is written: a device node or pipe
     is left alone (renaming over /dev/null as root would replace the system's), a symbolic link is neither
     replaced nor followed, and a name ending in / means a folder."""
     path = Path(raw)
     if raw.endswith(tuple(s for s in ("/", os.sep, os.altsep) if s)):
-        return f"a name that ends in {raw[-1]} is a folder; give a file name, such as {path / 'model.pt'}"
+        return Message(N_("a name that ends in {end} is a folder; give a file name, such as {example}"), end=raw[-1],
+                       example=path / "model.pt")
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return None
     except OSError as exc:  # a file where a folder should be on the way, a name too long...
-        return (exc.strerror or str(exc)).lower()
+        return Message(N_("{reason}"), reason=(exc.strerror or str(exc)).lower())
     if stat.S_ISLNK(info.st_mode):
-        return ("it is a symbolic link, which mnist-demo neither replaces nor writes through: give the path of the "
-                "file itself, or a new name")
+        return Message(N_("it is a symbolic link, which mnist-demo neither replaces nor writes through: give the path "
+                          "of the file itself, or a new name"))
     if stat.S_ISDIR(info.st_mode):
-        return f"that is a folder; give a file name, such as {path / 'model.pt'}"
+        return Message(N_("that is a folder; give a file name, such as {example}"), example=path / "model.pt")
     if not stat.S_ISREG(info.st_mode):
-        return "it is not a regular file (a device, pipe or socket): give the name of a new or regular file"
+        return Message(N_("it is not a regular file (a device, pipe or socket): give the name of a new or regular "
+                          "file"))
     return None
 
 
@@ -80,8 +88,7 @@ def _refuse_special(raw: str) -> None:
     why = _refusal(raw)
     if why:
         regular = os.path.isfile(raw) and not os.path.islink(raw)
-        kept = "The previous checkpoint there is unchanged." if regular else "Nothing was written."
-        raise SaveError(f"Cannot save the checkpoint {raw}: {why}. {kept}")
+        raise SaveError(_KEPT if regular else _NOTHING, path=raw, why=why)
 
 
 def check_writable(path: str | os.PathLike) -> None:
@@ -113,9 +120,12 @@ def claimed(path: str | os.PathLike) -> Iterator[None]:
             holder = lock_path.read_text(errors="replace")[:32].strip()
         except OSError:
             holder = ""
-        raise SaveError(f"Cannot save the checkpoint {path}: another run{f' (process {holder})' if holder else ''}"
-                        " is training towards it now, and one of the two results would be lost. Wait for it to "
-                        "end, or save to another file. Nothing was written.") from None
+        raise SaveError(N_("Cannot save the checkpoint {path}: another run (process {holder}) is training towards it "
+                           "now, and one of the two results would be lost. Wait for it to end, or save to another "
+                           "file. Nothing was written.") if holder else
+                        N_("Cannot save the checkpoint {path}: another run is training towards it now, and one of the "
+                           "two results would be lost. Wait for it to end, or save to another file. Nothing was "
+                           "written."), path=path, holder=holder) from None
     except OSError as exc:
         raise save_error(path, exc) from None
     try:
@@ -130,7 +140,7 @@ def claimed(path: str | os.PathLike) -> Iterator[None]:
 
 @dataclass
 class Checkpoint:
-    model: nn.Module
+    model: Net
     meta: dict = field(default_factory=dict)
     path: Path | None = None
 
@@ -188,42 +198,47 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     naming the file, before a network is built from it (checkpoint.checks says what is checked)."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}." if not os.path.lexists(path) else
-                              f"{path} is not a regular file (a folder, pipe or device): give a checkpoint file.")
+        raise CheckpointError(N_("No checkpoint at {path}.") if not os.path.lexists(path) else
+                              N_("{path} is not a regular file (a folder, pipe or device): give a checkpoint file."),
+                              path=path)
     checks.check_size(path)
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on what a file holds (sparse tensors...) are not for a user:
+            warnings.simplefilter("ignore")  # the checks below say what is wrong in one sentence
+            blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         code = re.search(r"\bGLOBAL ([\w.]+)", str(exc))  # "Unsupported global: GLOBAL x", "unsupported GLOBAL x"
         if code:  # weights_only=True refused it before anything ran
-            raise CheckpointError(
-                f"{path} was refused: besides weights it holds Python objects ({code.group(1)}) whose loading "
-                "could run code. mnist-demo loads weights only; do not load this file unless you trust it."
-            ) from None
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): UnpicklingError") from None
+            raise CheckpointError(N_("{path} was refused: besides weights it holds Python objects ({objects}) whose "
+                                     "loading could run code. mnist-demo loads weights only; do not load this file "
+                                     "unless you trust it."), path=path, objects=code.group(1)) from None
+        raise CheckpointError(_UNREADABLE, path=path, kind="UnpicklingError") from None
     except Exception as exc:
-        raise CheckpointError(
-            f"{path} is not a readable checkpoint (corrupt or truncated?): {type(exc).__name__}"
-        ) from None
+        raise CheckpointError(_UNREADABLE, path=path, kind=type(exc).__name__) from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not an mnist-demo checkpoint (expected format {FORMAT!r}).")
+        raise CheckpointError(N_("{path} is not an mnist-demo checkpoint (expected format {format!r})."), path=path,
+                              format=FORMAT)
     meta, state = blob.get("meta") or {}, blob.get("state_dict")
     if not isinstance(meta, dict) or not isinstance(state, dict):
-        raise CheckpointError(f"{path} is not an mnist-demo checkpoint (its weights or metadata are missing).")
-    classes = checks.check_meta(path, meta)
-    checks.check_weights(path, state, classes)
-    model = CNN(num_classes=classes)
+        raise CheckpointError(N_("{path} is not an mnist-demo checkpoint (its weights or metadata are missing)."),
+                              path=path)
+    classes, arch = checks.check_meta(path, meta)
+    checks.check_weights(path, state, classes, arch)
+    model = Net(arch, classes)
     model.load_state_dict(state)
-    return Checkpoint(model.to(device, memory_format=torch.channels_last).eval(), meta, path)
+    return Checkpoint(model.to(device).to(memory_format=torch.channels_last).eval(), meta, path)
 
 
 def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
     """Save a finished run with its configuration, per-epoch history and the statistics behind "not sure" (fitted by
     train.loop.fit); `meta` adds to what is recorded, or replaces it (a soup's measured accuracy)."""
+    assert result.model is not None, "a run's result keeps its model until Run.release"
     last = result.history[-1] if result.history else None
     return save(path, result.model, {
         "dataset": result.config.dataset,
-        "num_classes": result.model.fc2.out_features,
+        "num_classes": result.model.num_classes,
+        "architecture": result.model.arch,
+        "parameters": result.model.parameters_count,
         "config": result.config.as_dict(),
         "history": [asdict(h) for h in result.history],
         "test_accuracy": last.test_acc if last else None,

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_demo.errors import ClassSetError
+from mnist_demo.messages import N_, Message
 from mnist_demo.paths import ROOT
 from mnist_demo.reading.preprocess import open_image
 
@@ -60,12 +61,15 @@ def sha_of(label: int, image: bytes) -> str:
     return hashlib.sha256(bytes([label]) + image).hexdigest()
 
 
-def check_label(label: object, what: str = "label") -> int:
-    """An int 0-9. Strings and floats are refused rather than converted, and so are bools (True is not a 1)."""
+def check_label(label: object, what: str = N_("label")) -> int:
+    """An int 0-9. Strings and floats are refused rather than converted, and so are bools (True is not a 1).
+    `what`: the word for it in the message, marked N_ ("label", "predicted digit")."""
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
-        raise ClassSetError(f"The {what} must be a whole number from 0 to 9, not {label!r}.")
+        raise ClassSetError(N_("The {what} must be a whole number from 0 to 9, not {label!r}."), what=Message(what),
+                            label=label)
     if not 0 <= int(label) <= 9:
-        raise ClassSetError(f"The {what} must be a digit from 0 to 9, not {int(label)}.")
+        raise ClassSetError(N_("The {what} must be a digit from 0 to 9, not {label}."), what=Message(what),
+                            label=int(label))
     return int(label)
 
 
@@ -74,8 +78,8 @@ def check_writer(writer: object) -> str:
     refused, not cleaned up, so that no name slips into a file the teacher shares."""
     if not isinstance(writer, str) or not WRITER.fullmatch(writer):
         shown = writer[:20] + "…" if isinstance(writer, str) and len(writer) > 20 else writer
-        raise ClassSetError(f"The writer id {shown!r} is not allowed: use 1 to 64 letters, digits, _ or - "
-                            "(an anonymous session id, never a name).")
+        raise ClassSetError(N_("The writer id {writer!r} is not allowed: use 1 to 64 letters, digits, _ or - (an "
+                               "anonymous session id, never a name)."), writer=shown)
     return writer
 
 
@@ -84,22 +88,23 @@ def check_image(image: object) -> bytes:
     try:
         arr = np.asarray(image)
     except Exception:
-        raise ClassSetError(f"The image must be a 28 x 28 array, not {type(image).__name__}.") from None
+        raise ClassSetError(N_("The image must be a 28 x 28 array, not {kind}."), kind=type(image).__name__) from None
     if arr.shape != (SIZE, SIZE):
-        raise ClassSetError(f"The image must be 28 x 28 pixels, not {' x '.join(map(str, arr.shape)) or 'a scalar'}.")
+        raise ClassSetError(N_("The image must be 28 x 28 pixels, not {shape}."),
+                            shape=" x ".join(map(str, arr.shape)) or Message(N_("a scalar")))
     if arr.dtype == np.uint8:
         pixels = arr
     elif np.issubdtype(arr.dtype, np.floating):
         if not np.isfinite(arr).all():
-            raise ClassSetError("The image has NaN or infinite pixels; give values from 0 to 1.")
+            raise ClassSetError(N_("The image has NaN or infinite pixels; give values from 0 to 1."))
         if arr.min() < 0 or arr.max() > 1:
-            raise ClassSetError(f"The image's pixels run from {arr.min():g} to {arr.max():g}; give 0 to 1 "
-                                "(float) or 0 to 255 (uint8).")
+            raise ClassSetError(N_("The image's pixels run from {low:g} to {high:g}; give 0 to 1 (float) or 0 to 255 "
+                                   "(uint8)."), low=arr.min(), high=arr.max())
         pixels = np.rint(arr * 255).astype(np.uint8)
     else:
-        raise ClassSetError(f"The image must be uint8 (0-255) or float (0-1), not {arr.dtype}.")
+        raise ClassSetError(N_("The image must be uint8 (0-255) or float (0-1), not {dtype}."), dtype=arr.dtype)
     if int(pixels.max()) < INK_FLOOR:
-        raise ClassSetError("The image is empty (all black): draw a digit before saving it.")
+        raise ClassSetError(N_("The image is empty (all black): draw a digit before saving it."))
     return np.ascontiguousarray(pixels).tobytes()
 
 
@@ -117,8 +122,8 @@ def drawing_png(drawing: object) -> bytes:
             raise ValueError
         img = open_image(arr)
     except Exception:
-        raise ClassSetError("The drawing must be an image array (H x W, H x W x 3 or H x W x 4) with finite "
-                            "values.") from None
+        raise ClassSetError(N_("The drawing must be an image array (H x W, H x W x 3 or H x W x 4) with finite "
+                               "values.")) from None
     if img.mode not in ("L", "LA", "RGB", "RGBA"):
         img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
     img.thumbnail((DRAWING_SIZE, DRAWING_SIZE), Image.Resampling.LANCZOS)

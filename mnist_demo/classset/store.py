@@ -31,6 +31,7 @@ from mnist_demo.classset.checks import (
     sha_of,
 )
 from mnist_demo.errors import ClassSetError, NotAllowed
+from mnist_demo.messages import N_, Message
 
 SCHEMA_VERSION = 1  # PRAGMA user_version; a later release migrates from it
 SCHEMA = """
@@ -55,34 +56,34 @@ def explain(path: Path, exc: BaseException, timeout: float, readonly: bool = Fal
     """One clear line for an sqlite3 error met on `path`; its `.public` form leaves out the server's paths."""
     text = str(exc).lower()
     if "not a database" in text or "encrypted" in text:
-        why = ("{it} is not a class-set database (file is not a database). It was left unchanged: move it away or "
-               f"set ${DB_ENV} to another file.")
-    elif "readonly" in text or "read-only" in text:
-        how = "It was opened for reading only." if readonly else "Make the file and its folder writable."
-        why = "{it} is read-only (attempt to write a readonly database); nothing was saved. " + how
-    elif "locked" in text or "busy" in text:
-        why = (f"{{it}} is busy: another program has held it locked for over {timeout:g} s; nothing was saved. Try "
-               "again in a moment, or close the other program.")
-    elif "malformed" in text or "corrupt" in text:
-        why = ("{it} is damaged (database disk image is malformed). Move it away to start a new one; an export made "
-               "earlier can be imported into it.")
-    elif "full" in text:
-        why = "The disk holding {it} is full; nothing was saved. Free some space and try again."
-    elif "unable to open" in text:
-        why = f"{{it}} cannot be opened: its folder is missing or not writable. Choose another place with ${DB_ENV}."
-    else:
-        why = "{it} could not be used: " + str(exc).replace("{", "(").replace("}", ")") + "."
-    return located(why, path)
+        return located(N_("{It} is not a class-set database (file is not a database). It was left unchanged: move it "
+                          "away or set ${setting} to another file."), path, setting=DB_ENV)
+    if "readonly" in text or "read-only" in text:
+        return located(N_("{It} is read-only (attempt to write a readonly database); nothing was saved. It was "
+                          "opened for reading only.") if readonly else
+                       N_("{It} is read-only (attempt to write a readonly database); nothing was saved. Make the file "
+                          "and its folder writable."), path)
+    if "locked" in text or "busy" in text:
+        return located(N_("{It} is busy: another program has held it locked for over {timeout:g} s; nothing was "
+                          "saved. Try again in a moment, or close the other program."), path, timeout=timeout)
+    if "malformed" in text or "corrupt" in text:
+        return located(N_("{It} is damaged (database disk image is malformed). Move it away to start a new one; an "
+                          "export made earlier can be imported into it."), path)
+    if "full" in text:
+        return located(N_("The disk holding {it} is full; nothing was saved. Free some space and try again."), path)
+    if "unable to open" in text:
+        return located(N_("{It} cannot be opened: its folder is missing or not writable. Choose another place with "
+                          "${setting}."), path, setting=DB_ENV)
+    return located(N_("{It} could not be used: {reason}."), path,
+                   reason=str(exc).replace("{", "(").replace("}", ")"))
 
 
-def located(template: str, path: Path) -> ClassSetError:
-    """ClassSetError(template with "{it}" naming the file); `.public`: the same without the server's path."""
-    def fill(it: str) -> str:
-        text = template.replace("{it}", it)
-        return text[0].upper() + text[1:]
-
-    error = ClassSetError(fill(f"the class set {path}"))
-    error.public = fill("the class set")
+def located(template: str, path: Path, **params: object) -> ClassSetError:
+    """ClassSetError(template, params) whose "{it}" ("{It}" to begin a sentence) names the file; `.public`: the same
+    without the server's path."""
+    error = ClassSetError(template, it=Message(N_("the class set {path}"), path=path),
+                          It=Message(N_("The class set {path}"), path=path), **params)
+    error.public = Message(template, it=Message(N_("the class set")), It=Message(N_("The class set")), **params)
     return error
 
 
@@ -95,16 +96,17 @@ class ClassSet:
         self.timeout = float(timeout)
         self.readonly = readonly
         if readonly and not self.path.is_file():
-            raise located("{it} does not exist yet (there is nothing to read): add digits first, or choose another "
-                          f"file with ${DB_ENV}.", self.path)
+            raise located(N_("{It} does not exist yet (there is nothing to read): add digits first, or choose another "
+                             "file with ${setting}."), self.path, setting=DB_ENV)
         if self.path.is_dir():
-            raise located("{it} is a folder; give a file name for the class set, such as class.db in it.", self.path)
+            raise located(N_("{It} is a folder; give a file name for the class set, such as class.db in it."),
+                          self.path)
         if not readonly:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise located(f"The folder of {{it}} cannot be created ({exc.strerror or 'error'}). Choose another "
-                              f"place with ${DB_ENV}.", self.path) from None
+                raise located(N_("The folder of {it} cannot be created ({reason}). Choose another place with "
+                                 "${setting}."), self.path, reason=exc.strerror or "error", setting=DB_ENV) from None
         self._setup()
 
     def __repr__(self) -> str:
@@ -155,16 +157,18 @@ class ClassSet:
         with self._read() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]  # "file is not a database" shows here
             if version > SCHEMA_VERSION:
-                raise located(f"{{it}} was made by a newer mnist-demo (schema {version}, this one knows "
-                              f"{SCHEMA_VERSION}). Update the app, or use another file.", self.path)
+                raise located(N_("{It} was made by a newer mnist-demo (schema {version}, this one knows {known}). "
+                                 "Update the app, or use another file."), self.path, version=version,
+                              known=SCHEMA_VERSION)
             if version == SCHEMA_VERSION:
                 return
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             if tables:
-                raise located(f"{{it}} is an SQLite database of something else (tables: {', '.join(tables[:5])}); "
-                              f"it was left unchanged. Choose another file with ${DB_ENV}.", self.path)
+                raise located(N_("{It} is an SQLite database of something else (tables: {tables}); it was left "
+                                 "unchanged. Choose another file with ${setting}."), self.path,
+                              tables=", ".join(tables[:5]), setting=DB_ENV)
         if self.readonly:
-            raise located("{it} is an empty database, not a class set yet; open it writable once.", self.path)
+            raise located(N_("{It} is an empty database, not a class set yet; open it writable once."), self.path)
         with self._read() as conn:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")  # lasts: it is stored in the file
@@ -185,26 +189,26 @@ class ClassSet:
         pixels = check_image(image)
         writer = check_writer(writer)
         if predicted is not None:
-            predicted = check_label(predicted, "predicted digit")
+            predicted = check_label(predicted, N_("predicted digit"))
         thumb = drawing_png(drawing) if drawing is not None else None
         sha = sha_of(label, pixels)
         with self._write() as conn:
             cur = conn.execute(INSERT, (label, pixels, thumb, time.time(), predicted, writer, sha))
-            if cur.rowcount:
-                return int(cur.lastrowid)
+            if cur.rowcount and cur.lastrowid is not None:
+                return cur.lastrowid
             return int(conn.execute("SELECT id FROM digits WHERE sha = ?", (sha,)).fetchone()[0])
 
     def delete(self, id: int, teacher: bool) -> bool:
         """Remove one digit (the teacher only); False when there was no such row (deleted from another tab)."""
         if not teacher:
-            raise NotAllowed("Only the teacher can delete digits from the class set.")
+            raise NotAllowed(N_("Only the teacher can delete digits from the class set."))
         with self._write() as conn:
             return conn.execute("DELETE FROM digits WHERE id = ?", (int(id),)).rowcount > 0
 
     def delete_all(self, teacher: bool) -> int:
         """Empty the set (the teacher only); returns how many digits were removed."""
         if not teacher:
-            raise NotAllowed("Only the teacher can empty the class set.")
+            raise NotAllowed(N_("Only the teacher can empty the class set."))
         with self._write() as conn:
             return conn.execute("DELETE FROM digits").rowcount
 
@@ -251,8 +255,8 @@ class ClassSet:
                 by_id = {r[0]: r for r in found}
                 missing = [i for i in ids if i not in by_id]
                 if missing:
-                    raise ClassSetError(f"No digit with id {', '.join(map(str, missing[:5]))} in the class set "
-                                        "(deleted meanwhile?).")
+                    raise ClassSetError(N_("No digit with id {ids} in the class set (deleted meanwhile?)."),
+                                        ids=", ".join(map(str, missing[:5])))
                 found = [by_id[i] for i in ids]
         images = np.frombuffer(b"".join(r[2] for r in found), dtype=np.uint8).reshape(len(found), SIZE, SIZE)
         return Images(images.copy(), np.array([r[1] for r in found], dtype=np.int64), [r[3] for r in found],

@@ -20,6 +20,7 @@ from mnist_demo.classset.checks import SIZE, png_of
 from mnist_demo.classset.unpack import CSV_NAME, Item, Member, check_count, collect, refuse
 from mnist_demo.data import idx
 from mnist_demo.errors import ClassSetError
+from mnist_demo.messages import N_, Message
 
 CSV_COLUMNS = ["file", "label", "writer", "predicted", "created"]
 IDX_IMAGES, IDX_LABELS = "class-images-idx3-ubyte", "class-labels-idx1-ubyte"
@@ -58,8 +59,8 @@ def write_file(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise ClassSetError(f"Cannot write {path}: {exc.strerror or exc}. Choose a writable folder with free "
-                            "space.") from None
+        raise ClassSetError(N_("Cannot write {path}: {reason}. Choose a writable folder with free space."), path=path,
+                            reason=exc.strerror or exc) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -68,16 +69,19 @@ def write_file(path: Path, data: bytes) -> None:
 
 # --- import ----------------------------------------------------------------------------------------------------
 
+_LINK = N_("Cannot import {src}: {member} is a symbolic link; nothing was imported.")
+
+
 def read_source(src: str | os.PathLike | bytes, name: str | None = None) -> list[Item]:
     """Every digit of a zip (a path, or its bytes as uploaded) or a folder, checked; the first bad one refuses all."""
     if isinstance(src, (bytes, bytearray)):
-        return _read_zip(io.BytesIO(src), name or "the uploaded file")
+        return _read_zip(io.BytesIO(src), name or Message(N_("the uploaded file")))
     path = Path(src)
     if path.is_dir():
         return collect(_folder_members(path), str(path))
     if path.is_file():
         return _read_zip(path, str(path))
-    raise ClassSetError(f"Cannot import {path}: there is no such file or folder.")
+    raise ClassSetError(N_("Cannot import {src}: there is no such file or folder."), src=path)
 
 
 def _read_zip(source: Path | io.BytesIO, shown: str) -> list[Item]:
@@ -85,10 +89,10 @@ def _read_zip(source: Path | io.BytesIO, shown: str) -> list[Item]:
         with zipfile.ZipFile(source) as zf:
             return collect(_zip_members(zf, shown), shown)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
-        raise ClassSetError(f"Cannot import {shown}: it is not a zip file (a zip or a folder with 0/ … 9/ "
-                            "is expected).") from None
+        raise ClassSetError(N_("Cannot import {src}: it is not a zip file (a zip or a folder with 0/ … 9/ is "
+                               "expected)."), src=shown) from None
     except OSError as exc:
-        raise ClassSetError(f"Cannot import {shown}: {exc.strerror or exc}.") from None
+        raise ClassSetError(N_("Cannot import {src}: {reason}."), src=shown, reason=exc.strerror or exc) from None
 
 
 def _safe_name(src: str, name: str) -> str:
@@ -96,7 +100,8 @@ def _safe_name(src: str, name: str) -> str:
     posix = name.replace("\\", "/")
     parts = PurePosixPath(posix).parts
     if posix.startswith("/") or re.match(r"[A-Za-z]:", posix) or ".." in parts:
-        raise refuse(src, repr(name), "points outside the archive (an absolute path or '..')")
+        raise refuse(src, repr(name), N_("Cannot import {src}: {member} points outside the archive (an absolute path "
+                                         "or '..'); nothing was imported."))
     return "/".join(p for p in parts if p not in ("", "."))
 
 
@@ -107,11 +112,12 @@ def _zip_members(zf: zipfile.ZipFile, src: str) -> list[Member]:
     for info in infos:
         name = _safe_name(src, info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise refuse(src, repr(info.filename), "is a symbolic link")
+            raise refuse(src, repr(info.filename), _LINK)
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
-            raise refuse(src, repr(info.filename), "is encrypted")
+            raise refuse(src, repr(info.filename), N_("Cannot import {src}: {member} is encrypted; nothing was "
+                                                      "imported."))
 
         def read(cap: int, info: zipfile.ZipInfo = info) -> bytes:
             with zf.open(info) as f:
@@ -127,7 +133,7 @@ def _folder_members(root: Path) -> list[Member]:
         for entry in sorted(dirs + files):
             path = Path(folder) / entry
             if path.is_symlink():
-                raise refuse(str(root), repr(str(path.relative_to(root))), "is a symbolic link")
+                raise refuse(str(root), repr(str(path.relative_to(root))), _LINK)
         for entry in sorted(files):
             path = Path(folder) / entry
 

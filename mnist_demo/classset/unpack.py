@@ -23,6 +23,7 @@ import numpy as np
 from mnist_demo.classset.checks import INK_FLOOR, SIZE, check_image, check_label, check_writer
 from mnist_demo.data import idx
 from mnist_demo.errors import ClassSetError, DataFileError, UnreadableImage
+from mnist_demo.messages import N_, Clause, Message
 from mnist_demo.reading.preprocess import open_image, to_mnist
 
 IMPORT_WRITER = "import"  # the writer of imported images that come without a labels.csv
@@ -54,20 +55,24 @@ class Member:
     read: Callable[[int], bytes]  # at most this many bytes plus one, so a lie about the size shows
 
 
-def refuse(src: str, name: str, why: str) -> ClassSetError:
-    return ClassSetError(f"Cannot import {src}: {name} {why}; nothing was imported.")
+def refuse(src: str, member: str, template: str, **params: object) -> ClassSetError:
+    """The refusal of a whole import because of one `member`: `template` says "Cannot import {src}: {member} ..."."""
+    return ClassSetError(template, src=src, member=member, **params)
 
 
 def check_count(src: str, n: int) -> None:
     if n > MAX_MEMBERS:
-        raise ClassSetError(f"Cannot import {src}: it holds over {MAX_MEMBERS:,} files; split it into smaller "
-                            "parts. Nothing was imported.")
+        raise ClassSetError(N_("Cannot import {src}: it holds over {most:,} files; split it into smaller parts. "
+                               "Nothing was imported."), src=src, most=MAX_MEMBERS)
 
 
 def _skipped(name: str) -> bool:
     """Files a zip tool adds on its own: macOS's __MACOSX/ and ._ twins, .DS_Store and other dotfiles."""
     parts = name.split("/")
     return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts)
+
+
+_UNUSABLE = N_("Cannot import {src}: {member} cannot be used: {why}; nothing was imported.")
 
 
 def collect(members: list[Member], src: str) -> list[Item]:
@@ -78,17 +83,20 @@ def collect(members: list[Member], src: str) -> list[Item]:
     def read(m: Member, cap: int) -> bytes:
         nonlocal total
         if m.size > cap:
-            raise refuse(src, m.name, f"is {m.size / 2**20:.1f} MB uncompressed; the most read per file is "
-                                       f"{cap / 2**20:.0f} MB")
+            raise refuse(src, m.name, N_("Cannot import {src}: {member} is {size:.1f} MB uncompressed; the most read "
+                                         "per file is {most:.0f} MB; nothing was imported."),
+                         size=m.size / 2**20, most=cap / 2**20)
         if total + m.size > MAX_TOTAL_BYTES:
-            raise ClassSetError(f"Cannot import {src}: it unpacks to over {MAX_TOTAL_BYTES / 2**20:.0f} MB; split "
-                                "it into smaller parts. Nothing was imported.")
+            raise ClassSetError(N_("Cannot import {src}: it unpacks to over {most:.0f} MB; split it into smaller "
+                                   "parts. Nothing was imported."), src=src, most=MAX_TOTAL_BYTES / 2**20)
         try:
             data = m.read(cap)
         except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib.error) as exc:
-            raise refuse(src, m.name, f"cannot be read ({type(exc).__name__})") from None
+            raise refuse(src, m.name, N_("Cannot import {src}: {member} cannot be read ({kind}); nothing was "
+                                         "imported."), kind=type(exc).__name__) from None
         if len(data) > cap or len(data) > m.size:
-            raise refuse(src, m.name, "is larger than its header says")
+            raise refuse(src, m.name, N_("Cannot import {src}: {member} is larger than its header says; nothing was "
+                                         "imported."))
         total += len(data)
         return data
 
@@ -101,7 +109,8 @@ def collect(members: list[Member], src: str) -> list[Item]:
             idx[m.name] = m
         elif path.suffix.lower() in IMAGE_EXTS:
             if not re.fullmatch(r"[0-9]", path.parent.name):
-                raise refuse(src, m.name, "is not in a digit folder (0/ … 9/ name the label)")
+                raise refuse(src, m.name, N_("Cannot import {src}: {member} is not in a digit folder (0/ … 9/ name the "
+                                             "label); nothing was imported."))
             images.append(m)
 
     now = time.time()
@@ -116,11 +125,13 @@ def collect(members: list[Member], src: str) -> list[Item]:
         if not name.endswith("images-idx3-ubyte"):
             partner = name[: -len("labels-idx1-ubyte")] + "images-idx3-ubyte"
             if partner not in idx:
-                raise refuse(src, name, f"has no images file beside it ({PurePosixPath(partner).name})")
+                raise refuse(src, name, N_("Cannot import {src}: {member} has no images file beside it ({partner}); "
+                                           "nothing was imported."), partner=PurePosixPath(partner).name)
             continue
         partner = name[: -len("images-idx3-ubyte")] + "labels-idx1-ubyte"
         if partner not in idx:
-            raise refuse(src, name, f"has no labels file beside it ({PurePosixPath(partner).name})")
+            raise refuse(src, name, N_("Cannot import {src}: {member} has no labels file beside it ({partner}); "
+                                       "nothing was imported."), partner=PurePosixPath(partner).name)
         items += _idx_items(read(idx[name], MAX_TOTAL_BYTES), read(idx[partner], MAX_TOTAL_BYTES), src, name, now)
     return items
 
@@ -131,7 +142,7 @@ def _read_csv(data: bytes, src: str, name: str) -> dict[str, dict]:
     try:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
         if not reader.fieldnames or "file" not in reader.fieldnames:
-            raise refuse(src, name, "has no 'file' column")
+            raise refuse(src, name, N_("Cannot import {src}: {member} has no 'file' column; nothing was imported."))
         out = {}
         for line, row in enumerate(reader, start=2):
             meta: dict = {}
@@ -139,18 +150,23 @@ def _read_csv(data: bytes, src: str, name: str) -> dict[str, dict]:
                 if row.get("writer"):
                     meta["writer"] = check_writer(row["writer"])
                 if row.get("predicted"):
-                    meta["predicted"] = check_label(int(row["predicted"]), "predicted digit")
+                    meta["predicted"] = check_label(int(row["predicted"]), N_("predicted digit"))
                 if row.get("created"):
                     meta["created"] = float(row["created"])
                     if not np.isfinite(meta["created"]):
                         raise ValueError
             except (ClassSetError, ValueError) as exc:
-                why = str(exc).rstrip(".") if isinstance(exc, ClassSetError) else "a value is not a number"
-                raise refuse(src, f"{name} line {line}", f"is wrong ({why})") from None
+                where = Message(N_("{file} line {line}"), file=name, line=line)
+                if isinstance(exc, ClassSetError):
+                    raise refuse(src, where, N_("Cannot import {src}: {member} is wrong ({why}); nothing was "
+                                                "imported."), why=Clause(exc.message)) from None
+                raise refuse(src, where, N_("Cannot import {src}: {member} is wrong (a value is not a number); "
+                                            "nothing was imported.")) from None
             out[(row.get("file") or "").replace("\\", "/")] = meta
         return out
     except (UnicodeDecodeError, csv.Error):
-        raise refuse(src, name, "is not a readable CSV file") from None
+        raise refuse(src, name, N_("Cannot import {src}: {member} is not a readable CSV file; nothing was "
+                                   "imported.")) from None
 
 
 def _decode(data: bytes, src: str, name: str) -> bytes:
@@ -165,15 +181,16 @@ def _decode(data: bytes, src: str, name: str) -> bytes:
                 return check_image(arr)
         mnist = to_mnist(img)
     except UnreadableImage as exc:
-        raise refuse(src, name, f"cannot be read: {exc}") from None
+        raise refuse(src, name, N_("Cannot import {src}: {member} cannot be read: {why}; nothing was imported."),
+                     why=exc) from None
     except ClassSetError as exc:
-        raise refuse(src, name, f"cannot be used: {str(exc).rstrip('.')}") from None
+        raise refuse(src, name, _UNUSABLE, why=Clause(exc.message)) from None
     if mnist is None:
-        raise refuse(src, name, "is blank (no digit in it)")
+        raise refuse(src, name, N_("Cannot import {src}: {member} is blank (no digit in it); nothing was imported."))
     try:
         return check_image(mnist)
     except ClassSetError as exc:
-        raise refuse(src, name, f"cannot be used: {str(exc).rstrip('.')}") from None
+        raise refuse(src, name, _UNUSABLE, why=Clause(exc.message)) from None
 
 
 def _idx_items(images: bytes, labels: bytes, src: str, name: str, now: float) -> list[Item]:
@@ -182,14 +199,16 @@ def _idx_items(images: bytes, labels: bytes, src: str, name: str, now: float) ->
     try:  # the one IDX reader, as for MNIST itself: magic, dimensions, length, counts and labels 0-9
         image_arr, label_arr = idx.parse(images, idx.IMAGES, paths[0]), idx.parse(labels, idx.LABELS, paths[1])
         if len(image_arr):
-            idx.check_pair(image_arr, label_arr, 10, paths, "imported")
+            idx.check_pair(image_arr, label_arr, 10, paths, N_("imported"))
         elif len(label_arr):
-            raise idx.file_error(f"{{0}} holds no images but {{1}} holds {len(label_arr):,} labels", None, *paths)
+            raise idx.file_error(N_("{path} holds no images but {labels_path} holds {labels:,} labels."), None,
+                                 path=paths[0], labels_path=paths[1], labels=len(label_arr))
     except DataFileError as exc:
-        raise ClassSetError(f"Cannot import {src}: {exc} Nothing was imported.") from None
+        raise ClassSetError(N_("Cannot import {src}: {why} Nothing was imported."), src=src, why=exc) from None
     n = len(image_arr)
     pixels = image_arr.reshape(n, SIZE * SIZE)
-    blank = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
+    blank: np.ndarray | list[int] = np.flatnonzero(pixels.max(axis=1) < INK_FLOOR) if n else []
     if len(blank):
-        raise refuse(src, name, f"has an empty (all black) image at index {int(blank[0])}")
+        raise refuse(src, name, N_("Cannot import {src}: {member} has an empty (all black) image at index {index}; "
+                                   "nothing was imported."), index=int(blank[0]))
     return [Item(int(label_arr[i]), pixels[i].tobytes(), IMPORT_WRITER, None, now) for i in range(n)]

@@ -12,6 +12,7 @@ import numpy as np
 
 from mnist_demo.cli.common import digit, error, load_checkpoint
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.messages import N_
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -62,8 +63,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     cs = ClassSet(args.db, readonly=True)
     if args.format == "idx":
         if Path(args.out).exists() and not Path(args.out).is_dir():
-            raise UsageError(f"{args.out} is a file: --format idx writes two files into a folder; give a folder.")
-        paths = cs.export_idx(args.out)
+            raise UsageError(N_("{path} is a file: --format idx writes two files into a folder; give a folder."),
+                             path=args.out)
+        paths: tuple[Path, ...] = cs.export_idx(args.out)
     else:
         paths = (cs.export_zip(args.out),)
     print(f"Exported {cs.count()} digits to {', '.join(map(str, paths))}")
@@ -90,15 +92,15 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     digits = ClassSet(args.db, readonly=True).images()
     start = load_checkpoint(args.checkpoint)
     if start.dataset != "mnist":
-        raise UsageError(f"{start.path} reads {start.dataset}; fine-tuning on the class's digits needs an MNIST "
-                         "model.")
+        raise UsageError(N_("{path} reads {dataset}; fine-tuning on the class's digits needs an MNIST model."),
+                         path=start.path, dataset=start.dataset)
     if args.out:
         checkpoint.check_writable(args.out)  # before the run, not after it
     config = replace(finetune.CONFIG, device=args.device, seed=args.seed)
     train, test = load_split("mnist", True, args.data_dir), load_split("mnist", False, args.data_dir)
 
     def progress(p: Progress) -> None:
-        if p.kind == "epoch" and not args.json:
+        if p.stats is not None and not args.json:  # an epoch's report
             print(f"epoch {p.epoch}/{p.epochs}: MNIST test accuracy {p.stats.test_acc:.2%}", file=sys.stderr)
 
     try:

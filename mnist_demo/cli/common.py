@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from mnist_demo import checkpoint
 from mnist_demo.errors import UsageError
+from mnist_demo.messages import N_
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,13 +51,13 @@ def load_checkpoint(path: str | None) -> checkpoint.Checkpoint:
     """The checkpoint at `path` (default: the shipped model), checked; UsageError saying how to make one if absent."""
     target = Path(path) if path else checkpoint.SHIPPED
     if not target.exists():
-        raise UsageError(f"No model at {target}. Train one first, for example: "
-                         f"python -m mnist_demo train --preset classroom --out {target}")
+        raise UsageError(N_("No model at {path}. Train one first, for example: python -m mnist_demo train --preset "
+                            "classroom --out {path}"), path=target)
     return checkpoint.load(target)
 
 
 def same_dataset(ckpt: checkpoint.Checkpoint, path: str, dataset: str, verb: str) -> checkpoint.Checkpoint:
     if ckpt.dataset != dataset:
-        raise UsageError(f"{path} was trained on {ckpt.dataset}, not {dataset}: add --dataset {ckpt.dataset}, or "
-                         f"{verb} a {dataset} model")
+        raise UsageError(N_("{path} was trained on {trained}, not {dataset}: add --dataset {trained}, or {verb} a "
+                            "{dataset} model"), path=path, trained=ckpt.dataset, dataset=dataset, verb=verb)
     return ckpt

@@ -12,8 +12,11 @@ from tqdm import tqdm
 
 from mnist_demo import checkpoint
 from mnist_demo.cli.common import at_least_one, error, load_checkpoint, same_dataset
-from mnist_demo.data import DATASETS, load_split
+from mnist_demo.data import CLASS_NAMES, DATASETS, load_split
 from mnist_demo.errors import UnreadableImage, UsageError
+from mnist_demo.messages import LANGUAGES, N_, catalogue
+from mnist_demo.network import PRESETS as ARCH_PRESETS
+from mnist_demo.network import TUTORIAL, canonical
 from mnist_demo.reading.not_sure import fit_feature_stats
 from mnist_demo.train.augment import AUGMENTATIONS, trained_on
 from mnist_demo.train.loop import Progress, RunResult, evaluate, fit
@@ -21,15 +24,23 @@ from mnist_demo.train.metrics import per_class_accuracy
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, TrainConfig, preset
 
 
+def recipe(args: argparse.Namespace) -> TrainConfig:
+    """The run the recipe flags describe (`train` and `code` share them); a setting that cannot work, such as a
+    network whose image shrinks to nothing, is one line here, before any data is read."""
+    return preset(args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                  optimizer=args.optimizer, seed=args.seed, device=getattr(args, "device", None),
+                  augment=args.augment, label_smoothing=args.label_smoothing, arch=args.arch)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    config = preset(
-        args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        optimizer=args.optimizer, seed=args.seed, device=args.device, augment=args.augment,
-        label_smoothing=args.label_smoothing,
-    )
+    config = recipe(args)
     start = teacher = None
     if args.start_from:  # checked before the data loads and the run starts, like every other flag
         start = same_dataset(load_checkpoint(args.start_from), args.start_from, config.dataset, "start from")
+        if args.arch and start.model.arch != config.arch:
+            raise UsageError(N_("--arch {arch} is not the network of {path} ({theirs}): a second run goes on with "
+                                "the network it starts from; leave --arch out"), arch=config.arch,
+                             path=args.start_from, theirs=start.model.arch)
     if args.distill_from:
         teacher = same_dataset(load_checkpoint(args.distill_from), args.distill_from, config.dataset, "copy")
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
@@ -51,7 +62,7 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
             refresh=False,
         )
         bar.refresh()
-        if p.kind == "epoch":
+        if p.stats is not None:  # an epoch's report
             tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
 
@@ -70,6 +81,21 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
         return 130
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
     print("Done")
+    if args.json:
+        last = result.history[-1]
+        assert result.model is not None  # a finished run has its model
+        print(json.dumps({"architecture": result.model.arch, "parameters": result.model.parameters_count,
+                          "epochs": len(result.history), "train_acc": last.train_acc, "train_loss": last.train_loss,
+                          "test_acc": last.test_acc, "test_loss": last.test_loss, "seconds": result.seconds,
+                          "checkpoint": str(path)}))
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from mnist_demo.network.code import script
+
+    config = recipe(args)
+    sys.stdout.write(script(config, len(CLASS_NAMES[config.dataset]), catalogue(args.lang).gettext))
     return 0
 
 
@@ -77,13 +103,14 @@ def cmd_soup(args: argparse.Namespace) -> int:
     from mnist_demo.train.soup import mean_weights
 
     if len(args.checkpoints) < 2:
-        raise UsageError(f"a soup needs at least two checkpoints to average, not {len(args.checkpoints)}")
+        raise UsageError(N_("a soup needs at least two checkpoints to average, not {n}"), n=len(args.checkpoints))
     ckpts = [load_checkpoint(p) for p in args.checkpoints]
     first = ckpts[0]
     for path, other in zip(args.checkpoints[1:], ckpts[1:]):
         if other.dataset != first.dataset:
-            raise UsageError(f"{path} was trained on {other.dataset}, not {first.dataset} like {args.checkpoints[0]}: "
-                             "a soup averages models of one dataset")
+            raise UsageError(N_("{path} was trained on {trained}, not {dataset} like {first}: a soup averages models "
+                                "of one dataset"), path=path, trained=other.dataset, dataset=first.dataset,
+                             first=args.checkpoints[0])
     checkpoint.check_writable(args.out)
     with checkpoint.claimed(args.out):
         model = mean_weights([c.model for c in ckpts])
@@ -110,6 +137,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                           "per_class_accuracy": per_class, "n": result.n}))
         return 0
     correct = round(result.accuracy * result.n)
+    assert ckpt.path is not None  # checkpoint.load keeps where it read it
     print(f"{os.path.relpath(ckpt.path)} on the {dataset} test set: accuracy {result.accuracy:.2%} "
           f"({correct}/{result.n}), loss {result.loss:.4f}")
     for name, acc in zip(split.classes, per_class):
@@ -118,7 +146,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from mnist_demo.reading.inference import probabilities  # with scipy and PIL, 0.4 s that training does not need
+    from mnist_demo.reading.inference import read  # with scipy and PIL, 0.4 s that training does not need
     from mnist_demo.reading.preprocess import to_mnist, why_blank
 
     ckpt = load_checkpoint(args.checkpoint)
@@ -139,10 +167,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
             error(f"nothing to read: {blank}", about=path)
             failed += 1
             continue
-        probs = probabilities(ckpt.model, image)[0]
+        reading = read(ckpt.model, image, ckpt.feature_stats, explain=False)  # what the Draw page decides with
+        probs = reading.probabilities
         digit = int(probs.argmax())
         if args.json:
-            print(json.dumps({"path": path, "digit": digit, "probabilities": [round(float(p), 6) for p in probs]}))
+            print(json.dumps({"path": path, "digit": digit, "sure": reading.sure,
+                              "probabilities": [round(float(p), 6) for p in probs]}))
         else:
             print(f"{path} {digit} {probs[digit]:.3f}")
     return 1 if failed else 0
@@ -153,35 +183,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from mnist_demo.train.device import pick_device
 
     return bench.main(args.data_dir, pick_device(args.device), args.epochs, args.test_batch_size, not args.no_app,
-                      drawings=args.drawings)
+                      drawings=args.drawings, arch=canonical(args.arch) if args.arch else None)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """The network's subcommands, added to the main parser's."""
 
-    train = sub.add_parser("train", help="train the tutorial's CNN; one tutorial line per epoch, then Done")
-    train.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
-    train.add_argument("--dataset", choices=DATASETS)
+    train = sub.add_parser("train", help="train a network (the tutorial's CNN unless --arch); one tutorial line "
+                                         "per epoch, then Done")
+    recipe_flags(train)
     train.add_argument("--data-dir", help="dataset folder (default: $MNIST_DEMO_DATA_DIR, else ./data)")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float)
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
-    train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
-    train.add_argument("--augment", choices=AUGMENTATIONS,
-                       help="none, affine, stroke, both, or styles (both, and a quarter of each batch swapped for "
-                            "digits drawn in the world's handwriting styles)")
     train.add_argument("--start-from", metavar="CHECKPOINT",
                        help="start from this checkpoint's weights instead of fresh ones (a second, shorter run)")
     train.add_argument("--distill-from", metavar="CHECKPOINT",
                        help="also copy this model's answers where it is sure and right (distillation); style "
                             "drawings, and MNIST's 1s and 7s, learn from their labels only")
-    train.add_argument("--label-smoothing", type=float, metavar="E",
-                       help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")
     train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--json", action="store_true", help="end with one JSON object: architecture, parameters, "
+                                                           "test_acc (0-1), ...")
     train.set_defaults(func=cmd_train)
+
+    code = sub.add_parser("code", help="the PyTorch code of a run, in the tutorial's style: mnist-demo code > run.py")
+    recipe_flags(code)
+    code.add_argument("--lang", choices=LANGUAGES, default="en", help="the language of the code's comments")
+    code.set_defaults(func=cmd_code)
 
     so = sub.add_parser("soup", help="average the weights of runs from one start (a model soup) into one model")
     so.add_argument("checkpoints", nargs="*", metavar="CHECKPOINT",
@@ -213,4 +240,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     be.add_argument("--drawings", type=at_least_one, default=200,
                     help="drawings timed from the canvas to the probabilities (default: 200)")
     be.add_argument("--no-app", action="store_true", help="skip timing the app's start")
+    be.add_argument("--arch", metavar="SPEC", help="also time an epoch of this network beside the tutorial's")
     be.set_defaults(func=cmd_bench)
+
+
+def recipe_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that describe a run, shared by `train` and `code`."""
+    parser.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
+    parser.add_argument("--arch", metavar="SPEC",
+                        help="the network, as blocks: convC:K localC:K maxpoolK avgpoolK relu sigmoid tanh bn dropoutP "
+                             f"fcN, or a preset name ({', '.join(ARCH_PRESETS)}); default: tutorial, i.e. "
+                             f"{TUTORIAL!r}")
+    parser.add_argument("--dataset", choices=DATASETS)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--optimizer", choices=OPTIMIZERS)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--augment", choices=AUGMENTATIONS,
+                        help="none, affine, stroke, both, or styles (both, and a quarter of each batch swapped for "
+                             "digits drawn in the world's handwriting styles)")
+    parser.add_argument("--label-smoothing", type=float, metavar="E",
+                        help="train towards 1 - E on the right digit and E spread over all ten (0 to 1, e.g. 0.05)")

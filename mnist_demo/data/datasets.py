@@ -13,6 +13,7 @@ import torch
 
 from mnist_demo.data import idx
 from mnist_demo.errors import ConfigError, DataMissingError
+from mnist_demo.messages import N_, Message
 from mnist_demo.paths import DATA_DIR_ENV, SAMPLE
 from mnist_demo.paths import data_dir as resolve_data_dir
 
@@ -24,8 +25,8 @@ DATASETS: dict[str, str] = {  # name -> torchvision's class, which is also its f
 
 CLASS_NAMES: dict[str, list[str]] = {  # as torchvision names them
     "mnist": [str(d) for d in range(10)],
-    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                      "Ankle boot"],
+    "fashion-mnist": [N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"), N_("Coat"), N_("Sandal"),
+                      N_("Shirt"), N_("Sneaker"), N_("Bag"), N_("Ankle boot")],
     "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
 }
 
@@ -68,22 +69,28 @@ def _reason(exc: BaseException, root: Path, public: bool) -> str:
     return f"{type(exc).__name__}{': ' + text if text else ''}"
 
 
-def missing_message(name: str, root: Path, exc: BaseException, public: bool = False) -> str:
+def _four(files: list[str]) -> Message:
+    return Message(N_("{first}, {second}, {third} and {fourth}"), first=files[0], second=files[1], third=files[2],
+                   fourth=files[3])
+
+
+def missing_message(name: str, root: Path, exc: BaseException, public: bool = False) -> Message:
     """One line: which folder was searched, why the download failed, and the files to put there by hand. `public`:
     the folder as a browser may see it (no server paths) and the app's setting instead of --data-dir."""
     why = _reason(exc, root, public)
     if public:
-        where, names = idx.shown(root / DATASETS[name] / "raw", root), [p.name for p in expected_files(name, root)]
-        return (f"The {name} dataset is not in the data folder and could not be downloaded ({why}). Copy its four "
-                f"files, uncompressed (IDX) or as downloaded (.gz), into {where}: {', '.join(names[:-1])} and "
-                f"{names[-1]}; or start the app with `{DATA_DIR_ENV}` set to a folder that holds "
-                f"`{DATASETS[name]}/raw/`.")
-    files = [str(p) for p in expected_files(name, root.resolve())]
-    return (
-        f"The {name} dataset is not in {root.resolve()} and could not be downloaded ({why}). Copy its four files, "
-        f"uncompressed (IDX) or as downloaded (.gz), to {', '.join(files[:-1])} and {files[-1]}; or point --data-dir "
-        f"or ${DATA_DIR_ENV} at a folder that holds {DATASETS[name]}/raw/."
-    )
+        return Message(N_("The {name} dataset is not in the data folder and could not be downloaded ({why}). Copy "
+                          "its four files, uncompressed (IDX) or as downloaded (.gz), into {where}: {files}; or start "
+                          "the app with `{setting}` set to a folder that holds `{folder}/raw/`."),
+                       name=name, why=why, where=idx.shown(root / DATASETS[name] / "raw", root),
+                       files=_four([p.name for p in expected_files(name, root)]), setting=DATA_DIR_ENV,
+                       folder=DATASETS[name])
+    return Message(N_("The {name} dataset is not in {root} and could not be downloaded ({why}). Copy its four files, "
+                      "uncompressed (IDX) or as downloaded (.gz), to {files}; or point --data-dir or ${setting} at a "
+                      "folder that holds {folder}/raw/."),
+                   name=name, root=root.resolve(), why=why,
+                   files=_four([str(p) for p in expected_files(name, root.resolve())]), setting=DATA_DIR_ENV,
+                   folder=DATASETS[name])
 
 
 def _download(name: str, root: Path, train: bool, paths: tuple[Path, Path]) -> None:
@@ -113,7 +120,8 @@ def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathL
     it; absent files that cannot be downloaded raise DataMissingError. Both carry `.public`, the message without
     the server's paths."""
     if name not in DATASETS:
-        raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise ConfigError(N_("unknown dataset {name!r}; choose one of {choices}"), name=name,
+                          choices=", ".join(DATASETS))
     root = resolve_data_dir(data_dir)
     raw = root / DATASETS[name] / "raw"
     paths = (raw / FILES[train][0], raw / FILES[train][1])
@@ -125,7 +133,7 @@ def load_split(name: str = "mnist", train: bool = True, data_dir: str | os.PathL
         error = DataMissingError(missing_message(name, root, FileNotFoundError("not in the download")))
         error.public = missing_message(name, root, FileNotFoundError("not in the download"), public=True)
         raise error from None
-    idx.check_pair(images, labels, len(CLASS_NAMES[name]), paths, "training" if train else "test", root)
+    idx.check_pair(images, labels, len(CLASS_NAMES[name]), paths, N_("training") if train else N_("test"), root)
     return Split(name, train, torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from torch import nn
 
+from mnist_demo.network import Net
 from mnist_demo.reading.inference import is_sure, probabilities, read_many
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.reading.preprocess import to_mnist
@@ -87,7 +87,7 @@ class Score:
     unsure: float | None = None  # "not sure", right or wrong
 
 
-def score(model: nn.Module, renderings: list[Rendering], stats: FeatureStats | None = None) -> Score:
+def score(model: Net, renderings: list[Rendering], stats: FeatureStats | None = None) -> Score:
     """Accuracy of the project's preprocessing and of plain resizing on the same renderings; with the model's
     feature statistics, also the shares the Draw page would show wrongly as sure, and as "not sure"."""
     labels = np.array([r.label for r in renderings])

@@ -38,7 +38,8 @@ SEED = 1000  # the training pool's seed: checks use 0-9
 MORE = {"0-slashed": 2, "0-dotted": 2, "1-serif": 2, "1-flag": 2, "9-curved": 2}
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[tuple, Pool | torch.Tensor] = {}
+_loaded: dict[tuple, Pool] = {}  # the digit styles' pools
+_loaded_junk: dict[tuple, torch.Tensor] = {}
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,9 @@ def load_junk(device: torch.device | str = "cpu", per_style: int | None = None,
     device, per_style, seed = torch.device(device), per_style or JUNK_PER_STYLE, SEED if seed is None else seed
     with _lock:
         ident = (key(per_style, seed, True), str(device))
-        if ident not in _loaded:
-            _loaded[ident] = torch.from_numpy(_kept(per_style, seed, junk=True)[0]).to(device)
-        return _loaded[ident]
+        if ident not in _loaded_junk:
+            _loaded_junk[ident] = torch.from_numpy(_kept(per_style, seed, junk=True)[0]).to(device)
+        return _loaded_junk[ident]
 
 
 def junk_batch(n: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu",

@@ -61,9 +61,9 @@ def readings(ckpt: Checkpoint, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def check(ckpt: Checkpoint, n: int = 200, seed: int = 0, names: Iterable[str] | None = None,
           size: int = handwriting.CANVAS) -> list[Row]:
     """One row per style (n drawings each), in the table's order."""
-    xs, labels, drawn = handwriting.as_mnist_batch(n, seed, names, size=size)
+    xs, labels, styles = handwriting.as_mnist_batch(n, seed, names, size=size)
     top, sure, familiar = readings(ckpt, xs)
-    drawn = np.array(drawn)
+    drawn = np.array(styles)
     return [_row(s.name, s.digit, top[at], sure[at], familiar[at], s.description)
             for s in handwriting.pick(names) if (at := drawn == s.name).any()]
 

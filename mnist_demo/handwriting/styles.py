@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mnist_demo.messages import N_
+
 Point = tuple[float, float]
 Piece = tuple[bool, tuple[Point, ...]]  # (smooth, points)
 Stroke = tuple[Piece, ...]
@@ -98,70 +100,73 @@ _NINE_LOOP = curve((0.72, 0.22), (0.52, 0.08), (0.30, 0.16), (0.28, 0.36), (0.48
 
 _TABLE: list[tuple[str, int, list[Stroke], str]] = [
     # name, digit, strokes, description
-    ("0-plain", 0, [curve(*_OVAL)], "an oval in one stroke, closed with a small overlap"),
-    ("0-slashed", 0, [curve(*_OVAL), line((0.84, 0.06), (0.16, 0.94))],
-     "slashed zero: a diagonal through the oval and a little past it (programmers, radio logs; Ø-like)"),
-    ("0-dotted", 0, [curve(*_OVAL), dot(0.5, 0.5)], "dotted zero: a dot in the middle (avoids the Danish Ø)"),
-    ("1-plain", 1, [line((0.52, 0.08), (0.48, 0.92))], "a single down-stroke (North America)"),
-    ("1-serif", 1, [line((0.40, 0.24), (0.56, 0.08), (0.56, 0.92))], "a short flag at the top, then down"),
-    ("1-flag", 1, [_ONE_FLAG], "a long up-stroke from half-way down, then down (much of Europe, Latin America)"),
-    ("1-base", 1, [_ONE_FLAG, line((0.36, 0.92), (0.84, 0.92))], "the long up-stroke and a foot (France)"),
-    ("1-serif-base", 1, [line((0.40, 0.24), (0.56, 0.08), (0.56, 0.92)), line((0.36, 0.92), (0.78, 0.92))],
-     "a short flag and a foot, as printed (Britain)"),
-    ("2-plain", 2, [curve((0.22, 0.28), (0.36, 0.12), (0.56, 0.08), (0.74, 0.20), (0.72, 0.40), (0.50, 0.64))
-                    + line((0.20, 0.90), (0.84, 0.90))], "an arch, a diagonal, a sharp corner and a flat base"),
-    ("2-loop", 2, [curve((0.22, 0.28), (0.36, 0.12), (0.56, 0.08), (0.74, 0.20), (0.72, 0.40), (0.50, 0.62),
+    (N_("0-plain"), 0, [curve(*_OVAL)], N_("an oval in one stroke, closed with a small overlap")),
+    (N_("0-slashed"), 0, [curve(*_OVAL), line((0.84, 0.06), (0.16, 0.94))],
+     N_("slashed zero: a diagonal through the oval and a little past it (programmers, radio logs; Ø-like)")),
+    (N_("0-dotted"), 0, [curve(*_OVAL), dot(0.5, 0.5)], N_("dotted zero: a dot in the middle (avoids the Danish Ø)")),
+    (N_("1-plain"), 1, [line((0.52, 0.08), (0.48, 0.92))], N_("a single down-stroke (North America)")),
+    (N_("1-serif"), 1, [line((0.40, 0.24), (0.56, 0.08), (0.56, 0.92))], N_("a short flag at the top, then down")),
+    (N_("1-flag"), 1, [_ONE_FLAG],
+     N_("a long up-stroke from half-way down, then down (much of Europe, Latin America)")),
+    (N_("1-base"), 1, [_ONE_FLAG, line((0.36, 0.92), (0.84, 0.92))], N_("the long up-stroke and a foot (France)")),
+    (N_("1-serif-base"), 1, [line((0.40, 0.24), (0.56, 0.08), (0.56, 0.92)), line((0.36, 0.92), (0.78, 0.92))],
+     N_("a short flag and a foot, as printed (Britain)")),
+    (N_("2-plain"), 2, [curve((0.22, 0.28), (0.36, 0.12), (0.56, 0.08), (0.74, 0.20), (0.72, 0.40), (0.50, 0.64))
+                    + line((0.20, 0.90), (0.84, 0.90))], N_("an arch, a diagonal, a sharp corner and a flat base")),
+    (N_("2-loop"), 2, [curve((0.22, 0.28), (0.36, 0.12), (0.56, 0.08), (0.74, 0.20), (0.72, 0.40), (0.50, 0.62),
                          (0.30, 0.80), (0.20, 0.84), (0.22, 0.74), (0.32, 0.76), (0.34, 0.88), (0.52, 0.92),
-                         (0.84, 0.88))], "a cursive 2: a small loop where the diagonal meets the base"),
-    ("3-plain", 3, [curve((0.22, 0.20), (0.44, 0.07), (0.68, 0.14), (0.70, 0.32), (0.44, 0.48))
-                    + curve((0.68, 0.56), (0.76, 0.76), (0.52, 0.92), (0.22, 0.84))], "two round bowls, one stroke"),
-    ("3-flat-top", 3, [line((0.22, 0.10), (0.76, 0.10), (0.46, 0.42))
+                         (0.84, 0.88))], N_("a cursive 2: a small loop where the diagonal meets the base")),
+    (N_("3-plain"), 3, [curve((0.22, 0.20), (0.44, 0.07), (0.68, 0.14), (0.70, 0.32), (0.44, 0.48))
+                        + curve((0.68, 0.56), (0.76, 0.76), (0.52, 0.92), (0.22, 0.84))],
+     N_("two round bowls, one stroke")),
+    (N_("3-flat-top"), 3, [line((0.22, 0.10), (0.76, 0.10), (0.46, 0.42))
                        + curve((0.70, 0.54), (0.76, 0.76), (0.52, 0.92), (0.20, 0.82))],
-     "a flat top and a diagonal, then the bowl (the 'Z' 3, hard to forge into an 8)"),
-    ("4-open", 4, [line((0.26, 0.08), (0.22, 0.60), (0.84, 0.60)), line((0.66, 0.10), (0.66, 0.92))],
-     "open top: an L and a long stem, two strokes (seven-segment shape; common in MNIST)"),
-    ("4-slanted", 4, [line((0.40, 0.08), (0.18, 0.60), (0.84, 0.60)), line((0.66, 0.20), (0.66, 0.92))],
-     "open top with a slanted first stroke"),
-    ("4-closed", 4, [line((0.62, 0.08), (0.18, 0.64), (0.86, 0.64)), line((0.62, 0.08), (0.62, 0.92))],
-     "closed top: a triangle, as printed, two strokes"),
-    ("5-plain", 5, [line((0.30, 0.10), (0.26, 0.46))
+     N_("a flat top and a diagonal, then the bowl (the 'Z' 3, hard to forge into an 8)")),
+    (N_("4-open"), 4, [line((0.26, 0.08), (0.22, 0.60), (0.84, 0.60)), line((0.66, 0.10), (0.66, 0.92))],
+     N_("open top: an L and a long stem, two strokes (seven-segment shape; common in MNIST)")),
+    (N_("4-slanted"), 4, [line((0.40, 0.08), (0.18, 0.60), (0.84, 0.60)), line((0.66, 0.20), (0.66, 0.92))],
+     N_("open top with a slanted first stroke")),
+    (N_("4-closed"), 4, [line((0.62, 0.08), (0.18, 0.64), (0.86, 0.64)), line((0.62, 0.08), (0.62, 0.92))],
+     N_("closed top: a triangle, as printed, two strokes")),
+    (N_("5-plain"), 5, [line((0.30, 0.10), (0.26, 0.46))
                     + curve((0.46, 0.38), (0.70, 0.46), (0.74, 0.68), (0.58, 0.90), (0.38, 0.92), (0.20, 0.82)),
-                    line((0.30, 0.10), (0.76, 0.10))], "stem and belly, then the flag in a second stroke"),
-    ("5-one-stroke", 5, [line((0.76, 0.10), (0.30, 0.10), (0.26, 0.46))
+                    line((0.30, 0.10), (0.76, 0.10))], N_("stem and belly, then the flag in a second stroke")),
+    (N_("5-one-stroke"), 5, [line((0.76, 0.10), (0.30, 0.10), (0.26, 0.46))
                          + curve((0.46, 0.38), (0.70, 0.46), (0.74, 0.68), (0.58, 0.90), (0.38, 0.92), (0.20, 0.82))],
-     "flag first, then down and round, no pen lift"),
-    ("6-plain", 6, [curve((0.70, 0.10), (0.46, 0.24), (0.28, 0.52), (0.30, 0.80), (0.50, 0.92), (0.70, 0.80),
-                          (0.70, 0.60), (0.50, 0.52), (0.30, 0.64))], "a curved back falling into a loop"),
-    ("6-straight", 6, [line((0.66, 0.06), (0.30, 0.66))
+     N_("flag first, then down and round, no pen lift")),
+    (N_("6-plain"), 6, [curve((0.70, 0.10), (0.46, 0.24), (0.28, 0.52), (0.30, 0.80), (0.50, 0.92), (0.70, 0.80),
+                          (0.70, 0.60), (0.50, 0.52), (0.30, 0.64))], N_("a curved back falling into a loop")),
+    (N_("6-straight"), 6, [line((0.66, 0.06), (0.30, 0.66))
                        + curve((0.34, 0.86), (0.52, 0.93), (0.70, 0.80), (0.66, 0.60), (0.46, 0.55), (0.30, 0.66))],
-     "a straight back, then the loop"),
-    ("7-plain", 7, [line((0.20, 0.12), (0.80, 0.12), (0.40, 0.92))], "a bar and a diagonal"),
-    ("7-crossed", 7, [line((0.20, 0.12), (0.80, 0.12), (0.40, 0.92)), line((0.40, 0.52), (0.80, 0.52))],
-     "crossed 7: a bar through the middle (continental Europe, Latin America)"),
-    ("7-hooked", 7, [line((0.22, 0.28), (0.20, 0.12), (0.80, 0.12), (0.44, 0.92))],
-     "a hook down at the left of the bar (Japan, Korea, Taiwan, China)"),
-    ("8-plain", 8, [curve((0.72, 0.20), (0.50, 0.08), (0.28, 0.20), (0.36, 0.38), (0.50, 0.50), (0.70, 0.64),
+     N_("a straight back, then the loop")),
+    (N_("7-plain"), 7, [line((0.20, 0.12), (0.80, 0.12), (0.40, 0.92))], N_("a bar and a diagonal")),
+    (N_("7-crossed"), 7, [line((0.20, 0.12), (0.80, 0.12), (0.40, 0.92)), line((0.40, 0.52), (0.80, 0.52))],
+     N_("crossed 7: a bar through the middle (continental Europe, Latin America)")),
+    (N_("7-hooked"), 7, [line((0.22, 0.28), (0.20, 0.12), (0.80, 0.12), (0.44, 0.92))],
+     N_("a hook down at the left of the bar (Japan, Korea, Taiwan, China)")),
+    (N_("8-plain"), 8, [curve((0.72, 0.20), (0.50, 0.08), (0.28, 0.20), (0.36, 0.38), (0.50, 0.50), (0.70, 0.64),
                           (0.72, 0.84), (0.50, 0.94), (0.28, 0.84), (0.30, 0.64), (0.50, 0.50), (0.66, 0.38),
-                          (0.72, 0.20), (0.62, 0.10))], "one stroke: an S and back up"),
-    ("8-two-loops", 8, [curve(*arc(0.5, 0.29, 0.19, 0.20, -90, 275, 10)),
-                        curve(*arc(0.5, 0.71, 0.24, 0.22, -90, 275, 10))], "two stacked circles, two strokes"),
-    ("9-plain", 9, [_NINE_LOOP + line((0.58, 0.92))], "a loop, then a stem slanting down-left"),
-    ("9-straight", 9, [_NINE_LOOP + line((0.70, 0.92))], "a loop, then a straight vertical stem"),
-    ("9-curved", 9, [_NINE_LOOP + curve((0.72, 0.58), (0.64, 0.84), (0.44, 0.93), (0.28, 0.86))],
-     "a loop, then a stem curving left at the foot (like g)"),
-    ("junk-smiley", JUNK, [curve(*arc(0.5, 0.5, 0.42, 0.42, -90, 275, 12)), dot(0.36, 0.38), dot(0.64, 0.38),
-                           curve(*arc(0.5, 0.52, 0.24, 0.2, 20, 160, 5))], "a smiley: a face, two eyes, a smile"),
-    ("junk-word", JUNK, [_word()], "a cursive scribble like a short word"),
-    ("junk-line", JUNK, [line((0.06, 0.50), (0.94, 0.52))], "one horizontal line"),
-    ("junk-box", JUNK, [line((0.15, 0.15), (0.85, 0.15), (0.85, 0.85), (0.15, 0.85), (0.15, 0.15))],
-     "a square in one stroke"),
-    ("junk-star", JUNK, [_star()], "a five-pointed star in one stroke"),
-    ("junk-cross", JUNK, [line((0.15, 0.15), (0.85, 0.85)), line((0.85, 0.15), (0.15, 0.85))], "an X, two strokes"),
-    ("junk-equals", JUNK, [line((0.15, 0.38), (0.85, 0.38)), line((0.15, 0.64), (0.85, 0.64))],
-     "an equals sign, two strokes"),
-    ("junk-hash", JUNK, [line((0.40, 0.10), (0.32, 0.90)), line((0.70, 0.10), (0.62, 0.90)),
+                          (0.72, 0.20), (0.62, 0.10))], N_("one stroke: an S and back up")),
+    (N_("8-two-loops"), 8, [curve(*arc(0.5, 0.29, 0.19, 0.20, -90, 275, 10)),
+                        curve(*arc(0.5, 0.71, 0.24, 0.22, -90, 275, 10))], N_("two stacked circles, two strokes")),
+    (N_("9-plain"), 9, [_NINE_LOOP + line((0.58, 0.92))], N_("a loop, then a stem slanting down-left")),
+    (N_("9-straight"), 9, [_NINE_LOOP + line((0.70, 0.92))], N_("a loop, then a straight vertical stem")),
+    (N_("9-curved"), 9, [_NINE_LOOP + curve((0.72, 0.58), (0.64, 0.84), (0.44, 0.93), (0.28, 0.86))],
+     N_("a loop, then a stem curving left at the foot (like g)")),
+    (N_("junk-smiley"), JUNK, [curve(*arc(0.5, 0.5, 0.42, 0.42, -90, 275, 12)), dot(0.36, 0.38), dot(0.64, 0.38),
+                           curve(*arc(0.5, 0.52, 0.24, 0.2, 20, 160, 5))], N_("a smiley: a face, two eyes, a smile")),
+    (N_("junk-word"), JUNK, [_word()], N_("a cursive scribble like a short word")),
+    (N_("junk-line"), JUNK, [line((0.06, 0.50), (0.94, 0.52))], N_("one horizontal line")),
+    (N_("junk-box"), JUNK, [line((0.15, 0.15), (0.85, 0.15), (0.85, 0.85), (0.15, 0.85), (0.15, 0.15))],
+     N_("a square in one stroke")),
+    (N_("junk-star"), JUNK, [_star()], N_("a five-pointed star in one stroke")),
+    (N_("junk-cross"), JUNK, [line((0.15, 0.15), (0.85, 0.85)), line((0.85, 0.15), (0.15, 0.85))],
+     N_("an X, two strokes")),
+    (N_("junk-equals"), JUNK, [line((0.15, 0.38), (0.85, 0.38)), line((0.15, 0.64), (0.85, 0.64))],
+     N_("an equals sign, two strokes")),
+    (N_("junk-hash"), JUNK, [line((0.40, 0.10), (0.32, 0.90)), line((0.70, 0.10), (0.62, 0.90)),
                          line((0.12, 0.36), (0.90, 0.36)), line((0.10, 0.64), (0.88, 0.64))],
-     "a hash sign, four strokes"),
+     N_("a hash sign, four strokes")),
 ]
 
 STYLES: dict[str, Style] = {name: Style(name, digit, tuple(strokes), text) for name, digit, strokes, text in _TABLE}

@@ -70,7 +70,7 @@ class Fooled:
     @property
     def relative_size(self) -> float:
         """The change's length (L2) as a share of the drawing's own."""
-        return float(np.linalg.norm(self.change) / max(np.linalg.norm(self.original), 1e-6))
+        return float(np.linalg.norm(self.change) / max(float(np.linalg.norm(self.original)), 1e-6))
 
 
 def fool(model: nn.Module, image: np.ndarray, target: int, budgets: tuple[float, ...] = BUDGETS,
@@ -92,7 +92,8 @@ def _search(model: nn.Module, image: np.ndarray, target: int, budgets: tuple[flo
     noise = torch.rand(len(budgets), 1, 28, 28, generator=torch.Generator().manual_seed(seed)).to(device)
     delta = (x0 + (noise * 2 - 1) * eps).clamp(0, 1) - x0
     labels = torch.full((len(budgets),), target, device=device, dtype=torch.long)
-    found, taken = [None] * len(budgets), 0
+    found: list[tuple[torch.Tensor, int] | None] = [None] * len(budgets)  # (the changed picture, steps taken)
+    taken = 0
     with torch.enable_grad():
         for taken in range(1, steps + 1):
             delta.requires_grad_(True)
@@ -109,13 +110,13 @@ def _search(model: nn.Module, image: np.ndarray, target: int, budgets: tuple[flo
             with torch.no_grad():
                 delta = (delta - alpha * grad.sign()).clamp(-eps, eps)
                 delta = (x0 + delta).clamp(0, 1) - x0
-    best = next((b for b, f in enumerate(found) if f is not None), None)
-    if best is None:
-        best = len(budgets) - 1
+    best = next((b for b, f in enumerate(found) if f is not None), len(budgets) - 1)
+    hit = found[best]
+    if hit is None:  # none worked: the largest budget's last try
         with torch.no_grad():
             changed, used = (x0 + delta.detach()).clamp(0, 1)[best, 0], taken
     else:
-        changed, used = found[best]
+        changed, used = hit
     with torch.no_grad():
         both = torch.stack([x0[0, 0], changed]).unsqueeze(1)
         before, after = model(both).softmax(1).float().cpu().numpy()

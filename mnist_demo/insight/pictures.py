@@ -1,9 +1,9 @@
-"""Small pictures as RGB arrays (numpy, no Streamlit): the probe's digits framed red to green, conv1's filters,
-a change amplified to be seen. A page redraws them every second, so each is one array, built in a few ms."""
+"""Small pictures as RGB arrays (numpy, no Streamlit): the probe's digits framed from vermillion (wrong) to blue
+(right), conv1's filters, a change amplified to be seen. A page redraws them every second, so each is one array,
+built in a few ms."""
 
 from __future__ import annotations
 
-import colorsys
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,10 +12,26 @@ from PIL import Image, ImageDraw, ImageFont
 NEGATIVE, POSITIVE = np.array([33, 102, 172]), np.array([178, 24, 43])  # blue below 0, red above (RdBu's ends)
 
 
+# Okabe and Ito's vermillion and blue: they stay apart for the red-green colour blind (about 1 boy in 12), for whom
+# red and green, the verdict's colours before, are one olive. White text reads on both, and on the mix between.
+WRONG_RGB, RIGHT_RGB = np.array([213, 94, 0]), np.array([0, 114, 178])
+
+
 def verdict_colour(p: float) -> tuple[int, int, int]:
-    """Red (0: the network gives the true digit no chance) through amber to green (1: sure and right)."""
-    r, g, b = colorsys.hsv_to_rgb(float(np.clip(p, 0, 1)) / 3, 0.85, 0.85)
-    return int(r * 255), int(g * 255), int(b * 255)
+    """Vermillion (0: the network gives the true digit no chance) to blue (1: sure and right)."""
+    r, g, b = np.round(WRONG_RGB + (RIGHT_RGB - WRONG_RGB) * float(np.clip(p, 0, 1))).astype(int)
+    return int(r), int(g), int(b)
+
+
+def mark(draw: ImageDraw.ImageDraw, x: float, y: float, right: bool, size: int = 7,
+         colour: tuple[int, int, int] = (255, 255, 255)) -> None:
+    """A tick (right) or a cross (wrong), `size` px square from (x, y): the verdict without its colour. Drawn, not
+    written: the built-in font has no glyph for either."""
+    if right:
+        draw.line([(x, y + size * 0.55), (x + size * 0.38, y + size), (x + size, y)], fill=colour, width=2)
+    else:
+        draw.line([(x, y), (x + size, y + size)], fill=colour, width=2)
+        draw.line([(x, y + size), (x + size, y)], fill=colour, width=2)
 
 
 def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
@@ -26,7 +42,7 @@ def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
     return np.round(255 + (ends - 255) * np.abs(t)).astype(np.uint8)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow without FreeType: the bitmap font, one size
@@ -36,8 +52,8 @@ def _font(size: int) -> ImageFont.ImageFont:
 def digit_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, classes: Sequence[str],
                columns: int = 10, zoom: int = 2, reads: str = "reads ") -> np.ndarray:
     """The digits in a grid, each framed in its verdict colour (the probability of its true class) with what the
-    network reads under it (`reads` before a short class name: "" where the page's language has no glyphs in the
-    built-in font)."""
+    network reads under it and a tick or a cross beside that (`reads` before a short class name: "" where the page's
+    language has no glyphs in the built-in font)."""
     n = len(images)
     side, border, strip = 28 * zoom, 3, 16
     tile_w, tile_h = side + 2 * border, side + 2 * border + strip
@@ -54,8 +70,11 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray
         canvas.paste(digit, (x + border, y + border))
         read = int(probabilities[i].argmax())
         text = (reads if len(classes[read]) <= 2 else "") + classes[read][:9]
-        draw.text((x + tile_w / 2, y + side + 2 * border + strip / 2), text, fill=(255, 255, 255), font=font,
-                  anchor="mm")
+        size, gap = 7, 3
+        left = x + (tile_w - draw.textlength(text, font=font) - gap - size) / 2
+        middle = y + side + 2 * border + strip / 2
+        draw.text((left, middle), text, fill=(255, 255, 255), font=font, anchor="lm")
+        mark(draw, left + draw.textlength(text, font=font) + gap, middle - size / 2, read == true, size)
     return np.asarray(canvas)
 
 

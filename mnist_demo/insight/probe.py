@@ -2,9 +2,9 @@
 
 A run passes every Progress to its listeners while the training thread waits; `Probe` is such a listener. At the
 first report, then a few times an epoch (more often early in the first, when most of the learning happens), it
-reads a fixed set of 40 test digits and copies conv1's 32 filters and the weights (about 0.5 MB), so a page can
-re-read a student's drawing with the network as it was then. It keeps small numpy arrays only, never the model;
-a page reads `latest` once a second at the cost of an attribute read.
+reads a fixed set of 40 test digits and copies the first layer's filters and the weights (about 0.5 MB for the
+tutorial's network), so a page can re-read a student's drawing with the network as it was then. It keeps small numpy
+arrays only, never the model; a page reads `latest` once a second at the cost of an attribute read.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 
 from mnist_demo.data import Split
 from mnist_demo.insight.forward import Weights, probabilities_from, weights_of
+from mnist_demo.network import Net
 from mnist_demo.train.loop import Progress
 
 _log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ class Frame:
     epoch: int
     batch: int
     probabilities: np.ndarray  # (40, 10) for the probe's digits
-    filters: np.ndarray  # conv1's 32 x 3 x 3 weights
+    filters: np.ndarray | None  # the first layer's kernels, when it is a convolution (32 x 3 x 3 in the tutorial's)
     weights: Weights
+    arch: str = ""  # the network the weights belong to (its SPEC)
 
 
 def pick(labels: np.ndarray, classes: int = 10, per_class: int = PER_CLASS) -> np.ndarray:
@@ -72,11 +74,13 @@ class Probe:
             _log.exception("the run's probe failed; the Train page shows no more of it")
             self.broken = True
 
-    def take(self, model: torch.nn.Module, x: float, epoch: int, batch: int) -> Frame:
+    def take(self, model: Net, x: float, epoch: int, batch: int) -> Frame:
         weights = weights_of(model)
-        probs = probabilities_from(weights, self.images.astype(np.float32) / 255)
+        probs = probabilities_from(weights, self.images.astype(np.float32) / 255, model.arch, model.num_classes)
         number = 1 if self.latest is None else self.latest.number + 1
-        frame = Frame(number, x, epoch, batch, probs, weights["conv1.weight"][:, 0].copy(), weights)
+        first = model.layers[0]
+        filters = weights[f"{first.name}.weight"][:, 0].copy() if first.kind == "conv" else None
+        frame = Frame(number, x, epoch, batch, probs, filters, weights, model.arch)
         self.latest = frame  # one assignment: a reader sees the old frame or the new one, whole
         later = [v for v in FIRST_EPOCH if v > x + 1e-9]
         self._next = later[0] if later else (np.floor(x / LATER_EVERY + 1e-9) + 1) * LATER_EVERY

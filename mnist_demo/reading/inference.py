@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats
 
 
@@ -53,7 +54,7 @@ def is_sure(top_probability, distance=None, threshold=None):
 
 
 @torch.no_grad()
-def read_many(model: nn.Module, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
+def read_many(model: Net, images: np.ndarray | torch.Tensor, stats: FeatureStats | None = None,
               chunk: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
     """(N, 10) probabilities and (N,) distances from the learned digits (None without `stats`) for a batch:
     what `read` gives for each image, without feature maps and saliency."""
@@ -73,8 +74,6 @@ class Reading:
     """One image read by the network, with what a student can see of how."""
 
     probabilities: np.ndarray
-    conv1: np.ndarray | None  # (32, 26, 26) after ReLU; None when read without `explain`
-    conv2: np.ndarray | None  # (64, 11, 11) after ReLU; None when read without `explain`
     saliency: np.ndarray | None  # (28, 28) Integrated Gradients for the top class, >= 0; None without `explain`
     distance: float | None = None  # Mahalanobis distance from the digits the network learned
     threshold: float | None = None
@@ -110,18 +109,17 @@ def saliency(model: nn.Module, image: np.ndarray, target: int) -> np.ndarray:
     return integrated_gradients(model, as_batch(image, model_device(model)), target).clamp(min=0).cpu().numpy()
 
 
-def read(model: nn.Module, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
-    """Probabilities, (with `stats`) digit-likeness and, with `explain`, feature maps and saliency for one 28 x 28
-    image. Saliency is 32 forward and backward passes: the Draw page asks for it only when "Inside the network"
-    is open."""
+def read(model: Net, image: np.ndarray, stats: FeatureStats | None = None, explain: bool = True) -> Reading:
+    """Probabilities, (with `stats`) digit-likeness and, with `explain`, the saliency for one 28 x 28 image (the
+    feature maps are mnist_demo.insight's). Saliency is 32 forward and backward passes: the Draw page asks for it
+    only when "Inside the network" is open."""
     _check_eval(model)
     x = as_batch(image, model_device(model))
     with torch.no_grad():
         probs = model(x).softmax(1)[0]
-        f1, f2 = model.features(x) if explain else (None, None)
         distance = float(stats.distance(model.embed(x))[0]) if stats else None
+    threshold = stats.threshold if stats else None
     if not explain:
-        return Reading(probs.cpu().numpy(), None, None, None, distance, stats.threshold if stats else None)
+        return Reading(probs.cpu().numpy(), None, distance, threshold)
     attribution = integrated_gradients(model, x, int(probs.argmax())).clamp(min=0)
-    return Reading(probs.cpu().numpy(), f1[0].cpu().numpy(), f2[0].cpu().numpy(), attribution.cpu().numpy(),
-                   distance, stats.threshold if stats else None)
+    return Reading(probs.cpu().numpy(), attribution.cpu().numpy(), distance, threshold)

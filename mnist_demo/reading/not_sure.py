@@ -9,11 +9,14 @@ has learned to read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
-from torch import nn
 
 from mnist_demo.data import Split, to_float
+
+if TYPE_CHECKING:
+    from mnist_demo.network import Net
 
 QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (README: why)
 
@@ -45,9 +48,16 @@ FIT_ON = 10_000  # training images the statistics are fitted on (every n-th): pl
 # covariance, and a fifth of the time of all 60,000 on a CPU
 
 
+MAX_FEATURES = 512  # wider than this, the statistics (a width x width matrix) would outweigh the network: a network
+# whose last layer reads more numbers says "not sure" by its top probability alone
+
+
 @torch.no_grad()
-def fit_feature_stats(model: nn.Module, split: Split, chunk: int | None = None) -> FeatureStats:
+def fit_feature_stats(model: Net, split: Split, chunk: int | None = None) -> FeatureStats | None:
+    """The statistics of what the last layer reads, for the digits of `split`; None when that is too wide."""
     model.eval()
+    if model.embed(torch.zeros(1, 1, 28, 28, device=next(model.parameters()).device)).shape[1] > MAX_FEATURES:
+        return None
     split = split.to(next(model.parameters()).device)  # no copy when it is there already
     chunk = chunk or (128 if split.images.device.type == "cpu" else 4096)
     step = max(1, len(split) // FIT_ON)

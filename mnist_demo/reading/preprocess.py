@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 from scipy import ndimage
 
 from mnist_demo.errors import UnreadableImage
+from mnist_demo.messages import N_, Message
 
 ImageSource = str | os.PathLike | bytes | BinaryIO | Image.Image | np.ndarray
 
@@ -35,9 +36,13 @@ def _megabytes(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
+def _too_big(size: str | Message) -> UnreadableImage:
+    return UnreadableImage(N_("it is {size}; the most this app reads is {most}. Crop the photo or save it smaller."),
+                           size=size, most=_megabytes(MAX_BYTES))
+
+
 def _read_capped(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
     """The bytes of `source`, refusing anything over MAX_BYTES without reading it all."""
-    too_big = f"it is {{}}; the most this app reads is {_megabytes(MAX_BYTES)}. Crop the photo or save it smaller."
     if isinstance(source, bytes):
         data = source
     elif isinstance(source, (str, os.PathLike)):
@@ -45,25 +50,25 @@ def _read_capped(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
         try:
             info = os.stat(path)  # what it is, before opening it: opening a pipe would wait forever
             if stat.S_ISDIR(info.st_mode):
-                raise UnreadableImage("it is a folder, not a picture")
+                raise UnreadableImage(N_("it is a folder, not a picture"))
             if not stat.S_ISREG(info.st_mode):
-                raise UnreadableImage("it is not a regular file (a pipe, device or socket); it was not opened")
+                raise UnreadableImage(N_("it is not a regular file (a pipe, device or socket); it was not opened"))
             if info.st_size > MAX_BYTES:
-                raise UnreadableImage(too_big.format(_megabytes(info.st_size)))
+                raise _too_big(_megabytes(info.st_size))
             with open(path, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         except FileNotFoundError:
-            raise UnreadableImage("there is no such file" + (" (a symbolic link to nothing)" if os.path.islink(path)
-                                                             else "")) from None
+            raise UnreadableImage(N_("there is no such file (a symbolic link to nothing)") if os.path.islink(path)
+                                  else N_("there is no such file")) from None
         except PermissionError:
-            raise UnreadableImage("no permission to read it") from None
+            raise UnreadableImage(N_("no permission to read it")) from None
         except OSError as exc:  # a symbolic link loop, a file where a folder should be on the way...
-            raise UnreadableImage((exc.strerror or type(exc).__name__).lower()) from None
+            raise UnreadableImage(N_("{reason}"), reason=(exc.strerror or type(exc).__name__).lower()) from None
     else:
         data = source.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         size = len(data) if isinstance(source, bytes) else None
-        raise UnreadableImage(too_big.format(_megabytes(size) if size else f"over {_megabytes(MAX_BYTES)}"))
+        raise _too_big(_megabytes(size) if size else Message(N_("over {size}"), size=_megabytes(MAX_BYTES)))
     return data
 
 
@@ -86,18 +91,18 @@ def open_image(source: ImageSource) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with its size
             img = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
-        raise UnreadableImage(f"it has over {MAX_PIXELS / 1e6:.0f} megapixels; save it smaller") from None
+        raise UnreadableImage(N_("it has over {most:.0f} megapixels; save it smaller"), most=MAX_PIXELS / 1e6) from None
     except Exception:
-        raise UnreadableImage("it is not a readable image (a PNG or JPEG of one digit is expected)") from None
+        raise UnreadableImage(N_("it is not a readable image (a PNG or JPEG of one digit is expected)")) from None
     width, height = img.size
     if width * height > MAX_PIXELS:
-        raise UnreadableImage(f"it is {width} x {height} px; the most this app reads is {MAX_PIXELS / 1e6:.0f} "
-                              "megapixels. Save it smaller.")
+        raise UnreadableImage(N_("it is {width} x {height} px; the most this app reads is {most:.0f} megapixels. Save "
+                                 "it smaller."), width=width, height=height, most=MAX_PIXELS / 1e6)
     try:
         img.draft(None, (2 * WORK_SIZE, 2 * WORK_SIZE))  # JPEG: decode big photos at a reduced scale
         img.load()
     except Exception as exc:
-        raise UnreadableImage(f"it is a damaged or truncated picture ({type(exc).__name__})") from None
+        raise UnreadableImage(N_("it is a damaged or truncated picture ({kind})"), kind=type(exc).__name__) from None
     return ImageOps.exif_transpose(img)
 
 
@@ -184,14 +189,15 @@ def to_mnist(source: ImageSource) -> np.ndarray | None:
     return np.clip(field, 0, 1).astype(np.float32)
 
 
-def why_blank(source: ImageSource) -> str:
+def why_blank(source: ImageSource) -> Message:
     """Why `to_mnist` found nothing to read, in words for the user: "it is all white", "it is all black",
     "it is fully transparent", "it is all one colour" or "its marks are too faint or too small to be a digit"."""
     img = _work_image(open_image(source))
     if _has_alpha(img) and int(np.asarray(img.convert("RGBA"))[..., 3].max()) == 0:
-        return "it is fully transparent"
+        return Message(N_("it is fully transparent"))
     gray = _gray(img.convert("RGB") if _has_alpha(img) else img)
     if float(gray.max() - gray.min()) < MIN_CONTRAST:
         level = float(gray.mean())
-        return "it is all white" if level > 0.9 else "it is all black" if level < 0.1 else "it is all one colour"
-    return "its marks are too faint or too small to be a digit"
+        return Message(N_("it is all white") if level > 0.9 else N_("it is all black") if level < 0.1
+                       else N_("it is all one colour"))
+    return Message(N_("its marks are too faint or too small to be a digit"))

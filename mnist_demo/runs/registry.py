@@ -1,4 +1,4 @@
-"""The app's runs and models, in one place: the list of runs, the queue they wait in, the model the whole class
+"""The app's runs and models, in one place: the list of runs, how many train at once, the model the whole class
 reads with, the model a session chose for itself, which runs keep their weights in memory, and who may do what.
 
 One `Runs` serves every session of a server (the web face builds one per process). Policy, decided here:
@@ -7,6 +7,8 @@ One `Runs` serves every session of a server (the web face builds one per process
   long as the session holds its `Pin`.
 - Only the teacher starts and stops runs, chooses the class model and deletes runs, unless the class is open
   (`open_class`, default from $MNIST_DEMO_OPEN_CLASS=1), when everyone may train.
+- A Start while as many runs train as may at once ($MNIST_DEMO_MAX_RUNS, default 1) is refused, never queued: every
+  page shows the run that trains, and no second one waits behind it unseen.
 - Memory is bounded: the newest `KEEP_MODELS` ended runs (and pinned ones) keep their model and heavy data; older ones
   keep only their settings and table (their model stays on disk); past `KEEP_RUNS` the oldest are forgotten.
 """
@@ -27,13 +29,17 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import CLASS_NAMES, Split
 from mnist_demo.errors import NotAllowed
+from mnist_demo.messages import N_, Message, Name
+from mnist_demo.network import TUTORIAL, Net
 from mnist_demo.paths import SHIPPED, runs_dir
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots, max_runs
-from mnist_demo.runs.run import Run
+from mnist_demo.runs.run import TRAINING, Run
 from mnist_demo.train.recipes import TrainConfig
 
 SHIPPED_KEY = "shipped"
+MAX_SPEC_TEXT = 400  # characters of a network's SPEC kept for the class to see
+SHIPPED_NAME = Name((Message(N_("Shipped model")),))
 KEEP_MODELS = 5  # ended runs, newest first, that keep their model and heavy per-epoch data in memory
 KEEP_RUNS = 50  # runs remembered at all (the Compare runs list)
 OPEN_CLASS_ENV = "MNIST_DEMO_OPEN_CLASS"
@@ -44,8 +50,8 @@ class Model:
     """A network there is to read with: the shipped one or a finished run's."""
 
     key: str  # "shipped" or "run-<id>"
-    name: str
-    model: nn.Module
+    name: Name
+    model: Net
     dataset: str
     accuracy: float | None
     stats: FeatureStats | None = None
@@ -78,43 +84,66 @@ class Runs:
         self._pins: weakref.WeakSet[Pin] = weakref.WeakSet()  # empties itself as sessions end
         self._shipped: tuple[float, checkpoint.Checkpoint | None, str] | None = None
         self._version = 0
+        self._draft = TUTORIAL
 
     # --- who may do what -------------------------------------------------------------------------------------
     def may_train(self, teacher: bool) -> bool:
         return teacher or self.open_class
 
-    def _require(self, allowed: bool, what: str) -> None:
+    def _require(self, allowed: bool, refusal: str) -> None:
         if not allowed:
-            raise NotAllowed(f"Only the teacher can {what}.")
+            raise NotAllowed(refusal)
+
+    # --- the network the teacher is building ----------------------------------------------------------------------
+    @property
+    def draft(self) -> str:
+        """The network (its SPEC) the teacher has on the Train page now: what every student's page shows, with its
+        shapes, before and while it trains."""
+        return self._draft
+
+    def set_draft(self, arch: str, teacher: bool) -> None:
+        """The teacher's network as they edit it; a SPEC that cannot work is kept too (the pages explain it)."""
+        self._require(self.may_train(teacher), "change the network")
+        if arch != self._draft:
+            self._draft = arch[:MAX_SPEC_TEXT]
+            self._changed()
 
     def set_open_class(self, open_: bool, teacher: bool) -> None:
-        self._require(teacher, "open training to the whole class")
+        self._require(teacher, N_("Only the teacher can open training to the whole class."))
         self.open_class = bool(open_)
         self._changed()
 
     # --- runs ------------------------------------------------------------------------------------------------
-    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: nn.Module | None = None,
-              kind: str = "Training", after: Callable[[nn.Module], dict] | None = None) -> Run:
-        """Queue a run (it starts when a slot is free) and return it. `after` measures the finished model (in the
-        run's thread, before it reports the end); its answer is `run.measures`."""
-        self._require(self.may_train(teacher), "start a training run")
+    def start(self, config: TrainConfig, train: Split, test: Split, teacher: bool, start_from: Net | None = None,
+              kind: str = TRAINING, after: Callable[[nn.Module], dict] | None = None, recipe: str | None = None
+              ) -> Run:
+        """Start a run and return it; refused while as many runs as may train at once (max_runs(), default 1) are
+        training or about to: two Starts pressed at once in two tabs make one run, not a second that waits unseen.
+        `after` measures the finished model (in the run's thread, before it reports the end); its answer is
+        `run.measures`. `recipe`: the preset the settings came from, which names the run."""
+        self._require(self.may_train(teacher), N_("Only the teacher can start a training run."))
         config.check_against(len(train))
-        with self._lock:
+        with self._lock:  # the check and the start together: a second Start waits here, then finds the first alive
+            busy = self.alive()
+            if len(busy) >= max_runs():
+                raise NotAllowed(N_("{run} is still training: wait for it to end, or stop it, before starting "
+                                    "another."), run=busy[-1].name)
             run = Run(next(self._ids), config, train, test, self.slots, self.checkpoint_dir, start_from, kind,
-                      on_change=self._changed, after=after)
+                      on_change=self._changed, after=after, recipe=recipe)
             self._runs.append(run)
+            run.start()
         self._changed()
-        return run.start()
+        return run
 
     def stop(self, run: Run, teacher: bool) -> None:
-        self._require(self.may_train(teacher), "stop a training run")
+        self._require(self.may_train(teacher), N_("Only the teacher can stop a training run."))
         run.stop()
 
     def delete(self, run: Run, teacher: bool) -> None:
         """Forget an ended run (its checkpoint file stays); the class goes back to the shipped model if it was it."""
-        self._require(teacher, "delete runs")
+        self._require(teacher, N_("Only the teacher can delete runs."))
         if run.running:
-            raise NotAllowed(f"{run.name} is still going: stop it first.")
+            raise NotAllowed(N_("{run} is still going: stop it first."), run=run.name)
         with self._lock:
             if run in self._runs:
                 self._runs.remove(run)
@@ -138,22 +167,22 @@ class Runs:
         return alive[-1] if alive else None
 
     def can_start_now(self) -> bool:
-        """Whether a new run would train at once rather than wait (MNIST_DEMO_MAX_RUNS, default 1)."""
+        """Whether `start` would start a run now rather than refuse (MNIST_DEMO_MAX_RUNS, default 1)."""
         return len(self.alive()) < max_runs()
 
     # --- models ----------------------------------------------------------------------------------------------
     def shipped(self) -> tuple[checkpoint.Checkpoint | None, str]:
-        """(the shipped model, "") or (None, why not); read again when the file changes."""
+        """(the shipped model, "") or (None, why not: a Message); read again when the file changes."""
         try:
             mtime = self.shipped_path.stat().st_mtime
         except OSError:
-            return None, f"No model at {self.shipped_path.name} in checkpoints/."
+            return None, Message(N_("No model at {name} in checkpoints/."), name=self.shipped_path.name)
         with self._lock:
             if self._shipped is None or self._shipped[0] != mtime:
                 try:
                     self._shipped = (mtime, checkpoint.load(self.shipped_path, self.device), "")
                 except checkpoint.CheckpointError as exc:
-                    self._shipped = (mtime, None, str(exc))
+                    self._shipped = (mtime, None, exc.message)
             return self._shipped[1], self._shipped[2]
 
     def models(self) -> dict[str, Model]:
@@ -161,7 +190,7 @@ class Runs:
         found: dict[str, Model] = {}
         ckpt, _ = self.shipped()
         if ckpt is not None:
-            found[SHIPPED_KEY] = Model(SHIPPED_KEY, "Shipped model", ckpt.model, ckpt.dataset, ckpt.test_accuracy,
+            found[SHIPPED_KEY] = Model(SHIPPED_KEY, SHIPPED_NAME, ckpt.model, ckpt.dataset, ckpt.test_accuracy,
                                        ckpt.feature_stats)
         for run in self.all():
             if run.model is not None:
@@ -179,10 +208,10 @@ class Runs:
         return self._class_key
 
     def set_class_model(self, key: str, teacher: bool) -> Model:
-        self._require(teacher, "choose the model the class reads with")
+        self._require(teacher, N_("Only the teacher can choose the model the class reads with."))
         found = self.models()
         if key not in found:
-            raise NotAllowed(f"There is no model {key!r} to use (it may have been deleted).")
+            raise NotAllowed(N_("There is no model {key!r} to use (it may have been deleted)."), key=key)
         with self._lock:
             self._class_key = key
         self._changed()

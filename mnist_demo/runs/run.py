@@ -17,12 +17,16 @@ from mnist_demo import checkpoint
 from mnist_demo.data import Split
 from mnist_demo.errors import UserError
 from mnist_demo.insight.probe import Probe
+from mnist_demo.messages import N_, Message, Name
+from mnist_demo.network import TUTORIAL, Net
+from mnist_demo.network.spec import PRESET_NAMES, preset_of
 from mnist_demo.reading.not_sure import FeatureStats
 from mnist_demo.runs.queue import RunSlots
 from mnist_demo.train.loop import EpochStats, EvalResult, Progress, RunResult, fit
 from mnist_demo.train.recipes import PRESETS, TrainConfig, recipe_of
 
-RECIPE_NAMES = {"seed": "Tutorial", "quick": "Quick", "fast": "Fast", "classroom": "Classroom"}
+RECIPE_NAMES = {"seed": N_("Tutorial"), "quick": N_("Quick"), "fast": N_("Fast"), "classroom": N_("Classroom")}
+TRAINING, FINE_TUNING = N_("Training"), N_("Fine-tuning")  # the kinds of run
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
 assert set(RECIPE_NAMES) == set(PRESETS)
 _log = logging.getLogger(__name__)
@@ -67,12 +71,13 @@ class Run:
     test_split: Split | None
     slots: RunSlots
     checkpoint_dir: Path
-    start_from: nn.Module | None = None  # fine-tune these weights instead of starting afresh
-    kind: str = "Training"  # or "Fine-tuning"
+    start_from: Net | None = None  # fine-tune these weights instead of starting afresh
+    kind: str = TRAINING  # or FINE_TUNING
     on_change: Callable[[], None] = lambda: None  # told of every report and change of state
     listeners: list[Callable[[Progress], None]] = field(default_factory=list)  # more views of the live run
     started_at: float = field(default_factory=time.time)
     after: Callable[[nn.Module], dict] | None = None  # measures the finished model; its answer becomes `measures`
+    recipe: str | None = None  # the preset it was started from (a key of PRESETS); None: worked out from `config`
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,17 +97,22 @@ class Run:
         self._thread = threading.Thread(target=self._run, name=f"run-{self.id}", daemon=True)
 
     @property
-    def name(self) -> str:
-        """What people read: "Run 5 · Fast · Adam 0.016 · 99.1 %"."""
+    def name(self) -> Name:
+        """What people read, in parts: "Run 5 · Fast · Adam 0.016 · 99.1 %" (the dataset after the number when it is
+        not MNIST, the kind instead of the recipe when fine-tuning)."""
         c = self.config
-        words = [f"Run {self.id}", RECIPE_NAMES[recipe_of(c)] if self.kind == "Training" else self.kind,
+        recipe = RECIPE_NAMES[self.recipe if self.recipe in RECIPE_NAMES else recipe_of(c)]
+        parts = [Message(N_("Run {n}"), n=self.id), Message(recipe if self.kind == TRAINING else self.kind),
                  f"{OPTIMIZER_NAMES[c.optimizer]} {c.lr:g}"]
+        if c.arch != TUTORIAL:  # the network, when it is not the tutorial's: a preset's name, else its SPEC
+            preset = preset_of(c.arch)
+            parts.append(Message(PRESET_NAMES[preset]) if preset else c.arch)
         if c.dataset != "mnist":
-            words.insert(1, c.dataset)
+            parts.insert(1, c.dataset)
         history = self.result.history if self.result is not None else []
         if history:
-            words.append(f"{history[-1].test_acc:.1%}".replace("%", " %"))
-        return " · ".join(words)
+            parts.append(f"{history[-1].test_acc:.1%}".replace("%", " %"))
+        return Name(tuple(parts))
 
     def start(self) -> Run:
         self._thread.start()
@@ -120,7 +130,7 @@ class Run:
         return self._thread.is_alive()
 
     @property
-    def model(self) -> nn.Module | None:
+    def model(self) -> Net | None:
         """The trained network, once the run has finished (not when stopped or when it did not learn)."""
         result = self.result  # read once: `release` replaces it
         return result.model if result is not None and result.status == "finished" else None
@@ -183,7 +193,7 @@ class Run:
 
     def _run(self) -> None:
         if not self.slots.acquire(self, self._stop):
-            self._set("stopped", "Stopped before it started.", ended=True)
+            self._set("stopped", Message(N_("Stopped before it started.")), ended=True)
             return
         try:
             self.started_at = time.time()
@@ -191,12 +201,14 @@ class Run:
             self._train()
         except Exception as exc:  # shown on the page instead of dying silently in a thread
             _log.exception("run %s failed", self.id)
-            why = str(exc) if isinstance(exc, UserError) else "an unexpected error (the server log has the details)"
-            self._set("failed", f"Training failed: {why}.", ended=True)
+            why = exc if isinstance(exc, UserError) else Message(N_("an unexpected error (the server log has the "
+                                                                    "details)"))
+            self._set("failed", Message(N_("Training failed: {why}."), why=why), ended=True)
         finally:
             self.slots.release(self)
 
     def _train(self) -> None:
+        assert self.train_split is not None and self.test_split is not None  # released only once the run has ended
         result = fit(self.config, self.train_split, self.test_split, [self._record], self._stop, self.start_from)
         message = result.message
         if result.status == "finished":
@@ -206,14 +218,15 @@ class Run:
                 self.checkpoint_path = checkpoint.save_run(self.checkpoint_dir / f"run-{stamp}-{self.id}.pt",
                                                            result)
             except OSError as exc:
-                message = f"The model could not be saved: {exc}"
-            if self.after is not None:
+                message = Message(N_("The model could not be saved: {why}"), why=exc)
+            if self.after is not None and result.model is not None:
                 try:
                     self.measures = self.after(result.model)
                 except Exception as exc:  # the run itself is fine: say so and keep it
                     _log.exception("run %s: measuring the finished model failed", self.id)
-                    why = str(exc) if isinstance(exc, UserError) else "see the server log"
-                    message = " ".join(filter(None, [message, f"It could not be measured ({why})."]))
+                    why = exc if isinstance(exc, UserError) else Message(N_("see the server log"))
+                    message = (Message(N_("{message} It could not be measured ({why})."), message=message, why=why)
+                               if message else Message(N_("It could not be measured ({why})."), why=why))
         with self._lock:
             self.result = result
         self._set(result.status, message, ended=True)

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mnist_demo import checkpoint
 from mnist_demo.data import Split
@@ -18,6 +19,9 @@ from mnist_demo.tools.browser import VIEWPORT, launch, missing
 from mnist_demo.tools.serve import AppServer
 from mnist_demo.train.loop import fit
 from mnist_demo.train.recipes import preset
+
+if TYPE_CHECKING:  # Playwright is a development dependency: without it there is no browser to time
+    from playwright.sync_api import Page
 
 RECIPES = {"fast": "Fast", "quick": "Quick", "seed": "Tutorial"}
 
@@ -28,7 +32,7 @@ def cli_seconds(recipe: str, train: Split, test: Split) -> float:
 
 
 @contextlib.contextmanager
-def train_page(recipe: str, data_dir: str) -> Iterator[tuple[AppServer, object, Path] | None]:
+def train_page(recipe: str, data_dir: str) -> Iterator[tuple[AppServer, Page, Path] | None]:
     """A server with a runs folder of its own and Chromium on its Train page, `recipe` chosen: (server, page, runs
     folder); None where Playwright or the browser is missing."""
     if missing():

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -25,7 +26,8 @@ from torch import nn
 from mnist_demo import checkpoint
 from mnist_demo.data import Split, load_split
 from mnist_demo.handwriting.drawing_check import render
-from mnist_demo.network import CNN
+from mnist_demo.network import CNN, Net
+from mnist_demo.network import TUTORIAL as TUTORIAL_SPEC
 from mnist_demo.paths import ROOT
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.reading.inference import probabilities, read
@@ -83,7 +85,10 @@ def peak_mb(device: torch.device, baseline: float) -> float:
     return _status_mb("VmHWM") - baseline
 
 
-def timed(device: torch.device, fn: Callable[[], object]) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def timed(device: torch.device, fn: Callable[[], T]) -> tuple[float, T]:
     sync(device)
     t0 = time.perf_counter()
     out = fn()
@@ -143,12 +148,15 @@ def run_tutorial(root: str, device: torch.device, init: dict, epochs: int, test_
 TUTORIAL = TrainConfig()  # batch 32, SGD 0.01, no augmentation
 
 
-def run_engine(train: Split, test: Split, device: torch.device, init: dict, epochs: int,
-               test_batch: int) -> list[PipelineRun]:
+def run_engine(train: Split, test: Split, device: torch.device, init: dict | None, epochs: int,
+               test_batch: int, arch: str = TUTORIAL_SPEC) -> list[PipelineRun]:
+    """The tutorial's recipe through train_epoch and evaluate, for the tutorial's network (from `init`) or `arch`."""
     if device.type == "cpu":
         keep_freed_memory()  # as fit() does
-    model = CNN().to(device, memory_format=torch.channels_last)
-    model.load_state_dict(init)
+    torch.manual_seed(0)
+    model = Net(arch).to(device).to(memory_format=torch.channels_last)
+    if init is not None:
+        model.load_state_dict(init)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
     generator = torch.Generator().manual_seed(0)
     runs = []
@@ -157,12 +165,12 @@ def run_engine(train: Split, test: Split, device: torch.device, init: dict, epoc
     for epoch in range(1, epochs + 1):
         train_s, _ = timed(device, lambda: train_epoch(model, train, optimizer, TUTORIAL, generator))
         test_s, result = timed(device, lambda: evaluate(model, test, test_batch))
-        runs.append(PipelineRun("mnist-demo", epoch, train_s, test_s, result.accuracy, result.loss,
-                                peak_mb(device, baseline)))
+        runs.append(PipelineRun("mnist-demo" if arch == TUTORIAL_SPEC else arch, epoch, train_s, test_s,
+                                result.accuracy, result.loss, peak_mb(device, baseline)))
     return runs
 
 
-def drawing_latency(model: nn.Module, test: Split, stats: FeatureStats | None = None,
+def drawing_latency(model: Net, test: Split, stats: FeatureStats | None = None,
                     n: int = 200) -> dict[str, tuple[float, float]]:
     """p50 and p95 milliseconds from a 280 x 280 RGBA canvas (as the Draw page gets it) to probabilities, and to
     the whole reading, as the Draw page makes it with "Inside the network" open (maps, saliency, distance)."""
@@ -175,16 +183,23 @@ def drawing_latency(model: nn.Module, test: Split, stats: FeatureStats | None = 
         canvases.append(np.dstack([gray, gray, gray, np.full_like(gray, 255)]))
     timings: dict[str, list[float]] = {"probabilities": [], "full reading": []}
     for canvas in canvases[:5]:
-        probabilities(model, to_mnist(canvas))
+        probabilities(model, drawn(canvas))
     for canvas in canvases:
         t0 = time.perf_counter()
-        probabilities(model, to_mnist(canvas))
+        probabilities(model, drawn(canvas))
         timings["probabilities"].append(time.perf_counter() - t0)
     for canvas in canvases:
         t0 = time.perf_counter()
-        read(model, to_mnist(canvas), stats)
+        read(model, drawn(canvas), stats)
         timings["full reading"].append(time.perf_counter() - t0)
     return {k: (percentile(v, 50) * 1000, percentile(v, 95) * 1000) for k, v in timings.items()}
+
+
+def drawn(canvas: np.ndarray) -> np.ndarray:
+    """The Draw page's preprocessing of a canvas with a digit on it (to_mnist gives None for an empty one)."""
+    image = to_mnist(canvas)
+    assert image is not None
+    return image
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -212,7 +227,7 @@ def table(runs: list[PipelineRun], n_train: int) -> str:
 
 
 def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch: int = 1,
-         app: bool = True, out=sys.stdout, drawings: int = 200) -> int:
+         app: bool = True, out=sys.stdout, drawings: int = 200, arch: str | None = None) -> int:
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
@@ -235,6 +250,14 @@ def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch
     say()
     say(f"mnist-demo vs the tutorial's pipeline: train {ratio(lambda r: r.train_s):.2f}x, "
         f"test {ratio(lambda r: r.test_s):.2f}x, train + test {ratio(lambda r: r.train_s + r.test_s):.2f}x faster")
+    if arch is not None and arch != TUTORIAL_SPEC:
+        built = run_engine(train, test, device, None, epochs, test_batch, arch)
+        say()
+        say(f"The network {arch} ({Net(arch).parameters_count:,} parameters) through the same engine:")
+        say(table(ours + built, len(train)))
+        per = lambda rs: statistics.fmean(r.train_s for r in rs)
+        say(f"its epoch: {per(built):.2f} s of training beside the tutorial network's {per(ours):.2f} s "
+            f"({per(built) / per(ours):.2f}x)")
 
     try:
         shipped = checkpoint.load(checkpoint.SHIPPED, device)

@@ -23,6 +23,7 @@ import re
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -32,8 +33,9 @@ from PIL import Image, ImageDraw
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from mnist_demo.tools.serve import AppServer
 
@@ -50,7 +52,7 @@ class Server(AppServer):
     """The app as the README runs it, plus what the load test reads off it: ws_url, memory(), sessions()."""
 
     def __init__(self, data_dir: str | None, log: Path, session_ttl: int | None = None,
-                 options: list[str] = ()) -> None:
+                 options: Sequence[str] = ()) -> None:
         env = dict(os.environ)
         if data_dir:
             env["MNIST_DEMO_DATA_DIR"] = str(Path(data_dir).resolve())
@@ -164,7 +166,7 @@ class Tab:
     def __init__(self, ws_url: str, name: str) -> None:
         self.ws_url, self.name = ws_url, name
         self.query = ""  # the address's query string, e.g. "teacher=CODE"
-        self.ws = None
+        self.ws: ClientConnection | None = None
         self.page_hash = ""
         self.widgets: dict[str, WidgetState] = {}  # sent with every rerun, as the frontend does
         self.ids: dict[str, str] = {}  # widget label (or "canvas") -> widget id
@@ -184,8 +186,11 @@ class Tab:
     async def open(self, page_name: str, timeout: float) -> float:
         """Connect and run `page_name` ("" for the default page); seconds until the page's run ended."""
         t0 = time.perf_counter()
-        self.ws = await asyncio.wait_for(connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                                 ping_interval=None, open_timeout=timeout), timeout)
+        async def dial() -> ClientConnection:
+            return await connect(self.ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None,
+                                 ping_interval=None, open_timeout=timeout)
+
+        self.ws = await asyncio.wait_for(dial(), timeout)
         self.reader = asyncio.create_task(self._read())
         self.run_done.clear()
         await self._send(page_name=page_name)
@@ -217,6 +222,7 @@ class Tab:
         info = state.context_info
         info.timezone, info.timezone_offset, info.locale, info.color_scheme = "UTC", 0, "en-US", "light"
         info.url = self.ws_url.replace("ws://", "http://").replace("/_stcore/stream", "/" + (page_name or ""))
+        assert self.ws is not None, "open() first"
         await self.ws.send(msg.SerializeToString())
 
     async def rerun(self, triggers: tuple[WidgetState, ...] = ()) -> None:
@@ -240,6 +246,7 @@ class Tab:
                 task.cancel()
 
     async def _read(self) -> None:
+        assert self.ws is not None, "open() first"
         try:
             async for raw in self.ws:
                 msg = ForwardMsg()

@@ -1,5 +1,5 @@
-"""`streamlit run app.py` as a child process on a free port, as the README runs it: for the benchmark, the load
-test, the browser tests and the README's screenshots."""
+"""`streamlit run server.py` (app.py's pages behind the teacher's door) as a child process on a free port, as
+`make run` serves it: for the benchmark, the load test, the browser tests and the README's screenshots."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from mnist_demo.paths import ROOT
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return s.getsockname()[1]
 
 
@@ -32,18 +33,19 @@ def healthy(url: str) -> bool:
 
 class AppServer:
     """The app (or another `script`) in its own process group; `options` are extra `streamlit run` flags, `log` takes
-    its output.
+    its output, `address` the loopback address it listens on (127.0.0.1; 127.0.1.1 where a test opens it by the
+    machine's name, which Debian maps there).
 
     Returns once the server is healthy (`ready_s` says after how long); raises RuntimeError, with the end of the log,
     if it exits or is not healthy within `timeout` seconds. A context manager: leaving it stops the server."""
 
-    def __init__(self, env: dict[str, str] | None = None, options: list[str] = (), log: Path | None = None,
-                 timeout: float = 120.0, script: str | os.PathLike = "app.py") -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    def __init__(self, env: dict[str, str] | None = None, options: Sequence[str] = (), log: Path | None = None,
+                 timeout: float = 120.0, script: str | os.PathLike = "server.py", address: str = "127.0.0.1") -> None:
+        self.port = free_port(address)
+        self.url = f"http://{address}:{self.port}"
         self.log = log
         command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--server.port", str(self.port), "--server.address", address,
                    "--browser.gatherUsageStats", "false", *options]
         self.command = " ".join(command[1:])
         if log is not None:

@@ -107,11 +107,11 @@ def augment_marked(x: torch.Tensor, y: torch.Tensor, kind: str, generator: torch
         )
 
         x, styled = pools.swap_in(x, y, STYLE_SHARE, generator, pools.load(x.device))
-        x, redrawn = pools.swap_in(x, y, REDRAWN_SHARE, generator, redrawn.load(source.images, source.labels))
+        x, redrawn_at = pools.swap_in(x, y, REDRAWN_SHARE, generator, redrawn.load(source.images, source.labels))
         junk = pools.junk_batch(max(1, round(JUNK_SHARE * len(y))), generator, x.device)
         x = torch.cat([x, junk.to(x.dtype)])
         y = torch.cat([y, torch.full((len(junk),), NO_DIGIT, dtype=y.dtype, device=y.device)])
-        styled = own_tilt = torch.cat([styled & ~redrawn, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
+        styled = own_tilt = torch.cat([styled & ~redrawn_at, torch.zeros(len(junk), dtype=torch.bool, device=x.device)])
     if kind in ("stroke", "both", "styles"):
         x = random_stroke(x, generator)
     if kind in ("affine", "both", "styles"):
@@ -133,6 +133,6 @@ def trained_on(split: Split, kind: str) -> Split:
         return split
     from mnist_demo.handwriting import pools, redrawn
 
-    pools = [pools.load(split.images.device), redrawn.load(split.images, split.labels)]
-    return replace(split, images=torch.cat([split.images, *(p.images for p in pools)]),
-                   labels=torch.cat([split.labels, *(p.labels for p in pools)]))
+    added = [pools.load(split.images.device), redrawn.load(split.images, split.labels)]
+    return replace(split, images=torch.cat([split.images, *(p.images for p in added)]),
+                   labels=torch.cat([split.labels, *(p.labels for p in added)]))

@@ -7,6 +7,7 @@ import ctypes
 import torch
 
 from mnist_demo.errors import ConfigError
+from mnist_demo.messages import N_, Message
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -14,17 +15,18 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto")
+        raise ConfigError(N_("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or "
+                             "auto"))
     return torch.device(name)
 
 
-def describe(device: torch.device) -> str:
+def describe(device: torch.device) -> Message:
     """`NVIDIA H200 (cuda)`, `Apple GPU (mps)` or `CPU (8 threads)`."""
     if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} (cuda)"
+        return Message(N_("{gpu} (cuda)"), gpu=torch.cuda.get_device_name(device))
     if device.type == "mps":
-        return "Apple GPU (mps)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+        return Message(N_("Apple GPU (mps)"))
+    return Message(N_("CPU ({threads} threads)"), threads=torch.get_num_threads())
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt() parameters

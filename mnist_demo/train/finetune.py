@@ -23,6 +23,8 @@ from torch import nn
 from mnist_demo.classset import Images
 from mnist_demo.data import Split
 from mnist_demo.errors import ClassSetError
+from mnist_demo.messages import N_
+from mnist_demo.network import Net
 from mnist_demo.train.loop import Callback, RunResult, StopFlag, evaluate, fit
 from mnist_demo.train.recipes import TrainConfig
 
@@ -55,14 +57,17 @@ def split_by_writer(writers: list[str], heldout: float = HELDOUT, seed: int = 0)
     held out, and at least one writer on each side."""
     names = sorted(set(writers))
     if len(names) < 2:
-        raise ClassSetError(f"Fine-tuning needs digits from at least two writers (students), so that it can be "
-                            f"measured on handwriting it did not train on; the class set has "
-                            f"{'one' if names else 'none'}. Let more students add digits on the Draw page.")
+        raise ClassSetError(N_("Fine-tuning needs digits from at least two writers (students), so that it can be "
+                               "measured on handwriting it did not train on; the class set has one. Let more students "
+                               "add digits on the Draw page.") if names else
+                            N_("Fine-tuning needs digits from at least two writers (students), so that it can be "
+                               "measured on handwriting it did not train on; the class set has none. Let more students "
+                               "add digits on the Draw page."))
     order = np.random.default_rng(seed).permutation(len(names))
     counts = {w: 0 for w in names}
     for w in writers:
         counts[w] += 1
-    held, n_held = set(), 0
+    held, n_held = set[str](), 0
     for i in order:
         if n_held >= heldout * len(writers) or len(held) == len(names) - 1:
             break
@@ -108,8 +113,8 @@ class Plan:
 def plan(digits: Images, mnist_train: Split, config: TrainConfig = CONFIG, seed: int = 0) -> Plan:
     """Split the class set by writer and mix its training side with MNIST (see the module's docstring)."""
     if len(digits.labels) < MIN_DIGITS:
-        raise ClassSetError(f"The class set has {len(digits.labels)} digits; fine-tuning needs at least {MIN_DIGITS} "
-                            "from two or more students.")
+        raise ClassSetError(N_("The class set has {n} digits; fine-tuning needs at least {least} from two or more "
+                               "students."), n=len(digits.labels), least=MIN_DIGITS)
     train_idx, held_idx = split_by_writer(digits.writers, seed=seed)
     images = torch.from_numpy(digits.images)
     labels = torch.from_numpy(digits.labels)
@@ -126,7 +131,7 @@ def plan(digits: Images, mnist_train: Split, config: TrainConfig = CONFIG, seed:
     return Plan(config, train, heldout, len(train_idx))
 
 
-def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
+def finetune(start: Net, digits: Images, mnist_train: Split, mnist_test: Split, config: TrainConfig = CONFIG,
              callbacks: Iterable[Callback] = (), stop: StopFlag | None = None, seed: int = 0
              ) -> tuple[RunResult, Report | None]:
     """Fine-tune a copy of `start` (which is left unchanged) in this thread: the run's result, and the Report when
@@ -135,7 +140,7 @@ def finetune(start: nn.Module, digits: Images, mnist_train: Split, mnist_test: S
     p = plan(digits, mnist_train, config, seed)
     before = p.measure(start, mnist_test)
     result = fit(config, p.train, mnist_test, callbacks, stop, start)
-    if result.status != "finished":
+    if result.status != "finished" or result.model is None:
         return result, None
     class_after = evaluate(result.model, p.heldout.to(next(result.model.parameters()).device), 256).accuracy
     mnist_after = result.history[-1].test_acc  # fit measured the finished model on `mnist_test` already

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import torch
@@ -21,7 +21,8 @@ from torch import nn
 
 from mnist_demo.data import Split, batches, num_batches, to_float
 from mnist_demo.errors import ConfigError
-from mnist_demo.network import CNN
+from mnist_demo.messages import N_, Message
+from mnist_demo.network import Net
 from mnist_demo.reading.not_sure import FeatureStats, fit_feature_stats
 from mnist_demo.train.augment import augment_marked, trained_on
 from mnist_demo.train.device import keep_freed_memory, pick_device
@@ -81,7 +82,7 @@ class Progress:
     elapsed: float
     stats: EpochStats | None = None
     evaluation: EvalResult | None = field(default=None, repr=False)
-    model: nn.Module | None = field(default=None, repr=False, compare=False)
+    model: Net | None = field(default=None, repr=False, compare=False)
 
     @property
     def fraction(self) -> float:
@@ -109,7 +110,7 @@ class StopFlag(Protocol):
 @dataclass
 class RunResult:
     config: TrainConfig
-    model: nn.Module | None
+    model: Net | None
     history: list[EpochStats] = field(default_factory=list)
     status: Literal["finished", "stopped", "did-not-learn"] = "finished"
     message: str = ""
@@ -131,24 +132,35 @@ def make_optimizer(name: str, params, lr: float, device_type: str = "cpu") -> to
         return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, fused=device_type == "cpu" or None, capturable=device_type == "cuda")
-    raise ConfigError(f"unknown optimizer {name!r}")
+    raise ConfigError(N_("unknown optimizer {name!r}"), name=name)
 
 
-def exploded(config: TrainConfig, loss: float, epoch: int, batch: int) -> str:
-    what = f"became {loss}" if not math.isfinite(loss) else f"shot up to {loss:.3g} (about 2.3 at the start)"
-    return (f"Did not learn: the loss {what} at epoch {epoch}, batch {batch}. A learning rate of {config.lr:g} is "
-            f"too large for {config.optimizer}: the steps overshoot and the weights blow up. Try a smaller one, "
-            f"such as {min(config.lr / 10, SAFE_LR[config.optimizer]):g}.")
+def exploded(config: TrainConfig, loss: float, epoch: int, batch: int) -> Message:
+    template = (N_("Did not learn: the loss became {loss} at epoch {epoch}, batch {batch}. A learning rate of {lr:g} "
+                   "is too large for {optimizer}: the steps overshoot and the weights blow up. Try a smaller one, "
+                   "such as {smaller:g}.") if not math.isfinite(loss) else
+                N_("Did not learn: the loss shot up to {loss:.3g} (about 2.3 at the start) at epoch {epoch}, batch "
+                   "{batch}. A learning rate of {lr:g} is too large for {optimizer}: the steps overshoot and the "
+                   "weights blow up. Try a smaller one, such as {smaller:g}."))
+    return Message(template, loss=loss, epoch=epoch, batch=batch, lr=config.lr, optimizer=Message(config.optimizer),
+                   smaller=min(config.lr / 10, SAFE_LR[config.optimizer]))
 
 
-def stuck(config: TrainConfig, loss: float, accuracy: float, where: str) -> str:
-    return (f"Did not learn: {where} the loss is {loss:.2f} (pure guessing gives 2.30) and it reads {accuracy:.0%} "
-            f"right, as a ten-sided die would. With a learning rate of {config.lr:g}, {config.optimizer} is not "
-            f"learning: too large a step can switch off every neuron at once, too small a one barely moves. Try "
-            f"{SAFE_LR[config.optimizer]:g}, the usual learning rate for {config.optimizer}.")
+def stuck(config: TrainConfig, loss: float, accuracy: float, epoch: int, batch: int | None = None) -> Message:
+    """Why a run that stays at guessing level stopped: during an epoch at `batch`, or after it (on the test set)."""
+    template = (N_("Did not learn: at epoch {epoch}, batch {batch}, the loss is {loss:.2f} (pure guessing gives 2.30) "
+                   "and it reads {accuracy:.0%} right, as a ten-sided die would. With a learning rate of {lr:g}, "
+                   "{optimizer} is not learning: too large a step can switch off every neuron at once, too small a "
+                   "one barely moves. Try {usual:g}, the usual learning rate for {optimizer}.") if batch is not None
+                else N_("Did not learn: after epoch {epoch}, on the test set, the loss is {loss:.2f} (pure guessing "
+                        "gives 2.30) and it reads {accuracy:.0%} right, as a ten-sided die would. With a learning rate "
+                        "of {lr:g}, {optimizer} is not learning: too large a step can switch off every neuron at once, "
+                        "too small a one barely moves. Try {usual:g}, the usual learning rate for {optimizer}."))
+    return Message(template, epoch=epoch, batch=batch, loss=loss, accuracy=accuracy, lr=config.lr,
+                   optimizer=Message(config.optimizer), usual=SAFE_LR[config.optimizer])
 
 
-def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
+def train_epoch(model: Net, split: Split, optimizer: torch.optim.Optimizer, config: TrainConfig,
                 generator: torch.Generator | None = None, epoch: int = 1, callbacks: Iterable[Callback] = (),
                 stop: StopFlag | None = None, after_step: Callable[[], None] | None = None, started: float = 0.0,
                 report_every: float = 0.1, teacher: nn.Module | None = None) -> tuple[float, float] | None:
@@ -162,15 +174,16 @@ def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer
     """
     model.train()
     device = split.images.device
-    chance = math.log(model.fc2.out_features)
+    chance = math.log(model.num_classes)
     total = num_batches(len(split), config.batch_size)
+    # Distilled epochs run eagerly until tests/test_cuda.py has passed a recorded distilled step on a GPU.
     graphed = CUDA_GRAPHS and device.type == "cuda" and after_step is None and teacher is None
     step = (GraphedStep if graphed else Step)(model, optimizer, device, config.label_smoothing,
                                               junk=config.augment == "styles" and split.name == "mnist",
                                               teacher=teacher, labels_only=Step.LABELS_ONLY if split.name == "mnist"
                                               else ())
     seen, last_report, t0 = 0, -math.inf, time.monotonic()
-    window = (0, 0.0, 0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
+    window = (0, 0.0, 0.0)  # (batch, loss sum, correct) at the previous report: the recent loss is the difference
     for i, (x, y) in enumerate(batches(split, config.batch_size, shuffle=True, generator=generator), start=1):
         if stop is not None and stop.is_set():
             return None
@@ -192,8 +205,8 @@ def train_epoch(model: nn.Module, split: Split, optimizer: torch.optim.Optimizer
         if (epoch - 1) * total + i >= max(total / 2, JUDGE_AFTER) and i - window[0] >= 20:
             recent = (loss_sum - window[1]) / (i - window[0])
             recent_acc = (correct - window[2]) / max(seen - window[0] * config.batch_size, 1)
-            if recent > PLATEAU * chance and recent_acc < 2 / model.fc2.out_features:
-                raise DidNotLearn(stuck(config, recent, recent_acc, f"at epoch {epoch}, batch {i},"))
+            if recent > PLATEAU * chance and recent_acc < 2 / model.num_classes:
+                raise DidNotLearn(stuck(config, recent, recent_acc, epoch, i))
         if i - window[0] >= 20:
             window = (i, loss_sum, correct)
         progress = Progress("batch", epoch, config.epochs, i, total, loss, correct / seen, seen / max(now - t0, 1e-9),
@@ -231,21 +244,24 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 32, chunk: int | 
     )
 
 
-def new_model(config: TrainConfig, num_classes: int, start: nn.Module | None = None) -> nn.Module:
-    """A fresh CNN seeded by `config.seed`, or a copy of `start`'s weights (to fine-tune it)."""
+def new_model(config: TrainConfig, num_classes: int, start: Net | None = None) -> Net:
+    """A fresh network of `config.arch` seeded by `config.seed`, or a copy of `start` (to fine-tune it)."""
     with _init_lock:
         torch.manual_seed(config.seed)
-        model = CNN(num_classes=num_classes)
+        model = Net(start.arch if start is not None else config.arch, num_classes)
     if start is not None:
         model.load_state_dict({k: v.detach().cpu() for k, v in start.state_dict().items()})
     return model
 
 
 def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: Iterable[Callback] = (),
-        stop: StopFlag | None = None, start: nn.Module | None = None, teacher: nn.Module | None = None) -> RunResult:
-    """Train a fresh CNN (or a copy of `start`) with `config`, copying `teacher`'s answers where it is sure and
-    right when one is given (distillation); same seed, config and device give the same numbers. Stops early, with
-    a message in words, when the run does not learn."""
+        stop: StopFlag | None = None, start: Net | None = None, teacher: nn.Module | None = None
+        ) -> RunResult:
+    """Train a fresh network of `config.arch` (or a copy of `start`) with `config`, copying `teacher`'s answers
+    where it is sure and right when one is given (distillation); same seed, config and device give the same numbers.
+    Stops early, with a message in words, when the run does not learn."""
+    if start is not None:  # a second run of that network: its architecture, whatever the recipe's
+        config = replace(config, arch=start.arch)
     callbacks = list(callbacks)
     device = pick_device(config.device)
     if device.type == "cpu":
@@ -253,9 +269,9 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
     if device.type == "cuda":
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
-    model = new_model(config, len(train_split.classes), start).to(device, memory_format=torch.channels_last)
+    model = new_model(config, len(train_split.classes), start).to(device).to(memory_format=torch.channels_last)
     if teacher is not None:
-        teacher = copy.deepcopy(teacher).to(device, memory_format=torch.channels_last).eval().requires_grad_(False)
+        teacher = copy.deepcopy(teacher).to(device).to(memory_format=torch.channels_last).eval().requires_grad_(False)
     train_split, test_split = train_split.to(device), test_split.to(device)
     config.check_against(len(train_split))
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, device.type)
@@ -276,10 +292,11 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
             trained = train_epoch(model, train_split, optimizer, config, generator, epoch, callbacks, stop,
                                   per_batch.step if per_batch is not None else None, started, teacher=teacher)
         except DidNotLearn as exc:
-            result.status, result.message = "did-not-learn", str(exc)
+            result.status, result.message = "did-not-learn", exc.args[0]
             break
         if trained is None:
-            result.status, result.message = "stopped", f"Stopped by the user during epoch {epoch}."
+            result.status, result.message = "stopped", Message(N_("Stopped by the user during epoch {epoch}."),
+                                                               epoch=epoch)
             break
         train_seconds = time.monotonic() - epoch_start
         if per_epoch is not None:
@@ -296,7 +313,7 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
         if (test.accuracy < 1.5 / len(train_split.classes) and stats.train_loss > PLATEAU * math.log(len(
                 train_split.classes)) and epoch * n_batches >= JUDGE_AFTER):
             result.status = "did-not-learn"
-            result.message = stuck(config, test.loss, test.accuracy, f"after epoch {epoch}, on the test set,")
+            result.message = stuck(config, test.loss, test.accuracy, epoch)
             break
     result.seconds = time.monotonic() - started
     model.eval()

@@ -13,21 +13,25 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from typing import TypeVar
 
 import torch
 from torch import nn
 
 from mnist_demo.errors import UsageError
+from mnist_demo.messages import N_
+
+M = TypeVar("M", bound=nn.Module)
 
 
-def mean_weights(models: Sequence[nn.Module]) -> nn.Module:
+def mean_weights(models: Sequence[M]) -> M:
     """A new network of the first one's kind whose every weight is the mean of that weight over `models`."""
     if len(models) < 2:
-        raise UsageError(f"a soup needs at least two models to average, not {len(models)}")
+        raise UsageError(N_("a soup needs at least two models to average, not {n}"), n=len(models))
     states = [m.state_dict() for m in models]
     shapes = [{k: tuple(v.shape) for k, v in s.items()} for s in states]
     if any(s != shapes[0] for s in shapes[1:]):
-        raise UsageError("the models to average are not the same network (their weights differ in shape)")
+        raise UsageError(N_("the models to average are not the same network (their weights differ in shape)"))
     soup = copy.deepcopy(models[0])
     # float64 for the sum, so that the order of the models does not change the last bit of the mean
     soup.load_state_dict({k: torch.stack([s[k].double() for s in states]).mean(0).to(v.dtype)

@@ -3,6 +3,9 @@ device, so the host never waits for it between reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -61,14 +64,15 @@ class Step:
     def copied(self, x: torch.Tensor, y: torch.Tensor, logits: torch.Tensor, log_p: torch.Tensor,
                styled: torch.Tensor | None) -> torch.Tensor:
         """The digits' mean loss with the teacher's answers copied where it is sure and right (COPY_WEIGHT)."""
+        assert self.teacher is not None  # Step.forward calls this only with a teacher
         with torch.no_grad():
             taught = self.teacher(x)
             sure, answer = taught.softmax(1).max(1)
             copy = (sure >= self.COPY_SURE) & (answer == y)
             if styled is not None:
                 copy &= ~styled
-            for label in self.labels_only:
-                copy &= y != label
+            for digit in self.labels_only:
+                copy &= y != digit
             soft = (taught / self.COPY_T).softmax(1)
         digits = y != NO_DIGIT
         label = F.nll_loss(log_p, y.clamp(min=0), reduction="none")
@@ -83,50 +87,67 @@ class Step:
         self.optimizer.step()
 
 
+class CudaGraphs:
+    """What a recorded step asks of CUDA, in one place: tests/test_graphed_step.py puts a CPU stand-in here, so that
+    the step's own logic (warm-up, recording, replays, the eager last batch) runs in the CPU suite."""
+
+    @staticmethod
+    def warm_up(step: Callable[[], None]) -> None:
+        """`step` run on a side stream, as torch.cuda.graph requires of the steps before a recording."""
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            step()
+        torch.cuda.current_stream().wait_stream(side)
+
+    @staticmethod
+    def record(step: Callable[[], None]) -> torch.cuda.CUDAGraph:
+        """`step`'s kernels recorded as a CUDA graph, not run."""
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            step()
+        return graph
+
+
 class GraphedStep(Step):
     """The same step, recorded once as a CUDA graph and replayed for every full batch.
 
     At batch 32 a step of this small network is a few dozen tiny kernels: launching them from Python costs more
     than running them. Replaying a graph launches them all at once. The learning rate is recorded in the graph,
     so a new one is recorded each epoch (a new GraphedStep per epoch); batches of another size (the last) run
-    eagerly.
+    eagerly. With a teacher the recording holds the teacher's pass too: which rows copy it is a mask computed on
+    the device, so a replay picks them anew for each batch.
     """
 
     WARMUP = 3  # eager steps on a side stream before recording, as torch.cuda.graph requires
+    cuda = CudaGraphs
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device,
                  label_smoothing: float = 0.0, junk: bool = False, teacher: nn.Module | None = None,
                  labels_only: tuple[int, ...] = ()) -> None:
-        if teacher is not None:  # the rows that copy change with every batch: train.loop.train_epoch runs it eagerly
-            raise ValueError("a distilled step is not recorded as a CUDA graph")
-        super().__init__(model, optimizer, device, label_smoothing, junk)
+        super().__init__(model, optimizer, device, label_smoothing, junk, teacher, labels_only)
         self.graph: torch.cuda.CUDAGraph | None = None
-        self.x = self.y = None
+        self.inputs: tuple[torch.Tensor, ...] = ()  # the recording's own copies of x, y (and styled), refilled
         self.steps = 0
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, styled: torch.Tensor | None = None) -> None:
+        # `styled` is recorded like x and y: which rows are style drawings is data that the recorded kernels read
+        # (a mask in Step.copied), not another program. A batch with it where the recording had none, or the other
+        # way round, runs eagerly, as a batch of another size does.
+        batch = (x, y) if styled is None else (x, y, styled)
         if self.graph is None and self.steps < self.WARMUP:
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
-                super().__call__(x, y)
-            torch.cuda.current_stream().wait_stream(side)
+            self.cuda.warm_up(partial(super().__call__, *batch))
             self.steps += 1
         elif self.graph is None:
-            self._record(x, y)  # records the step without running it
+            self.inputs = tuple(t.clone() for t in batch)
+            # The gradients are None before the recording, so that its backward allocates them from the graph's
+            # own memory (torch.cuda.graph's docs); Step.__call__ sets them to None again, which records nothing.
+            self.optimizer.zero_grad(set_to_none=True)
+            self.graph = self.cuda.record(partial(super().__call__, *self.inputs))  # recorded, not run
             self.graph.replay()
-        elif x.shape == self.x.shape:
-            self.x.copy_(x)
-            self.y.copy_(y)
+        elif [t.shape for t in batch] == [t.shape for t in self.inputs]:
+            for recorded, t in zip(self.inputs, batch):
+                recorded.copy_(t)
             self.graph.replay()
         else:
-            super().__call__(x, y)
-
-    def _record(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self.x, self.y = x.clone(), y.clone()
-        self.optimizer.zero_grad(set_to_none=True)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self.forward(self.x, self.y).backward()
-            self.optimizer.step()
-        self.graph = graph
+            super().__call__(x, y, styled)

@@ -19,11 +19,11 @@ import zlib
 import numpy as np
 
 from mnist_demo.errors import UnreadableImage
+from mnist_demo.messages import N_, Message
 
 PREFIX = "data:image/png;base64,"
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEPT = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}  # what the pixels need; the rest is metadata
-AGAIN = "Press Clear and draw again."
 
 
 def max_png_bytes(width: int, height: int) -> int:
@@ -34,7 +34,9 @@ def max_png_bytes(width: int, height: int) -> int:
 
 
 def _malformed(what: str) -> UnreadableImage:
-    return UnreadableImage(f"what the canvas sent is not a drawing ({what}: a damaged or forged message). {AGAIN}")
+    """`what`: marked N_ where it is written."""
+    return UnreadableImage(N_("what the canvas sent is not a drawing ({what}: a damaged or forged message). Press "
+                              "Clear and draw again."), what=Message(what))
 
 
 def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
@@ -49,7 +51,7 @@ def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
         if kind == b"IEND":
             return found
         at = end
-    raise _malformed("a truncated PNG")
+    raise _malformed(N_("a truncated PNG"))
 
 
 def checked_png(url: object, width: int, height: int) -> bytes | None:
@@ -58,26 +60,27 @@ def checked_png(url: object, width: int, height: int) -> bytes | None:
     if url is None:
         return None
     if not isinstance(url, str) or not url.startswith(PREFIX):
-        raise _malformed("not a PNG data URL")
+        raise _malformed(N_("not a PNG data URL"))
     limit = max_png_bytes(width, height)
     if len(url) > len(PREFIX) + 4 * (limit // 3 + 1):  # bounded before it is decoded
-        raise UnreadableImage(f"it is {len(url) / 2**20:.1f} MB of text; a {width} x {height} drawing is at most "
-                              f"{limit / 2**20:.1f} MB (a forged message?). {AGAIN}")
+        raise UnreadableImage(N_("it is {size:.1f} MB of text; a {width} x {height} drawing is at most {most:.1f} MB "
+                                 "(a forged message?). Press Clear and draw again."), size=len(url) / 2**20,
+                              width=width, height=height, most=limit / 2**20)
     try:
         png = base64.b64decode(url[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
-        raise _malformed("its base64 is broken") from None
+        raise _malformed(N_("its base64 is broken")) from None
     if not png.startswith(SIGNATURE):
-        raise _malformed("no PNG signature")
+        raise _malformed(N_("no PNG signature"))
     if len(png) < 33 or png[12:16] != b"IHDR" or struct.unpack(">I", png[8:12])[0] != 13:
-        raise _malformed("no PNG header")
+        raise _malformed(N_("no PNG header"))
     w, h = struct.unpack(">II", png[16:24])
     if (w, h) != (width, height):
-        raise UnreadableImage(f"it is {w} x {h} px, but the canvas is {width} x {height} (a forged message?). "
-                              f"{AGAIN}")
+        raise UnreadableImage(N_("it is {w} x {h} px, but the canvas is {width} x {height} (a forged message?). Press "
+                                 "Clear and draw again."), w=w, h=h, width=width, height=height)
     chunks = _chunks(png)
     if not any(kind == b"IDAT" for kind, _ in chunks):
-        raise _malformed("a PNG without pixels")
+        raise _malformed(N_("a PNG without pixels"))
     return SIGNATURE + b"".join(chunk for kind, chunk in chunks if kind in KEPT)
 
 
@@ -94,7 +97,7 @@ class Canvas:
 
     def png(self) -> bytes | None:
         if self._result is None:
-            raise _malformed("its fields are not what the canvas sends")
+            raise _malformed(N_("its fields are not what the canvas sends"))
         # the raw data URL (a slot of CanvasResult 0.13): its image_data and even image_bytes decode it unchecked
         return checked_png(self._result._image_data_url, self.width, self.height)
 
@@ -109,7 +112,7 @@ class Canvas:
             with Image.open(io.BytesIO(png)) as img:
                 return np.asarray(img.convert("RGBA"))
         except (OSError, SyntaxError, ValueError, zlib.error):
-            raise _malformed("a damaged PNG") from None
+            raise _malformed(N_("a damaged PNG")) from None
 
 
 def drawing_canvas(*, width: int, height: int, **options) -> Canvas:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 import torch
-from torch import nn
 
 from mnist_demo.classset import IDX_IMAGES, IDX_LABELS, ClassSet, Images
 from mnist_demo.data import Split
 from mnist_demo.errors import UserError
+from mnist_demo.network import Net
 from mnist_demo.runs import Run
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.web import touch
-from mnist_demo.web.i18n import error, t
+from mnist_demo.web.i18n import error, t, tn
 from mnist_demo.web.user_text import plain
 from mnist_demo.web.widgets import enlarge
 
@@ -43,15 +43,15 @@ def mosaic(images: np.ndarray, columns: int = COLUMNS, scale: int = 2, gap: int 
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _reading(key: str, fingerprint: tuple, _model: nn.Module, _digits: Images) -> EvalResult:
+def _reading(key: str, fingerprint: tuple, _model: Net, _digits: Images) -> EvalResult:
     """The model's readings of the class set; cached per model and per state of the set."""
     device = next(_model.parameters()).device
     split = Split("mnist", False, torch.from_numpy(_digits.images), torch.from_numpy(_digits.labels)).to(device)
     return evaluate(_model, split, 256)
 
 
-def reading(key: str, model: nn.Module, digits: Images) -> EvalResult:
-    newest = Images(*(part[-MEASURED:] for part in digits))
+def reading(key: str, model: Net, digits: Images) -> EvalResult:
+    newest = Images._make(part[-MEASURED:] for part in digits)
     with st.spinner(t("Reading the class's digits…")):
         return _reading(key, (len(newest.ids), tuple(newest.ids[:1]), tuple(newest.ids[-1:]), sum(newest.ids)),
                         model, newest)
@@ -65,7 +65,7 @@ def overview(digits: Images, per_digit: dict[str, int]) -> None:
         name.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1'>{d}</div>",
                       unsafe_allow_html=True)
         count = per_digit[str(d)]
-        name.caption(t("{n} digit{s}", n=count, s="s" if count != 1 else ""))
+        name.caption(tn("{n} digit", "{n} digits", count))
         if len(idx):
             picture.image(mosaic(digits.images[idx]))
             if count > len(idx):
@@ -96,7 +96,7 @@ def act(action, *args):
     try:
         return action(*args)
     except UserError as exc:
-        st.error(error(str(exc)), icon=":material/lock:")
+        st.error(error(exc), icon=":material/lock:")
         return None
 
 
@@ -142,7 +142,7 @@ def transfer(cs: ClassSet, teacher: bool) -> None:
         try:
             added, skipped = cs.import_(upload.getvalue(), upload.name)
         except UserError as exc:  # it names the zip's members, which whoever made the zip chose: shown as text
-            st.error(plain(error(getattr(exc, "public", str(exc))), 500), icon=":material/block:")
+            st.error(plain(error(exc), 500), icon=":material/block:")
             return
         st.session_state["imports"] = st.session_state.get("imports", 0) + 1
         st.session_state["imported"] = t("Imported {name}: {added} digits added, {skipped} were already in the class "
@@ -155,6 +155,8 @@ def transfer(cs: ClassSet, teacher: bool) -> None:
 def measures_table(run: Run) -> None:
     """Before and after, on held-out class digits and on MNIST's test set."""
     m = run.measures
+    if m is None:
+        return
     rows = [(t("Class digits it did not train on ({n:,})", n=m["n_heldout"]), m["class_before"], m["class_after"]),
             (t("MNIST's test set"), m["mnist_before"], m["mnist_after"])]
     for col, (what, before, after) in zip(st.columns(2), rows):

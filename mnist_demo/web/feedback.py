@@ -15,10 +15,10 @@ import numpy as np
 import streamlit as st
 
 from mnist_demo.classset import ClassSet, default_path
-from mnist_demo.errors import ClassSetError, UserError
+from mnist_demo.errors import UserError
 from mnist_demo.reading.preprocess import open_image
 from mnist_demo.web.i18n import error as translated
-from mnist_demo.web.i18n import t
+from mnist_demo.web.i18n import t, tn
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -28,18 +28,19 @@ def _class_set(path: str) -> ClassSet:
     return ClassSet(path)
 
 
-def class_set() -> tuple[ClassSet | None, str]:
-    """The server's class set at $MNIST_DEMO_CLASS_DB (else data/class.db), or (None, why it cannot be used). A
-    failure is not cached: a file fixed or moved away while the app runs is found on the next rerun."""
+def class_set() -> tuple[ClassSet | None, UserError | None]:
+    """The server's class set at $MNIST_DEMO_CLASS_DB (else data/class.db), or (None, why it cannot be used: show it
+    with i18n.error, which gives a browser its form without the server's paths). A failure is not cached: a file
+    fixed or moved away while the app runs is found on the next rerun."""
     path = default_path()
     try:
         found = _class_set(str(path))
         if not found.path.exists():  # moved away while the app ran: start a new one there
             _class_set.clear()
             found = _class_set(str(path))
-        return found, ""
+        return found, None
     except UserError as exc:
-        return None, getattr(exc, "public", str(exc))  # a browser is not shown the server's paths
+        return None, exc
 
 
 def writer_id() -> str:
@@ -78,11 +79,12 @@ def _save(key: str, image: np.ndarray, drawing: np.ndarray | bytes | None, predi
     cs, why = class_set()
     try:
         if cs is None:
-            raise ClassSetError(why)
+            assert why is not None  # class_set() gives why whenever it gives no set
+            raise why
         cs.add(image, int(label), writer_id(), predicted=int(predicted), drawing=as_drawing(drawing))
         st.session_state["class_saved"] = (key, int(label), cs.count(writer_id()))
     except UserError as exc:  # locked, read-only, damaged: said here, and the page goes on reading drawings
-        st.session_state["class_error"] = (key, getattr(exc, "public", str(exc)))
+        st.session_state["class_error"] = (key, exc.public)  # the message, not the error and its traceback
 
 
 @st.fragment
@@ -93,21 +95,25 @@ def control(image: np.ndarray, drawing: np.ndarray | bytes | None, predicted: in
     if default_path().exists():  # checked now, so a damaged file says so before any tap; the first tap makes one
         cs, why = class_set()
         if cs is None:
-            st.caption(t(":material/database_off: Adding drawings to the class set is off: {why}", why=translated(why)))
+            assert why is not None
+            off = t("Adding drawings to the class set is off: {why}", why=translated(why))
+            st.caption(f":material/database_off: {off}")
             return
     key = hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
     saved = st.session_state.get("class_saved")
     if saved is not None and saved[0] == key:
-        st.success(t("Added to the class set as a **{digit}**. You have added **{n}** digit{s}. Press Clear to "
-                     "draw the next one.", digit=saved[1], n=saved[2], s="s" if saved[2] != 1 else ""),
-                   icon=":material/check_circle:")
+        st.success(tn("Added to the class set as a **{digit}**. You have added **{n}** digit. Press Clear to draw the "
+                      "next one.",
+                      "Added to the class set as a **{digit}**. You have added **{n}** digits. Press Clear to draw the "
+                      "next one.", saved[2], digit=saved[1]), icon=":material/check_circle:")
         return
     error = st.session_state.get("class_error")
     if error is not None and error[0] == key:
         st.warning(t("Not added: {why}", why=translated(error[1])), icon=":material/database_off:")
     st.markdown(t("**Was it right?** One tap adds your drawing to the class's digits (no names are kept)."))
-    right, wrong = st.columns([1, 3], vertical_alignment="bottom")
-    right.button(t("Right, it is a {digit}", digit=predicted), icon=":material/thumb_up:", key=f"right-{key}",
-                 on_click=_save, args=(key, image, drawing, predicted, predicted))
-    wrong.pills(t("Wrong, it is a"), [d for d in range(10) if d != predicted], key=f"wrong-{key}", on_change=_save,
-                args=(key, image, drawing, predicted, None))
+    # one under the other, the digits wrapping onto a second row: whole at any width (beside each other, a
+    # tablet's column showed the button's icon alone and hid 4-9 behind a sideways scroll)
+    st.button(t("Right, it is a {digit}", digit=predicted), icon=":material/thumb_up:", key=f"right-{key}",
+              on_click=_save, args=(key, image, drawing, predicted, predicted))
+    st.pills(t("Wrong, it is a"), [d for d in range(10) if d != predicted], key=f"wrong-{key}", on_change=_save,
+             args=(key, image, drawing, predicted, None), wrap=True)

@@ -1,25 +1,29 @@
-"""The app's languages: English (the strings in the code) and Simplified Chinese (mnist_demo.web.zh).
+"""The app's languages: English (the message ids, in the code) and Simplified Chinese (a gettext catalogue).
+
+Translations are data: mnist_demo/locale/zh/LC_MESSAGES/mnist_demo.po, one entry per message id, extracted from the
+code by Babel (`make messages`: pybabel extract, update, and a check that it compiles). The .po is compiled in
+memory the first time a session needs the language (one GNUTranslations per language and process, shared by the
+sessions: never gettext.install(), which is global), so no compiled file can drift from it.
 
 `t("Pen width")` is the text in this session's language; `t("Epoch {n} of {total}", n=1, total=5)` fills in after
-translating, so a catalogue entry keeps its placeholders. The language follows the browser (st.context.locale),
-the sidebar's switch changes it, and ?lang=zh or ?lang=en forces it. A string missing from the catalogue shows in
-English; tests/test_i18n.py finds every t("...") in the web layer and fails on one without its Chinese.
+translating, so a translation keeps (and may move) its placeholders. `tn("{n} digit", "{n} digits", n)` picks the
+plural form the language needs. The language follows the browser (st.context.locale), the sidebar's switch changes
+it, and ?lang=zh or ?lang=en forces it. An id missing from the catalogue shows in English; tests/test_i18n.py fails
+on one, and on a translation whose placeholders differ from its id's.
 
-The engine's error messages are English f-strings: `error()` translates the ones a page can show through a table
-of patterns (zh.ERRORS, with zh_pages.ERRORS_PAGES) and falls back to the English message. `term()` looks up a text
-from an engine table (a handwriting style, a step of the network) in the same catalogue.
+The engine words nothing itself for the pages: its errors and messages are mnist_demo.messages.Message (an id and
+its parameters), and `error()` translates the id, then fills in the parameters, translating one that is itself a
+message in its turn. Run and model names come in parts (mnist_demo.messages.Name) that `name()` words. `term()`
+looks up a text marked N_ in a table (a handwriting style, a step of the network, a recipe).
 """
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mnist_demo.web.zh import ERRORS, NAME_WORDS, ZH
-
-LANGUAGES = {"en": "English", "zh": "中文"}
+from mnist_demo.errors import UserError
+from mnist_demo.messages import LANGUAGES, Clause, Message, Name, catalogue
 
 
 def language() -> str:
@@ -35,18 +39,21 @@ def language() -> str:
     return st.session_state["lang"]
 
 
-def t(text: str, /, **values) -> str:
+def t(text: str, /, **values: object) -> str:
     """`text` in this session's language, with `values` filled in."""
-    if language() == "zh":
-        text = ZH.get(text, text)
+    text = catalogue(language()).gettext(text)
     return text.format(**values) if values else text
 
 
+def tn(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """The form of `singular`/`plural` that `n` takes in this session's language, with `n` and `values` filled in."""
+    return catalogue(language()).ngettext(singular, plural, n).format(n=n, **values)
+
+
 def term(text: str) -> str:
-    """A text from one of the engine's tables (a handwriting style's name or description, a step of the network) in
-    this session's language: the same catalogue as t(); tests/test_i18n.py checks that each of those tables' texts
-    has its Chinese."""
-    return ZH.get(text, text) if language() == "zh" else text
+    """A text from a table (a handwriting style's name or description, a step of the network, a recipe), marked
+    N_ where the table is written, in this session's language."""
+    return catalogue(language()).gettext(text)
 
 
 def class_names(classes: list[str]) -> list[str]:
@@ -54,31 +61,26 @@ def class_names(classes: list[str]) -> list[str]:
     return [term(c) for c in classes]
 
 
-def error(message: str) -> str:
-    """An engine message (English) in this session's language."""
-    if language() != "zh":
-        return message
-    for pattern, chinese in ERRORS:
-        found = re.search(pattern, message)
-        if found:  # a part that is itself an engine message (why an imported file was refused) in its turn
-            return chinese.format(*(error(g) if g and len(g) < len(message) else g or "" for g in found.groups()))
-    return message
+def error(message: UserError | Message | Name | str) -> str:
+    """An engine error or message in this session's language: its id translated, then its parameters filled in
+    (a message, error or name among them in its turn). A plain str (what a user gave, a file name) is itself."""
+    if isinstance(message, UserError):
+        message = message.public
+    if isinstance(message, Name):
+        return name(message)
+    if not isinstance(message, Message):
+        return str(message)
+    text = catalogue(language()).gettext(message.id)
+    if message.params:
+        text = text.format(**{k: error(v) if isinstance(v, (UserError, Message, Name)) else v
+                              for k, v in message.params.items()})
+    return text.rstrip(".。") if isinstance(message, Clause) else text
 
 
-def name(text: str) -> str:
-    """A run's or model's name ("Run 5 · Fast · Adam 0.016 · 99.1 %", "Shipped model") in this session's language:
-    its words translated one by one, numbers and optimizer names kept."""
-    if language() != "zh":
-        return text
-    return " · ".join(_name_word(word) for word in text.split(" · "))
-
-
-def _name_word(word: str) -> str:
-    for pattern, chinese in NAME_WORDS:
-        found = re.fullmatch(pattern, word)
-        if found:
-            return chinese.format(*found.groups())
-    return word
+def name(value: Name) -> str:
+    """A run's or model's name ("Run 5 · Fast · Adam 0.016 · 99.1 %", "Shipped model") in this session's language,
+    built from its parts."""
+    return " · ".join(error(part) for part in value.parts)
 
 
 def switch() -> None:
@@ -90,5 +92,5 @@ def switch() -> None:
             st.session_state["lang"] = st.session_state["lang_switch"]
             st.query_params.pop("lang", None)
 
-    st.segmented_control("Language · 语言", list(LANGUAGES), default=current, format_func=LANGUAGES.get,
+    st.segmented_control("Language · 语言", list(LANGUAGES), default=current, format_func=LANGUAGES.__getitem__,
                          key="lang_switch", on_change=changed, label_visibility="collapsed")

@@ -54,7 +54,8 @@ def _nice_step(top: float, most: int = 6) -> float:
 def _lines(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
     """`points` split where a None stands (a new epoch: its running means start afresh), without the points that
     are not finite (a loss that became NaN or infinite)."""
-    lines, line = [], []
+    lines: list[list[tuple[float, float]]] = []
+    line: list[tuple[float, float]] = []
     for p in [*points, None]:
         if p is None:
             if line:
@@ -69,7 +70,7 @@ def _panel(title: str, top: float, ticks: Sequence[tuple[float, str]], epochs: i
            per_epoch: Sequence[tuple[str, str, list[tuple[float, float, str]]]], thick: bool) -> str:
     """One panel: fixed axes (0 to `epochs`, 0 to `top`), the running line, and per epoch a line of points, each
     point saying its value when hovered. `per_epoch`: (css class, colour, [(epoch, value, words)])."""
-    height, font, width = (400, 24, 6) if thick else (320, 17, 2.5)
+    height, font, width = (330, 24, 6) if thick else (320, 17, 2.5)  # thick: both whole on a 1280 x 720 projector
     # room for the tick labels on the left, the title on top, the epochs and their word below
     x0, x1, y0, y1 = round(font * 3.7), WIDTH - 14, height - round(font * 2.8), round(font * 2.4)
 
@@ -114,7 +115,9 @@ def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False
     that a phone stacks them and their text stays legible; the legend is HTML under them."""
     epochs = max(epochs, 1)
     ends = [e for e in events if e.stats is not None]
-    running_acc, running_loss, epoch = [], [], None
+    running_acc: list[tuple[float, float] | None] = []  # None: a new epoch begins
+    running_loss: list[tuple[float, float] | None] = []
+    epoch = None
     for e in (e for e in events if e.kind == "batch"):
         if epoch is not None and e.epoch != epoch:
             running_acc.append(None)
@@ -124,14 +127,16 @@ def learning_curves(events: Sequence[Progress], epochs: int, thick: bool = False
         epoch = e.epoch
     train, test = t("Training"), t("Test")
 
+    def point(e: Progress, who: str, name: str, measure: str, fmt: str) -> tuple[float, float, str]:
+        value = getattr(e.stats, f"{who}_{measure}")
+        return e.epoch, value, t("{who}, epoch {epoch}: {value}", who=name, epoch=e.epoch, value=format(value, fmt))
+
     def per_epoch(measure: str, fmt: str) -> list:
         """The training and test lines of one measure ("acc" or "loss"), each point with its words."""
-        return [(who, colour, [(e.epoch, getattr(e.stats, f"{who}_{measure}"), t(
-            "{who}, epoch {epoch}: {value}", who=name, epoch=e.epoch,
-            value=f"{getattr(e.stats, f'{who}_{measure}'):{fmt}}")) for e in ends])
-            for who, colour, name in (("train", TRAIN_COLOUR, train), ("test", TEST_COLOUR, test))]
+        return [(who, colour, [point(e, who, name, measure, fmt) for e in ends])
+                for who, colour, name in (("train", TRAIN_COLOUR, train), ("test", TEST_COLOUR, test))]
 
-    losses = [p[1] for p in running_loss if p is not None] + [e.stats.test_loss for e in ends]
+    losses = [p[1] for p in running_loss if p is not None] + [e.stats.test_loss for e in ends if e.stats is not None]
     top_loss = max([2.5, *[v * 1.05 for v in losses if math.isfinite(v)]])
     step = _nice_step(top_loss)
     panels = [

@@ -7,31 +7,29 @@ only small values (flags, keys, a Pin), never tensors or models, so a closed tab
 
 from __future__ import annotations
 
-import hmac
 import html
 import ipaddress
-import logging
+import json
 import os
-import secrets
 from urllib.parse import urlsplit
 
 import streamlit as st
 import torch
 
+from mnist_demo.classset import default_path
 from mnist_demo.data import Split, load_sample, load_split
 from mnist_demo.errors import UserError
+from mnist_demo.lesson import Lesson
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
-from mnist_demo.web import i18n
-from mnist_demo.web.address import qr_png, student_url
-from mnist_demo.web.i18n import t
+from mnist_demo.web import i18n, teacher
+from mnist_demo.web.address import public_url, qr_png, reachable, student_urls
+from mnist_demo.web.i18n import t, tn
+from mnist_demo.web.lesson import new_lesson
 from mnist_demo.web.widgets import projector_style
 
-TEACHER_CODE_ENV = "MNIST_DEMO_TEACHER_CODE"
 LOCAL_TEACHER_ENV = "MNIST_DEMO_LOCAL_TEACHER"  # 0: a browser on the server's machine is a student like any other
-LOCAL_NAMES = {None, "localhost", "127.0.0.1", "::1", "0.0.0.0"}
-_log = logging.getLogger("mnist_demo")
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,14 +48,14 @@ def _dataset(name: str, train: bool, data_dir: str) -> Split:
     return load_split(name, train, data_dir)
 
 
-def dataset(name: str, train: bool) -> tuple[Split | None, str]:
-    """(split, "") or (None, a message that says what to do). Failures are not cached: files put in place while the
-    app runs are found on the next rerun."""
+def dataset(name: str, train: bool) -> tuple[Split | None, UserError | None]:
+    """(split, None) or (None, the error, whose message says what to do: show it with i18n.error). Failures are not
+    cached: files put in place while the app runs are found on the next rerun."""
     try:
         with st.spinner(t("Loading the dataset…")):
-            return _dataset(name, train, str(resolve_data_dir())), ""
+            return _dataset(name, train, str(resolve_data_dir())), None
     except UserError as exc:
-        return None, getattr(exc, "public", str(exc))  # data errors' form without the server's paths
+        return None, exc
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,21 +64,6 @@ def sample() -> Split:
 
 
 # --- teacher and students --------------------------------------------------------------------------------------
-
-@st.cache_resource(show_spinner=False)
-def teacher_code() -> str:
-    """$MNIST_DEMO_TEACHER_CODE, else one made now and written to the server's log (as Jupyter prints its token);
-    `python -m mnist_demo.web` (make run) makes it before the server starts and prints the teacher link."""
-    code = os.environ.get(TEACHER_CODE_ENV, "").strip()
-    if not code:
-        code = secrets.token_urlsafe(6)
-        _log.warning("Teacher code: %s (open the app with ?teacher=%s, or type it in the sidebar)", code, code)
-    return code
-
-
-def code_matches(given: str) -> bool:
-    return hmac.compare_digest(given.strip().encode(), teacher_code().encode())
-
 
 def on_this_machine() -> bool:
     """Whether this browser runs on the server's machine: a loopback peer (127.0.0.1 may arrive as ::ffff:127.0.0.1),
@@ -95,16 +78,41 @@ def on_this_machine() -> bool:
     return (getattr(address, "ipv4_mapped", None) or address).is_loopback
 
 
+def _cookie_role() -> str | None:
+    """The role the server's signed cookie gives this browser (mnist_demo/web/teacher.py), or None."""
+    try:
+        cookies = st.context.cookies
+    except Exception:  # AppTest and older servers have no cookies to read: no role from them
+        return None
+    value = cookies.get(teacher.COOKIE) if cookies is not None else None
+    return teacher.role(value if isinstance(value, str) else None)
+
+
 def is_teacher() -> bool:
-    """Whether this session is the teacher's: it opened the teacher link or typed the code, or it is a browser on
-    the machine that runs the server (unless $MNIST_DEMO_LOCAL_TEACHER=0)."""
+    """Whether this session is the teacher's: its browser holds the teacher's cookie (the teacher link, or the code
+    typed in the sidebar, in this browser), it opened the teacher link here, or it runs on the server's machine
+    (unless $MNIST_DEMO_LOCAL_TEACHER=0, or this browser left the role). Decided once per session."""
     if "teacher" not in st.session_state:
-        given = st.query_params.get("teacher")
-        local = os.environ.get(LOCAL_TEACHER_ENV, "1") != "0" and on_this_machine()
-        st.session_state["teacher"] = bool(given and code_matches(given)) or local
-        if given:
-            del st.query_params["teacher"]  # the code stays off the projected address bar
+        cookie = _cookie_role()
+        given = st.query_params.get(teacher.CODE_PARAM)  # the door took a right code before the page ran
+        passed = st.query_params.get(teacher.PASS_PARAM)
+        local = os.environ.get(LOCAL_TEACHER_ENV, "1") != "0" and on_this_machine() and cookie != teacher.STUDENT
+        st.session_state["teacher"] = (cookie == "teacher" or bool(given and teacher.code_matches(given))
+                                       or bool(passed and teacher.redeem(passed)) or local)
+        if given and not st.session_state["teacher"]:
+            st.session_state["teacher_refused"] = True
+        for param in (teacher.CODE_PARAM, teacher.PASS_PARAM, teacher.ROLE_PARAM):
+            st.query_params.pop(param, None)  # the code stays off the projected address bar
     return st.session_state["teacher"]
+
+
+def _go(params: dict[str, str]) -> None:
+    """Send this browser to this page's address with `params` added, through the server's door (which sets the
+    role cookie and takes them off again)."""
+    pairs = ", ".join(f"[{json.dumps(k)}, {json.dumps(v)}]" for k, v in params.items())
+    st.html(f"<script>(() => {{ const u = new URL(window.location.href); for (const [k, v] of [{pairs}]) "
+            "u.searchParams.set(k, v); window.location.replace(u.toString()); })();</script>",
+            unsafe_allow_javascript=True)
 
 
 def may_train() -> bool:
@@ -125,14 +133,26 @@ def choose(key: str | None) -> None:
 
 # --- following the class live ----------------------------------------------------------------------------------
 
+@st.cache_resource(show_spinner=False)
+def lesson() -> Lesson:
+    """The lesson the teacher leads, shared by every session of this server (mnist_demo.lesson)."""
+    return new_lesson(default_path())
+
+
+def version() -> tuple[int, int]:
+    """What a page shows of the class, as two numbers: the runs' and the lesson's versions."""
+    return runs().version, lesson().version
+
+
 def mark_drawn() -> None:
-    """Remember which state of the runs this page was drawn from."""
-    st.session_state["drawn_version"] = runs().version
+    """Remember which state of the runs and the lesson this page was drawn from."""
+    st.session_state["drawn_version"] = version()
 
 
 def rerun_if_changed() -> None:
-    """Redraw the whole page when something a page shows has changed since it was drawn."""
-    if runs().version != st.session_state.get("drawn_version"):
+    """Redraw the whole page when something a page shows has changed since it was drawn (a run, the class model,
+    the page or step the teacher leads to)."""
+    if version() != st.session_state.get("drawn_version"):
         st.rerun()
 
 
@@ -156,12 +176,11 @@ def run_status(run: Run) -> tuple[str, str]:
     if snap.state == "queued":
         limit = max_runs()
         line = t("{nth} in line", nth=ordinal(snap.queue_position)) if snap.queue_position else t("next")
-        run_name = i18n.name(run.name)
-        return ":material/hourglass_top:", (
-            t("{name} is waiting ({line}): 1 run trains at a time.", name=run_name, line=line) if limit == 1 else
-            t("{name} is waiting ({line}): {limit} runs train at a time.", name=run_name, line=line, limit=limit))
+        return ":material/hourglass_top:", tn("{name} is waiting ({line}): {n} run trains at a time.",
+                                               "{name} is waiting ({line}): {n} runs train at a time.", limit,
+                                               name=i18n.name(run.name), line=line)
     p = snap.progress
-    kind, run_name = i18n.name(run.kind), i18n.name(run.name)
+    kind, run_name = i18n.term(run.kind), i18n.name(run.name)
     if snap.state != "running" or p is None:
         return ":material/model_training:", t("{kind} {name}: starting.", kind=kind, name=run_name)
     return ":material/model_training:", t("{kind} {name}: epoch {epoch} of {epochs}.", kind=kind, name=run_name,
@@ -191,41 +210,65 @@ def sidebar() -> None:
             icon, line = run_status(run)
             st.info(line, icon=icon)
         _teacher_box()
+        _lesson_switches()
         st.toggle(t("Projector mode"), key="projector",
                   help=t("Larger type and thicker lines, for the back of a room."))
 
 
+def _lesson_switches() -> None:
+    """The teacher's "Students follow me"; a following student's "Explore on my own"."""
+    the_lesson, teacher = lesson(), is_teacher()
+    if teacher:
+        def switched() -> None:
+            the_lesson.set_follow(bool(st.session_state.get("follow_me")), True)
+
+        st.session_state["follow_me"] = the_lesson.follow
+        st.toggle(t("Students follow me"), key="follow_me", on_change=switched,
+                  help=t("Every student's page goes to the page and the step you are on, within two seconds."))
+    elif the_lesson.follow:
+        st.toggle(t("Explore on my own"), key="explore",
+                  help=t("Off: your page follows the teacher's. On: go where you like; turn it off to come back."))
+
+
 def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
     st.caption(t("Model you read with"))
-    if not found:
+    class_model = registry.class_model(found)  # None when there is no model at all
+    if class_model is None:
         _, why = registry.shipped()
         st.warning(t("No model yet. Train one on the Train page. ({why})", why=i18n.error(why)))
         return
-    class_model = registry.class_model(found)
     pin = st.session_state.get("model_pin")
     current = pin.key if pin is not None and pin.key in found else "class"
     keys = ["class"] + [k for k in found if k != class_model.key]
-    label = {"class": t("The class model: {name}", name=i18n.name(class_model.name)),
-             **{k: i18n.name(m.name) for k, m in found.items()}}
+    # the box shows its choice on one line, cut short ("The class model: Ship…" in a sidebar): the class model's
+    # entry is short, and the name of the model read with is written whole under the box
+    label = {"class": t("The class model"), **{k: i18n.name(m.name) for k, m in found.items()}}
     choice = st.selectbox(t("Model you read with"), keys, index=keys.index(current) if current in keys else 0,
-                          label_visibility="collapsed", format_func=label.get)
+                          label_visibility="collapsed", format_func=label.__getitem__)
     if choice != current:
         choose(None if choice == "class" else choice)
         st.rerun()
-    active = my_model(found)
+    active = my_model(found) or class_model
     acc = f"{active.accuracy:.2%}" if active.accuracy is not None else t("unknown")
-    # the select box is a one-line input that cuts a long run name off: the whole name, wrapped, under it
     st.markdown(f"**{html.escape(i18n.name(active.name))}**  \n"
                 + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 
 
-def join_url() -> str:
-    """The address students open: the one this browser used, unless that is this machine's own name for itself."""
+def join_urls() -> list[str]:
+    """The addresses students open, best first: $MNIST_DEMO_PUBLIC_URL when set; else the address this browser
+    used when it is one another device can reach (an IPv4 address on the network, not loopback nor a host name that
+    only this machine resolves), then this machine's addresses on its networks (mnist_demo/web/address.py)."""
+    public = public_url()
+    if public:
+        return [public]
+    port = st.get_option("server.port")
+    found = student_urls(port)
     url = st.context.url
     parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is not None and parts.scheme in ("http", "https") and parts.hostname not in LOCAL_NAMES:
-        return f"{parts.scheme}://{parts.netloc}/"
-    return student_url(st.get_option("server.port"))
+    if parts is not None and parts.scheme in ("http", "https") and parts.hostname and reachable(parts.hostname):
+        used = f"{parts.scheme}://{parts.netloc}/"
+        found = [used, *(u for u in found if u != used)]
+    return found
 
 
 def show_join(url: str) -> None:
@@ -243,16 +286,35 @@ def _join(url: str) -> None:
 
 def _teacher_box() -> None:
     if is_teacher():
-        st.caption(t(":material/school: You are the teacher."))
-        url = join_url()
-        st.markdown(t("Students open **{url}**", url=html.escape(url)))
-        if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
-            show_join(url)
+        you = t("You are the teacher.")
+        st.caption(f":material/school: {you}")
+        urls = join_urls()
+        if not urls:
+            st.warning(t("This machine has no address on a network (only loopback): connect it to the class's "
+                         "network, then reload."), icon=":material/wifi_off:")
+        else:
+            st.markdown(t("Students open **{url}**", url=html.escape(urls[0])))
+            if urls[1:]:
+                st.caption(t("Or, on another network of this machine: {urls}", urls=", ".join(urls[1:])))
+            if st.button(t("Show the QR code"), icon=":material/qr_code_2:", width="stretch"):
+                show_join(urls[0])
+        if st.session_state.pop("teacher_pass", None):
+            _go({teacher.PASS_PARAM: teacher.issue_pass()})  # the cookie, so that a reload keeps the role
+        if st.button(t("Leave the teacher role"), icon=":material/logout:", width="stretch",
+                     help=t("This browser becomes a student's, also after a reload. The teacher link or the code "
+                            "makes it the teacher again.")):
+            st.session_state["teacher"] = False
+            _go({teacher.ROLE_PARAM: teacher.STUDENT})
         return
-    with st.expander(t("Teacher"), icon=":material/school:"):
+    with st.expander(t("Teacher"), icon=":material/school:", expanded=bool(st.session_state.get("teacher_refused"))):
+        if st.session_state.get("teacher_refused"):
+            st.warning(t("The code in that teacher link is not this server's: type the code it printed when it "
+                         "started."), icon=":material/key_off:")
         code = st.text_input(t("Teacher code"), type="password", max_chars=64)
-        if code and code_matches(code):
+        if code and teacher.code_matches(code):
             st.session_state["teacher"] = True
+            st.session_state["teacher_pass"] = True
+            st.session_state.pop("teacher_refused", None)
             st.rerun()
         elif code:
             st.error(t("That is not the teacher code."))

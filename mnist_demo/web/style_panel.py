@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -44,7 +45,7 @@ def frame(rows: list[style_check.Row]) -> pd.DataFrame:
 
 def columns() -> dict:
     """The tables' headings in the session's language (the frames keep English column names)."""
-    share = dict(format="percent", min_value=0, max_value=1)
+    share: dict[str, Any] = dict(format="percent", min_value=0, max_value=1)
     return {
         "drawing": st.column_config.ImageColumn(t("drawing"), width="small"),
         "style": st.column_config.TextColumn(t("style")),
@@ -82,10 +83,10 @@ def show() -> None:
     weak = sorted((r for r in rows if r.digit != handwriting.JUNK and r.share("right") < WEAK_BELOW),
                   key=lambda r: r.share("right"))
     if weak:
-        st.markdown(t("Where it is weak: {styles}.", styles="; ".join(
-            t("**{style}** ({right:.0%} right, read as {most} {wrong:.0%} of the time)", style=term(r.name),
-              right=r.share("right"), most=r.most_as, wrong=r.share("wrong")) if r.wrong else
-            t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak)))
+        styles = [t("**{style}** ({right:.0%} right, read as {most} {wrong:.0%} of the time)", style=term(r.name),
+                    right=r.share("right"), most=r.most_as, wrong=r.share("wrong")) if r.wrong else
+                  t("**{style}** ({right:.0%} right)", style=term(r.name), right=r.share("right")) for r in weak]
+        st.markdown(t("Where it is weak: {styles}.", styles="; ".join(styles)))
     else:
         st.markdown(t("Every style is read right at least {weak:.0%} of the time. The network learned them from "
                       "MNIST and from drawings in these styles made by the program (mnist_demo/handwriting/), not "

@@ -38,12 +38,43 @@ HIDE_TOOLBAR = """<script>
 })();
 </script>"""
 
-# Streamlit stacks columns under 640 px: there the compact answer under the canvas shows, elsewhere the right column
-COMPACT_CSS = """<style>
-.compact-answer { display: flex; align-items: baseline; gap: 0.8rem; margin: 0.2rem 0 0.4rem 0; }
+# The canvas is 280 px and never shrinks. Streamlit stacks columns only where the window is under 640 px, but the
+# page's main area is narrower than two such columns on a tablet or a small laptop with the sidebar open (a 212 px
+# column cut the canvas at 820 px): a container query on the area itself stacks them there too, and shows the
+# compact answer right under the canvas whenever the reading is not beside it.
+DRAW_LAYOUT_CSS = """<style>
+.st-key-draw-top { container-type: inline-size; container-name: draw-top; }
+.compact-answer { display: none; align-items: baseline; gap: 0.8rem; margin: 0.2rem 0 0.4rem 0; }
 .compact-answer b { font-size: 3.2rem; line-height: 1; }
-@media (min-width: 640px) { .compact-answer { display: none; } }
+@container draw-top (max-width: 679px) {
+  .compact-answer { display: flex; }
+  [data-testid="stHorizontalBlock"]:not([data-testid="stColumn"] *) { flex-direction: column; flex-wrap: nowrap; }
+  [data-testid="stColumn"]:not([data-testid="stColumn"] *) { width: 100% !important; flex: 1 1 auto !important; }
+}
 </style>"""
+
+
+# Plotly reports a click only on a point it is hovering: with a mouse the pointer has hovered there first, but a
+# finger's first tap on a confusion-matrix cell or a feature map only brought up its tooltip, and a second tap acted.
+# A mousemove at the finger's place, sent to the chart's drag layer as the touch starts, gives Plotly that hover.
+ONE_TAP = """<script>
+(() => {
+  if (window.mnistDemoOneTap) return;
+  window.mnistDemoOneTap = true;
+  document.addEventListener('touchstart', (event) => {
+    const layer = event.target.closest && event.target.closest('.js-plotly-plot .nsewdrag');
+    if (!layer || event.touches.length !== 1) return;
+    const finger = event.touches[0];
+    layer.dispatchEvent(new MouseEvent('mousemove', {clientX: finger.clientX, clientY: finger.clientY, bubbles: true,
+                                                     view: window}));
+  }, {capture: true, passive: true});
+})();
+</script>"""
+
+
+def one_tap_charts() -> None:
+    """Charts that act on a click (st.plotly_chart with on_select) act on a finger's first tap too."""
+    st.html(ONE_TAP, unsafe_allow_javascript=True)
 
 
 # Streamlit's file uploader writes "Upload" and "25MB per file • PNG, JPG" in English whatever the page's language
@@ -63,7 +94,7 @@ def uploader_in_chinese(kinds: str) -> None:
 
 def hide_canvas_toolbar() -> None:
     zh = UPLOADER_ZH_CSS % "PNG、JPG" if language() == "zh" else ""
-    st.html(HIDE_TOOLBAR + COMPACT_CSS + zh, unsafe_allow_javascript=True)
+    st.html(HIDE_TOOLBAR + DRAW_LAYOUT_CSS + zh, unsafe_allow_javascript=True)
 
 
 def seed() -> dict:
@@ -75,10 +106,25 @@ def strokes(json_data: dict | None) -> list:
     return list((json_data or {}).get("objects") or [])
 
 
+def keep(drawn: list) -> None:
+    """Remember the strokes on the canvas, to put them back when the page opens again (a page change drops the
+    canvas, and the lesson moves students between pages)."""
+    if drawn:
+        st.session_state["canvas_kept"] = drawn
+
+
+def restore() -> None:
+    """The kept strokes back on the canvas: a new seed, which the canvas draws and sends back to be read."""
+    kept = st.session_state.get("canvas_kept")
+    if kept:
+        st.session_state["canvas_seed"] = {"objects": kept, "undo": seed().get("undo", 0) + 1}
+
+
 def clear() -> None:
     """A new canvas (a new key remounts it empty) and no upload: the next thing read is a new drawing."""
     st.session_state["canvas_id"] = st.session_state.get("canvas_id", 0) + 1
     st.session_state["canvas_seed"] = {"objects": [], "undo": 0}
+    st.session_state.pop("canvas_kept", None)
     st.session_state.pop("undo_stale", None)
     st.session_state["reading"] = "drawing"
 
@@ -90,6 +136,7 @@ def undo(current: list) -> None:
         return
     count = seed().get("undo", 0) + 1
     st.session_state["canvas_seed"] = {"objects": current[:-1], "undo": count}
+    st.session_state["canvas_kept"] = current[:-1]
     st.session_state["undo_stale"] = len(current)
     st.session_state["reading"] = "drawing"
 

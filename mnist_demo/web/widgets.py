@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from mnist_demo.network import layer_table
 from mnist_demo.web.i18n import t
 
-MISTAKE_RGB = (230, 0, 0)
+MISTAKE_RGB = (213, 94, 0)  # vermillion: apart from the page's blues for the red-green colour blind too
 
 
 def enlarge(image: np.ndarray, size: int = 112, frame: tuple[int, int, int] | None = None) -> Image.Image:
@@ -31,31 +29,12 @@ def enlarge(image: np.ndarray, size: int = 112, frame: tuple[int, int, int] | No
     return framed
 
 
-@st.cache_data(show_spinner=False)
-def layers_frame() -> pd.DataFrame:
-    rows = layer_table()
-    frame = pd.DataFrame({
-        "layer": [r.name for r in rows],
-        "kind": [r.kind for r in rows],
-        "output shape": [" × ".join(map(str, r.output_shape)) for r in rows],  # as PyTorch prints it: C × H × W
-        "parameters": [r.parameters for r in rows],
-    })
-    total = pd.DataFrame({"layer": ["total"], "kind": [""], "output shape": [""],
-                          "parameters": [sum(r.parameters for r in rows)]})
-    return pd.concat([frame, total], ignore_index=True)
-
-
-def walkthrough() -> str:
-    return t(
-        "**1 × 28 × 28** image → conv1 3 × 3, ReLU → **32 × 26 × 26** → max-pool 2 × 2 → **32 × 13 × 13** → "
-        "conv2 3 × 3, ReLU → **64 × 11 × 11** → max-pool 2 × 2 → **64 × 5 × 5** → flatten: 64 × 5 × 5 = **1600** → "
-        "fc1, ReLU → **64** → fc2 → **10** scores → softmax → 10 probabilities, one per digit. (Shapes as PyTorch "
-        "prints them: channels × height × width.)"
-    )
-
-
+# A 1280 x 720 projector shows a run whole (its progress and both panels of curves) without scrolling: less room
+# above the page's title, which is smaller, so the larger type goes to what the back of the room reads.
 PROJECTOR_CSS = """<style>
 html { font-size: 21px; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+[data-testid="stMain"] h1 { font-size: 1.9rem; padding-top: 0; }
 [data-testid="stMain"], [data-testid="stSidebar"] { color: #000; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-weight: 500; }
 [data-testid="stCaptionContainer"] { color: #222 !important; }
@@ -65,16 +44,6 @@ html { font-size: 21px; }
 def projector_style() -> None:
     """Larger type and darker text for the back of a room (projector mode); charts thicken their own lines."""
     st.html(PROJECTOR_CSS)
-
-
-def model_panel() -> None:
-    """The per-layer table and the tutorial's shape walkthrough."""
-    frame = layers_frame().replace({"layer": {"total": t("total")}})
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
-        "layer": st.column_config.TextColumn(t("layer")), "kind": st.column_config.TextColumn(t("kind")),
-        "output shape": st.column_config.TextColumn(t("output shape")),
-        "parameters": st.column_config.NumberColumn(t("parameters"), format="localized")})
-    st.markdown(walkthrough())
 
 
 def duration(seconds: float) -> str:

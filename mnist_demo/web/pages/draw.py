@@ -27,7 +27,7 @@ if active.dataset != "mnist":
               "shipped model in the sidebar to read digits.", dataset=active.dataset), icon=":material/info:")
 st.session_state.setdefault("canvas_id", 0)
 touch.hide_canvas_toolbar()
-left, right = st.columns([1, 1], gap="large")
+left, right = st.container(key="draw-top").columns([1, 1], gap="large")  # stacked where narrow: web/touch.py
 # "Inside the network" goes here. The container is sent on every run, also one that stops early (Clear, Undo), so
 # the page's top level keeps its shape and a late delta of the previous run still finds its place (a "Bad delta
 # path" error in the browser was seen once in CI without it).
@@ -39,6 +39,7 @@ with left:
                             initial_drawing=touch.seed(), on_change=touch.drew,
                             key=f"canvas-{st.session_state['canvas_id']}")  # checked before decoding
     drawn_strokes = touch.strokes(canvas.json_data)
+    touch.keep(drawn_strokes)
     answer = st.empty()  # the compact answer, right under the canvas on a phone
     undo, clear = st.columns(2)
     undo.button(t("Undo"), icon=":material/undo:", width="stretch", on_click=touch.undo, args=(drawn_strokes,),
@@ -63,7 +64,7 @@ try:
             upload = None
 except UnreadableImage as exc:  # not a picture, too many bytes or pixels, a forged canvas: said before decoding
     what = plain(upload.name) if upload is not None else t("your drawing")
-    right.error(t("Cannot read {what}: {why}", what=what, why=error(str(exc))), icon=":material/broken_image:")
+    right.error(t("Cannot read {what}: {why}", what=what, why=error(exc)), icon=":material/broken_image:")
     st.stop()
 
 with right:
@@ -83,15 +84,17 @@ with right:
     reading = read(active.model, image, active.stats, explain=False)  # saliency: only inside the network, open
     (digit, p1), (second, p2) = reading.top2
     names = class_names(active.classes)
+    not_sure = t("Not sure")
+    how_sure = t("{p:.0%} sure", p=p1) if reading.sure else not_sure
     answer.html(f"<div class='compact-answer'><b>{html.escape(names[digit]) if reading.sure else '?'}</b>"
-                f"<span>{html.escape(t('{p:.0%} sure', p=p1) if reading.sure else t('Not sure'))}</span></div>")
+                f"<span>{html.escape(how_sure)}</span></div>")
     big, seen = st.columns([2, 1])
     if reading.sure:
         big.markdown(f"<div style='font-size:7rem;line-height:1;font-weight:700'>{names[digit]}</div>",
                      unsafe_allow_html=True)
         big.markdown(t("**{p1:.0%}** sure · next best **{second}** ({p2:.1%})", p1=p1, second=names[second], p2=p2))
     else:
-        big.markdown(f"<div style='font-size:4rem;line-height:1.2;font-weight:700'>{t('Not sure')}</div>",
+        big.markdown(f"<div style='font-size:4rem;line-height:1.2;font-weight:700'>{html.escape(not_sure)}</div>",
                      unsafe_allow_html=True)
         why = (t("its best guess is only {p:.0%} sure", p=p1) if reading.digit_like
                else t("this does not look like the digits it learned from"))

@@ -2,12 +2,12 @@
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.data import Split
+from mnist_demo.network import Net
 from mnist_demo.train.loop import EvalResult, evaluate
 from mnist_demo.train.metrics import confusion_matrix, per_class_accuracy
-from mnist_demo.web import charts, state
+from mnist_demo.web import charts, state, touch
 from mnist_demo.web.i18n import class_names, error, name, t
 from mnist_demo.web.widgets import enlarge
 
@@ -15,12 +15,12 @@ MAX_SHOWN = 30
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _evaluation(key: str, _model: nn.Module, _split: Split, split_size: int) -> EvalResult:
+def _evaluation(key: str, _model: Net, _split: Split, split_size: int) -> EvalResult:
     """Cached per model key and test-set size."""
     return evaluate(_model, _split.to(next(_model.parameters()).device), batch_size=1000)
 
 
-def evaluation(key: str, model: nn.Module, split: Split, split_size: int) -> EvalResult:
+def evaluation(key: str, model: Net, split: Split, split_size: int) -> EvalResult:
     with st.spinner(t("Testing the model on the test set…")):  # the spinner in the session's language
         return _evaluation(key, model, split, split_size)
 
@@ -51,6 +51,7 @@ def show(result: EvalResult, split: Split, note: str) -> None:
                               format_func=lambda c: cell_label(c[0], c[1], int(counts[c]), classes))
         st.session_state["cell"] = chosen
     with left:
+        touch.one_tap_charts()
         st.plotly_chart(charts.confusion_heatmap(counts, classes, chosen), on_select=clicked,
                         selection_mode="points", key="confusion", config={"displayModeBar": False})
         st.caption(t("Rows: the true digit. Columns: what the model said. Click a cell, or pick one on the right."))
@@ -77,7 +78,7 @@ run = state.runs().running()
 if run is not None and st.toggle(t("Follow the training run"), value=True,
                                  help=t("Redrawn after each epoch of the run in progress.")):
     snap = run.snapshot()  # the sidebar's follower redraws the page when the run ends an epoch
-    if snap.last_eval is None:
+    if snap.last_eval is None or run.test_split is None:
         st.info(t("The first epoch is still training: the matrix appears when it ends."), icon=":material/timer:")
     else:
         show(snap.last_eval, run.test_split, t("{name}, after epoch {epoch} of {epochs}.", name=name(run.name),
@@ -91,6 +92,7 @@ if active is None:
 split, why = state.dataset(active.dataset, False)
 note = t("Model: {name}.", name=name(active.name))
 if split is None:
+    assert why is not None  # dataset() gives why whenever it gives no split
     if active.dataset != "mnist":
         st.error(error(why))
         st.stop()

@@ -6,32 +6,34 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from mnist_demo.data import DATASETS
-from mnist_demo.errors import UserError
+from mnist_demo.data import CLASS_NAMES, DATASETS
+from mnist_demo.errors import NotAllowed, UserError
+from mnist_demo.messages import N_
+from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
-from mnist_demo.runs.run import RECIPE_NAMES
+from mnist_demo.runs.run import RECIPE_NAMES, TRAINING
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
-from mnist_demo.web import charts, live, state, touch
-from mnist_demo.web.i18n import error, language, name, t
+from mnist_demo.web import charts, live, network, state, touch
+from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
-from mnist_demo.web.widgets import duration, model_panel
+from mnist_demo.web.widgets import duration
 
 MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
-MEASURES = {"test_acc": "test accuracy", "test_loss": "test loss", "train_acc": "train accuracy",
-            "train_loss": "train loss"}
+OPTIMIZER_NAMES = {"sgd": N_("SGD"), "momentum": N_("SGD + momentum"), "adam": N_("Adam")}
+MEASURES = {"test_acc": N_("test accuracy"), "test_loss": N_("test loss"), "train_acc": N_("train accuracy"),
+            "train_loss": N_("train loss")}
 RECIPES = {  # what each recipe brings beyond the controls below, whose starting values it sets
-    "seed": "The tutorial's recipe as published: a constant learning rate, nothing added.",
-    "quick": "SGD with momentum and a constant learning rate.",
-    "fast": "Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
-            "smoothing 0.05: 99 % after a single epoch at its starting settings.",
-    "classroom": "The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
-                 "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting styles, "
-                 "training digits redrawn as people's pictures, and shapes that are no digit, taught as \"not "
-                 "sure\". 60 epochs: about 24 minutes on a 2-core CPU. The first such run draws those pictures "
-                 "(about 6 minutes) and keeps them for the next.",
+    "seed": N_("The tutorial's recipe as published: a constant learning rate, nothing added."),
+    "quick": N_("SGD with momentum and a constant learning rate."),
+    "fast": N_("Adam with a one-cycle learning rate (it rises, then falls to nearly 0 by the last batch) and label "
+               "smoothing 0.05: 99 % after a single epoch at its starting settings."),
+    "classroom": N_("The shipped model's recipe: Adam with a cosine schedule, on digits shifted, tilted and redrawn "
+                    "thicker or thinner; on MNIST also digits drawn by the program in the world's handwriting "
+                    "styles, training digits redrawn as people's pictures, and shapes that are no digit, taught as "
+                    "\"not sure\". 60 epochs: about 24 minutes on a 2-core CPU. The first such run draws those "
+                    "pictures (about 6 minutes) and keeps them for the next."),
 }
 
 registry = state.runs()
@@ -39,8 +41,8 @@ teacher = state.is_teacher()
 may_train = state.may_train()
 
 
-STATES = {"queued": "queued", "running": "running", "finished": "finished", "stopped": "stopped",
-          "did-not-learn": "did not learn", "failed": "failed"}
+STATES = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"),
+          "did-not-learn": N_("did not learn"), "failed": N_("failed")}
 
 
 def epoch_columns() -> dict:
@@ -60,6 +62,7 @@ def epoch_table(history) -> pd.DataFrame:
                           "seconds": round(h.train_seconds + h.test_seconds, 1)} for h in history])
 
 
+TO_TOP = "<script>document.querySelector('[data-testid=\"stMain\"]')?.scrollTo({top: 0});</script>"
 VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "The app and training")
 
 
@@ -67,6 +70,12 @@ VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures
 def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: str) -> str:
     """A run's curves, drawn once per `moment` and language for every open Train page."""
     return live.learning_curves(_events, epochs, thick)
+
+
+def curves_bar(run: Run) -> dict:
+    """The ended run's chart: its toolbar, with a PNG download at twice the size (for a teacher's slides)."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "filename": f"run-{run.id}-curves", "scale": 2}}
 
 
 def moment(snap) -> tuple:
@@ -81,7 +90,7 @@ def act(action, *args) -> None:
     try:
         action(*args)
     except UserError as exc:
-        st.error(error(str(exc)), icon=":material/lock:")
+        st.error(error(exc), icon=":material/lock:")
         st.stop()
     st.rerun()
 
@@ -127,7 +136,10 @@ def run_head(run: Run, snap) -> None:
 
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
-    if snap.events:
+    if snap.history and snap.state not in ("queued", "running"):  # ended: the chart to zoom, hover and download
+        st.plotly_chart(charts.learning_curves(snap.history, run.config.epochs, state.projector()),
+                        key=f"curves-{run.id}", config=curves_bar(run))
+    elif snap.events:
         st.markdown(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
                     unsafe_allow_html=True)
     watch_it_learn(run)
@@ -163,13 +175,39 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
-def settings(last_config) -> None:
-    """The teacher's controls: a recipe, the hyperparameters, Start."""
-    busy = not registry.can_start_now()  # every training slot taken (MNIST_DEMO_MAX_RUNS, default 1)
-    last_recipe = recipe_of(last_config)
+def changes(recipe: str, optimizer: str, lr: float, batch_size: int) -> str:
+    """What the controls changed of `recipe`'s own settings, in words; "" when nothing."""
+    own = PRESETS[recipe]
+    said = [t("{now} instead of {was}", now=term(OPTIMIZER_NAMES[optimizer]), was=term(OPTIMIZER_NAMES[own.optimizer]))
+            if optimizer != own.optimizer else "",
+            t("learning rate {now:g} instead of {was:g}", now=lr, was=own.lr) if lr != own.lr else "",
+            t("batch size {now} instead of {was}", now=batch_size, was=own.batch_size)
+            if batch_size != own.batch_size else ""]
+    said = [s for s in said if s]
+    return t("Changed from the recipe: {changes}.", changes=" · ".join(said)) if said else ""
+
+
+def code_view(config, key: str) -> None:
+    """The PyTorch code of `config`, in the tutorial's style, with its comments in this session's language: to
+    read, copy (the code block's own button) or download as run.py, which trains the same run on its own."""
+    with st.expander(t("The PyTorch code of this run"), icon=":material/code:"):
+        code = script(config, len(CLASS_NAMES[config.dataset]), term)
+        st.caption(t("Needs only torch and torchvision: python run.py --data-dir DIR. For the tutorial's recipe it "
+                     "prints the very lines this page shows."))
+        st.download_button(t("Download run.py"), code, file_name="run.py", mime="text/x-python",
+                           icon=":material/download:", key=f"code-{key}")
+        st.code(code, language="python")
+
+
+def settings(last_config, last_recipe: str) -> None:
+    """The teacher's controls: a recipe, the hyperparameters, Start. A recipe chosen sets the controls to its own
+    settings (the last run's, when it is that run's recipe); under it, what the controls changed of it, so that the
+    recipe's name and caption say what Start will use."""
+    busy = not registry.can_start_now()  # as many runs train as may at once (MNIST_DEMO_MAX_RUNS, default 1)
     recipe = st.segmented_control(t("Recipe"), list(RECIPES), default=last_recipe, required=True,
-                                  format_func=lambda r: name(RECIPE_NAMES[r]), disabled=busy)
-    st.caption(t(RECIPES[recipe]))
+                                  format_func=lambda r: term(RECIPE_NAMES[r]), disabled=busy)
+    st.caption(term(RECIPES[recipe]))
+    changed = st.empty()
     shown = last_config if recipe == last_recipe else replace(PRESETS[recipe], dataset=last_config.dataset,
                                                                seed=last_config.seed)
     c1, c2, c3 = st.columns(3)
@@ -180,27 +218,49 @@ def settings(last_config) -> None:
     lr = c2.select_slider(t("Learning rate"), sorted({*LEARNING_RATES, shown.lr}), value=shown.lr,
                           format_func=lambda v: f"{v:g}", disabled=busy, help=t("Log scale. The tutorial uses 0.01."))
     optimizer = c3.radio(t("Optimizer"), OPTIMIZERS, index=OPTIMIZERS.index(shown.optimizer),
-                         format_func=lambda o: t(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
+                         format_func=lambda o: term(OPTIMIZER_NAMES[o]), horizontal=True, disabled=busy)
     seed = c3.number_input(t("Seed"), 0, 10_000, shown.seed, disabled=busy,
                            help=t("Same seed and settings on the same device give the same numbers."))
-    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy):
+    said = changes(recipe, optimizer, lr, batch_size)
+    if said:
+        changed.caption(f":material/edit: {said}")
+    st.markdown(t("**The network**: the tutorial's, or one you build from its layer types. Every layer's output shape "
+                  "and parameters update as you type; the class sees it too."))
+    arch = network.editor(registry.draft, lambda spec: registry.set_draft(spec, teacher))
+    layers = network.show(arch, "train-layers")
+    try:
+        planned = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                         seed=int(seed), arch=arch) if layers is not None else None
+    except UserError:  # a network that cannot work is said above; any other setting, on Start below
+        planned = None
+    if planned is not None:
+        code_view(planned, "settings")
+    if not st.button(t("Start"), type="primary", icon=":material/play_arrow:", disabled=busy or layers is None):
         return
     train_split, why = state.dataset(dataset, True)
     test_split, why_test = state.dataset(dataset, False)
     if train_split is None or test_split is None:
-        st.error(error(why or why_test), icon=":material/folder_off:")
+        st.error(error(why or why_test or ""), icon=":material/folder_off:")
         return
     try:
         config = preset(recipe, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                        seed=int(seed), device=state.device().type)
-        registry.start(config, train_split, test_split, teacher)
+                        seed=int(seed), device=state.device().type, arch=arch)
+        registry.start(config, train_split, test_split, teacher, recipe=recipe)
+        st.session_state["to_top"] = True  # Start sat low on the page: the run shows at its top
+    except NotAllowed as exc:  # another tab's Start came first: its run is the one this page shows now
+        st.session_state["start_refused"] = error(exc)
+        st.rerun()
     except UserError as exc:  # said before the run starts; the class model is untouched
-        st.error(t("Cannot start: {why}", why=error(str(exc))), icon=":material/tune:")
+        st.error(t("Cannot start: {why}", why=error(exc)), icon=":material/tune:")
         return
     st.rerun()
 
 
 st.title(t("Train a network to read handwriting"))
+if st.session_state.pop("to_top", False):  # the page keeps its scroll through a rerun: the run begins at its top
+    st.html(TO_TOP, unsafe_allow_javascript=True)
+if "start_refused" in st.session_state:
+    st.error(st.session_state.pop("start_refused"), icon=":material/block:")
 runs = registry.all()
 running = registry.running()
 shown_run = running if running is not None else (runs[-1] if runs else None)
@@ -223,11 +283,18 @@ else:
     show_run(shown_run)
 
 if may_train:
-    last = runs[-1].config if runs else replace(PRESETS["seed"], epochs=5)
+    trained = [r for r in runs if r.kind == TRAINING]  # a fine-tuning run's settings are no recipe's
+    last = trained[-1].config if trained else replace(PRESETS["seed"], epochs=5)
+    last_recipe = (trained[-1].recipe if trained and trained[-1].recipe in RECIPES else None) or recipe_of(last)
     with st.expander(t("Settings for the next run"), expanded=running is None, icon=":material/tune:"):
-        settings(last)
+        settings(last, last_recipe)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
+    with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):
+        st.caption(t("The network the teacher is building, as it changes:"))
+        network.show(registry.draft, "draft-layers")
+    if shown_run is not None:
+        code_view(shown_run.config, "run")
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
@@ -235,19 +302,17 @@ if len(snapshots) > 1:
     with st.expander(t("Compare runs"), expanded=running is None, icon=":material/stacked_line_chart:"):
         picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name,
                                 placeholder=t("Choose runs"))
-        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: t(MEASURES[m]))
+        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: term(MEASURES[m]))
         if picked:
             st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),
                             config={"displayModeBar": False})
             st.dataframe(pd.DataFrame([{
                 "run": name(n), "epochs": len(snapshots[n].history),
                 "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
-                "state": t(STATES[snapshots[n].state]),
+                "state": term(STATES[snapshots[n].state]),
             } for n in picked]), hide_index=True, width="stretch", column_config={
                 "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
                 "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
                 "time (s)": st.column_config.NumberColumn(t("time (s)")),
                 "state": st.column_config.TextColumn(t("state"))})
 
-with st.expander(t("The network"), icon=":material/schema:"):
-    model_panel()

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from torch import nn
 
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.forward import trace
+from mnist_demo.network import Net
+from mnist_demo.web.i18n import error
 from mnist_demo.web.i18n import t as tr
-from mnist_demo.web.i18n import term
 from mnist_demo.web.views import figures
 from mnist_demo.web.views.memory import last_drawing
 
 NO_BAR = {"displayModeBar": False}
+NARROW_CSS = """<style>
+@media (max-width: 640px) { .st-key-architecture-wide { display: none; } }
+@media (min-width: 641px) { .st-key-architecture-narrow { display: none; } }
+</style>"""
 
 
-def architecture_view(model: nn.Module | None, classes: list[str], sample: np.ndarray | None) -> None:
+def architecture_view(model: Net | None, classes: list[str], sample: np.ndarray | None) -> None:
     """`sample`: a 28 x 28 test digit in [0, 1] to show when the session has not drawn yet."""
     drawn = last_drawing()
     image = drawn.astype(np.float32) / 255 if drawn is not None else sample
@@ -27,11 +31,19 @@ def architecture_view(model: nn.Module | None, classes: list[str], sample: np.nd
     rows = stages(t)
     where = tr("your last drawing") if drawn is not None else tr("a test digit (draw one on the Draw page to see "
                                                                     "yours)")
-    st.plotly_chart(figures.architecture(rows, classes), key="architecture", config=NO_BAR)
+    st.html(NARROW_CSS)  # the network side by side on a screen, one stage under the other on a phone
+    st.container(key="architecture-wide").plotly_chart(figures.architecture(rows, classes), key="architecture",
+                                                         config=NO_BAR)
+    st.container(key="architecture-narrow").plotly_chart(figures.architecture_column(rows, classes),
+                                                           key="architecture-column", config=NO_BAR)
     best = int(t.probabilities.argmax())
     st.caption(tr("The values of {where}, read as {digit} ({p:.0%}). Every square is one number, drawn to scale; a "
                   "stack holds one card per 8 channels, with the channel that varies most in front. Shapes as PyTorch "
                   "prints them: channels × height × width.", where=where, digit=classes[best], p=t.probabilities[best]))
-    steps = "\n".join(tr("- **{name}** ({shape}): {what}.", name=tr("input") if s.name == "input" else s.name,
-                          shape=s.label, what=term(s.made_by)) for s in rows)
-    st.markdown(steps)
+    st.markdown(described(rows))
+
+
+def described(rows) -> str:
+    """One line per stage: its name, shape and what makes it, in this session's language."""
+    return "\n".join(tr("- **{name}** ({shape}): {what}.", name=tr("input") if s.name == "input" else s.name,
+                         shape=s.label, what="; ".join(error(m) for m in s.made_by)) for s in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 
 import numpy as np
 import streamlit as st
@@ -30,7 +31,7 @@ def fool_view(active: Model, image: np.ndarray, reading: np.ndarray) -> Fooled |
                   "instead.", now=names[now]))
     pick, go = st.columns([4, 1], vertical_alignment="bottom")
     target = pick.segmented_control(tr("Make it read"), list(range(len(names))), format_func=names.__getitem__,
-                                    key="fool_target", on_change=_ask)
+                                    key="fool_target", on_change=_ask, wrap=True)  # on a phone: two rows, none hidden
     go.button(tr("Search again"), icon=":material/search:", on_click=_ask, disabled=target is None)
     digest = hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes()).hexdigest()
     asked = st.session_state.pop("fool_asked", False)  # searched only when asked, not at every stroke
@@ -49,6 +50,15 @@ def fool_view(active: Model, image: np.ndarray, reading: np.ndarray) -> Fooled |
     return kept[1]
 
 
+def _bold(text: str) -> str:
+    return f"<b>{html.escape(text)}</b>"
+
+
+def _result(sentence: str) -> str:
+    """The search's outcome in large type (the fool-result style); `sentence` is HTML, its values escaped."""
+    return f'<p class="fool-result">{sentence}</p>'
+
+
 def show(f: Fooled, names: list[str]) -> None:
     original, after = int(f.before.argmax()), f.reading
     a, b, c, d = st.columns([1, 1, 1, 2])
@@ -62,26 +72,26 @@ def show(f: Fooled, names: list[str]) -> None:
               "784 pixels changed; the change is {rel:.0%} the size of the drawing (L2), after {steps} gradient steps.",
               most=f.max_change, levels=grey_levels, pixels=f.pixels_changed, rel=f.relative_size, steps=f.steps)
     if f.success:
-        d.markdown(tr('<p class="fool-result">Now it reads <b>{d}</b> at <b>{p:.0%}</b>.</p>', d=names[after],
-                      p=f.after[after]),
+        d.markdown(_result(tr("Now it reads {d} at {p}.", d=_bold(names[after]), p=_bold(f"{f.after[after]:.0%}"))),
                    unsafe_allow_html=True)
         d.markdown(size)
         d.markdown(tr("To you it is still a {was}; to the network it is a {now}. It adds up hundreds of pixels times "
                       "weights, so many small nudges, each chosen with its own gradient, add up to a different answer. "
                       "Such a picture is called an *adversarial example*.", was=names[original], now=names[after]))
     elif f.undecided:
-        d.markdown(tr('<p class="fool-result">No digit: within {budget:.1f} of full ink per pixel the changed drawing '
-                      'gets {target} only {p:.0%}, and no digit more than {top:.0%}.</p>', budget=f.budget,
-                      target=names[f.target], p=f.after[f.target], top=float(f.after.max())), unsafe_allow_html=True)
+        d.markdown(_result(tr("No digit: within {budget:.1f} of full ink per pixel the changed drawing gets {target} "
+                              "only {p:.0%}, and no digit more than {top:.0%}.", budget=f.budget,
+                              target=html.escape(names[f.target]), p=f.after[f.target], top=float(f.after.max()))),
+                   unsafe_allow_html=True)
         d.markdown(size)
         d.markdown(tr("The search pushed the drawing towards {target}, and the network stopped seeing a digit in it "
                       "at all: this network was trained on shapes that are no digit, with equal odds on every digit "
                       "as the answer, so a drawing that is neither one digit nor another gets \"not sure\". That "
                       "makes it harder to fool. Try another digit.", target=names[f.target]))
     else:
-        d.markdown(tr('<p class="fool-result">Still <b>{now}</b>: within {budget:.1f} of full ink per pixel it gives '
-                      '{target} only {p:.0%}.</p>', now=names[after], budget=f.budget, target=names[f.target],
-                      p=f.after[f.target]), unsafe_allow_html=True)
+        d.markdown(_result(tr("Still {now}: within {budget:.1f} of full ink per pixel it gives {target} only {p:.0%}.",
+                              now=_bold(names[after]), budget=f.budget, target=html.escape(names[f.target]),
+                              p=f.after[f.target])), unsafe_allow_html=True)
         d.markdown(size)
         d.markdown(tr("The network is sure of this one: a change bigger than that is a new drawing more than a "
                       "nudge. Try another digit."))
