@@ -13,20 +13,12 @@ import os
 import re
 
 import pytest
-from test_browser import (  # noqa: F401 - browser is a fixture
-    ONE,
-    RUN_TIMEOUT_MS,
-    VIEWPORT,
-    assert_no_exception,
-    browser,
-    draw,
-    wait_for_run,
-)
 from test_class_browser import writers_class
 from test_i18n_touch import ALLOWED, VISIBLE_TEXT, english_left
 
 from mnist_demo.classset import DB_ENV, ClassSet
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import ONE, RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception, draw, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
