@@ -4,14 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test lint setup bench messages clean
+.PHONY: run test check lint setup bench messages clean
 
 # The app, with the teacher link printed first (python -m mnist_demo.web passes its options to streamlit run).
 run: $(VENV)/.runtime
 	$(BIN)/python -m mnist_demo.web
 
+# Every test: what CI runs (.ci/run), Chromium and the real MNIST included (docs/testing.md).
 test: lint
 	$(BIN)/python -m pytest
+
+# The loop after each change: lint, the engine, the CLI and the pages through AppTest; no browser, no real MNIST,
+# no script or server, no GPU (docs/testing.md).
+check: lint
+	$(BIN)/python -m pytest -m "not browser and not real_data and not slow and not gpu"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -20,9 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo.tools.appspeed import CHROMIUM, train_page, train_seconds, wait_for_saved  # noqa: E402
+from mnist_demo.tools.appspeed import train_page, train_seconds, wait_for_saved
+from mnist_demo.tools.browser import missing
 
 TICK = os.sysconf("SC_CLK_TCK")
 PROFILE_S = 10
@@ -72,7 +71,7 @@ def one_run(data_dir: str, profile: bool = False) -> tuple[float, float, float, 
     """(training s, wall s, Chromium cores, server cores) of one Fast run started in the browser."""
     with train_page("fast", data_dir) as opened:
         if opened is None:
-            sys.exit(f"needs Playwright (pip install playwright) and Chromium at {CHROMIUM}")
+            sys.exit(f"cannot drive Chromium: {missing()}")
         server, page, runs = opened
         page.wait_for_timeout(1000)
         browser_before, server_before, began = chromium_seconds(), cpu_seconds(server.process.pid), time.time()
@@ -102,8 +101,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="also sample the page's JavaScript (adds its cost)")
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit(f"no browser at {CHROMIUM}: apt-get install chromium (and pip install playwright)")
+    if missing():
+        sys.exit(f"cannot drive Chromium: {missing()}")
     for _ in range(args.runs):
         seconds, wall, browser, server = one_run(args.data_dir, args.profile)
         print(f"training {seconds:.2f} s, wall {wall:.1f} s; cores used: Chromium {browser:.2f}, server {server:.2f}",

@@ -8,17 +8,14 @@ Prints one Markdown row per augmentation; the checkpoints land in --out-dir.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo import checkpoint  # noqa: E402
-from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.handwriting import drawing_check, style_check  # noqa: E402
-from mnist_demo.train.augment import AUGMENTATIONS  # noqa: E402
-from mnist_demo.train.loop import fit  # noqa: E402
-from mnist_demo.train.recipes import preset  # noqa: E402
+from mnist_demo import checkpoint
+from mnist_demo.data import load_split
+from mnist_demo.handwriting import drawing_check, style_check
+from mnist_demo.train.augment import AUGMENTATIONS
+from mnist_demo.train.loop import fit
+from mnist_demo.train.recipes import preset
 
 
 def main() -> None:

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo import checkpoint  # noqa: E402
-from mnist_demo.data import load_sample, load_split  # noqa: E402
-from mnist_demo.handwriting import drawing_check, style_check  # noqa: E402
+from mnist_demo import checkpoint
+from mnist_demo.data import load_sample, load_split
+from mnist_demo.handwriting import drawing_check, style_check
+from mnist_demo.paths import ROOT
 
 
 def main() -> None:
@@ -43,7 +41,7 @@ def main() -> None:
                         help=f"write the table for the Model page (default path: {os.path.relpath(style_check.JSON)})")
     args = parser.parse_args()
     ckpt = checkpoint.load(args.checkpoint)
-    about = {"checkpoint": os.path.relpath(args.checkpoint, checkpoint.ROOT), "test_accuracy": ckpt.test_accuracy,
+    about = {"checkpoint": os.path.relpath(args.checkpoint, ROOT), "test_accuracy": ckpt.test_accuracy,
              "seed": args.seed, "per_style": args.per_style, "mnist_redrawn": None}
     if not args.no_mnist:
         split = load_sample() if args.sample else load_split("mnist", False, args.data_dir)

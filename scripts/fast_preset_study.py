@@ -9,14 +9,10 @@ Every row is `preset("fast")` with the named fields changed: Adam, a one-cycle l
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.train.loop import fit  # noqa: E402
-from mnist_demo.train.recipes import preset  # noqa: E402
+from mnist_demo.data import load_split
+from mnist_demo.train.loop import fit
+from mnist_demo.train.recipes import preset
 
 # (batch size, one-cycle peak learning rate, label smoothing, seeds)
 ROWS = [

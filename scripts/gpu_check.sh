@@ -10,6 +10,8 @@
 #
 #   bash scripts/gpu_check.sh pack    # here: gzip the real MNIST into .gpu-data/ (ignored by git, 11 MB)
 #   bash scripts/gpu_check.sh         # on the GPU machine, from the repository root (with .gpu-data carried)
+#   GPU_CHECK_DEVICE=cpu GPU_CHECK_EPOCHS=1 GPU_CHECK_DRAWINGS=10 bash scripts/gpu_check.sh   # on a CPU: its steps
+#                                     # but the CUDA-only ones, at their smallest (tests/test_scripts.py)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [[ ${1:-} == pack ]]; then
@@ -24,6 +26,8 @@ fi
 out=${OUT:-gpu-check}
 mkdir -p "$out"
 py=${PYTHON:-python3}
+device=${GPU_CHECK_DEVICE:-cuda}  # cpu: the same steps, less the CUDA tests (tests/test_scripts.py runs it so)
+epochs=${GPU_CHECK_EPOCHS:-2}
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 if [[ -d .gpu-data ]]; then
   export MNIST_DEMO_DATA_DIR=/tmp/mnist-data
@@ -55,12 +59,12 @@ print(\"torch\", torch.__version__, \"CUDA\", torch.version.cuda, torch.cuda.is_
 torch.cuda.get_device_name())'"
 step imports $py -c "import numpy, PIL, pytest, scipy, streamlit, torch, torchvision, tqdm
 import mnist_demo.cli, mnist_demo.train.loop, mnist_demo.reading.inference
-assert torch.cuda.is_available(), 'torch sees no CUDA device'
+assert '$device' == 'cpu' or torch.cuda.is_available(), 'torch sees no CUDA device'
 print('all there')" || { echo "=== stopping: the other steps need these"; finish; exit 1; }
-step tests $py -m pytest -q -p no:cacheprovider tests/test_cuda.py
-step recipes $py scripts/gpu_check.py recipes --device cuda --epochs 2
-step read $py scripts/gpu_check.py read --device cuda
-step cli bash -c "$py -m mnist_demo train --preset fast --device cuda --quiet --out /tmp/gpu-check-fast.pt && \
-$py -m mnist_demo evaluate --checkpoint /tmp/gpu-check-fast.pt"
-step bench $py -m mnist_demo bench --device cuda --epochs 1 --no-app
+[[ $device == cpu ]] || step tests $py -m pytest -q -p no:cacheprovider tests/test_cuda.py
+step recipes $py scripts/gpu_check.py recipes --device "$device" --epochs "$epochs"
+step read $py scripts/gpu_check.py read --device "$device"
+step cli bash -c "$py -m mnist_demo train --preset fast --device $device --epochs $epochs --quiet --out ${TMPDIR:-/tmp}/gpu-check-fast.pt && \
+$py -m mnist_demo evaluate --checkpoint ${TMPDIR:-/tmp}/gpu-check-fast.pt"
+step bench $py -m mnist_demo bench --device "$device" --epochs 1 --no-app
 finish

@@ -20,21 +20,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo import checkpoint  # noqa: E402
-from mnist_demo.data import load_sample  # noqa: E402
-from mnist_demo.insight import Probe, dense, fool, neuron, probabilities_from, trace  # noqa: E402
-from mnist_demo.insight.lane import lane_threads  # noqa: E402
-from mnist_demo.insight.pictures import digit_grid, filter_grid  # noqa: E402
-from mnist_demo.web.views import figures  # noqa: E402
+from mnist_demo import checkpoint
+from mnist_demo.data import load_sample
+from mnist_demo.insight import Probe, dense, fool, neuron, probabilities_from, trace
+from mnist_demo.insight.lane import lane_threads
+from mnist_demo.insight.pictures import digit_grid, filter_grid
+from mnist_demo.web.views import figures
 
 
 def timed(fn, *args) -> float:
@@ -66,9 +62,11 @@ def main() -> None:
     parser.add_argument("--fool", type=int, default=90, help="fool searches")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: PyTorch's own choice)")
     parser.add_argument("--browser", type=int, default=0, help="clicks to time in Chromium (0: none)")
+    parser.add_argument("--data-dir", default=os.environ.get("MNIST_DEMO_DATA_DIR"),
+                        help="the app's MNIST folder for --browser (default: $MNIST_DEMO_DATA_DIR)")
     args = parser.parse_args()
     if args.browser:
-        in_browser(args.browser)
+        in_browser(args.browser, args.data_dir)
     if args.threads:
         torch.set_num_threads(args.threads)
     model = checkpoint.load(checkpoint.SHIPPED, "cpu").model
@@ -115,34 +113,32 @@ def main() -> None:
     print("load average (1 min) during the run: " + ", ".join(f"{v:.1f}" for v in load))
 
 
-def in_browser(n: int) -> None:
-    import io
-    import tempfile
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from conftest import drawing, real_data_dir
+def in_browser(n: int, data_dir: str | None) -> None:
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_inside, wait_for_run
-    from test_insight_browser import HEATMAP, plot_area
 
+    from mnist_demo.tools.browser import (
+        HEATMAP,
+        SEVEN,
+        VIEWPORT,
+        draw,
+        expect_reading,
+        launch,
+        open_inside,
+        plot_area,
+        wait_for_run,
+    )
     from mnist_demo.tools.serve import AppServer
 
     env = dict(os.environ)
-    if real_data_dir() is not None:
-        env["MNIST_DEMO_DATA_DIR"] = str(real_data_dir())
-    with AppServer(env, ["--server.fileWatcherType", "none"]) as server, sync_playwright() as pw, \
-            tempfile.TemporaryDirectory() as tmp:
-        page = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS).new_page(viewport=VIEWPORT)
+    if data_dir:
+        env["MNIST_DEMO_DATA_DIR"] = str(data_dir)
+    with AppServer(env, ["--server.fileWatcherType", "none"]) as server, sync_playwright() as pw:
+        page = launch(pw).new_page(viewport=VIEWPORT)
         page.set_default_timeout(120_000)
         page.goto(f"{server.url}/draw")
         wait_for_run(page)
-        png = Path(tmp) / "seven.png"
-        buf = io.BytesIO()
-        drawing(7).save(buf, "PNG")
-        png.write_bytes(buf.getvalue())
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(png))
-        page.get_by_text("Inside the network", exact=True).wait_for()
-        wait_for_run(page)
+        draw(page, SEVEN)
+        expect_reading(page)
         open_inside(page)
         page.get_by_text("One neuron, computed").wait_for()
         wait_for_run(page)

@@ -4,7 +4,7 @@
 
 Opens Gallery, Evaluate, Model and Draw (drawing a 7 with the mouse), then starts a 3-epoch run on the
 Train page (SGD + momentum, batch 128), shoots it during epoch 2 and, in another tab in projector mode
-(?projector=1), during epoch 3. Reuses the browser test's helpers.
+(?projector=1), during epoch 3. Drives Chromium with mnist_demo/tools/browser.py, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -12,41 +12,32 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from test_browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SEVEN,
-    VIEWPORT,
-    draw,
-    open_inside,
-    screenshot,
-    wait_for_run,
-)
-
-from mnist_demo.tools.serve import AppServer  # noqa: E402
+from mnist_demo.tools.browser import SEVEN, VIEWPORT, draw, launch, open_inside, screenshot, wait_for_run
+from mnist_demo.tools.serve import AppServer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--data-dir", default=os.environ.get("MNIST_DEMO_DATA_DIR", "../shared/data"))
+    parser.add_argument("--no-pause", action="store_true",
+                        help="shoot the Train page as soon as the run has reached the epoch, not letting its curves "
+                             "grow first (tests/test_scripts.py, on a tiny dataset that trains in seconds)")
     args = parser.parse_args()
+    pause = (lambda seconds: None) if args.no_pause else time.sleep
     args.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MNIST_DEMO_DATA_DIR=str(Path(args.data_dir).resolve()))
     log = Path(tempfile.gettempdir()) / "readme-screenshots-streamlit.log"
     with AppServer(env, log=log) as server:
         url = server.url
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = launch(pw)
             page = browser.new_context(viewport=VIEWPORT).new_page()
             page.set_default_timeout(300_000)
             for name in ("gallery", "evaluate", "model"):
@@ -75,13 +66,13 @@ def main() -> None:
             page.get_by_text("SGD + momentum").click()
             wait_for_run(page)
             page.get_by_role("button", name=re.compile(r"Start$")).click()
-            page.get_by_text(re.compile(r"Epoch 2 of 3")).first.wait_for()
-            time.sleep(12)
+            page.get_by_text(re.compile(r"^Epoch [23] of 3|^Finished in")).first.wait_for()  # or later: a tiny dataset
+            pause(12)
             screenshot(page, args.out / "screenshot-train.png")
             projector = browser.new_context(viewport=VIEWPORT).new_page()
             projector.goto(f"{url}/?projector=1")
-            projector.get_by_text(re.compile(r"Epoch 3 of 3")).first.wait_for()
-            time.sleep(8)
+            projector.get_by_text(re.compile(r"^Epoch 3 of 3|^Finished in")).first.wait_for()
+            pause(8)
             screenshot(projector, args.out / "screenshot-train-projector.png")
             browser.close()
 

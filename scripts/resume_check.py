@@ -20,10 +20,8 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mnist_demo import checkpoint  # noqa: E402 - after the path above
+from mnist_demo import checkpoint
+from mnist_demo.paths import ROOT
 
 MEASURES = ("train_acc", "train_loss", "test_acc", "test_loss")
 

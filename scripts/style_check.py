@@ -10,13 +10,9 @@ sure and unfamiliar count). Seeded: the same command gives the same figures.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo import checkpoint, handwriting  # noqa: E402
-from mnist_demo.handwriting import style_check  # noqa: E402
+from mnist_demo import checkpoint, handwriting
+from mnist_demo.handwriting import style_check
 
 
 def main() -> None:

@@ -19,9 +19,7 @@ import statistics
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 WAYS = ("main", "thread", "second")
 
 
@@ -35,7 +33,6 @@ def in_thread(f, *args):
 
 def one(way: str, data_dir: str) -> float:
     """Training seconds of one Fast epoch run `way`, in this process."""
-    sys.path.insert(0, str(ROOT))
     import torch
 
     from mnist_demo.data import load_split

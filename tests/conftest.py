@@ -1,9 +1,19 @@
-"""Shared fixtures: small, learnable MNIST-format datasets written as real IDX files."""
+"""Shared fixtures: small, learnable MNIST-format datasets written as real IDX files, one small model trained
+once per test run, Chromium and the app's server for the browser tests; and the tiers (docs/testing.md).
+
+Tiers are markers, set here from the fixtures a test uses so that none can be forgotten: a test that uses
+`chromium_here` (so every test using `browser`) is `browser`, one that uses `real_data` is `real_data`. `slow` and
+`gpu` are set in the test modules. `make check` runs what is none of them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,8 +24,21 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_demo.data import expected_files, idx
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools import browser as chromium
 
 ROOT = Path(__file__).resolve().parent.parent
+MARKED_BY_FIXTURE = {"chromium_here": "browser", "real_data": "real_data"}  # fixture: the marker it brings
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the fixtures it uses; run the browser tests last, so that the tests of the engine and the
+    pages report first, and Chromium and the shared server start once, after every other test."""
+    for item in items:
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 def real_data_dir() -> Path | None:
@@ -26,7 +49,10 @@ def real_data_dir() -> Path | None:
     return None
 
 
-def require_real_data() -> Path:
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The folder holding the real MNIST; the test is skipped without it (a failure under
+    MNIST_DEMO_REQUIRE_DATA=1)."""
     found = real_data_dir()
     if found is None:
         reason = f"the real MNIST is not here: set ${DATA_DIR_ENV} to a folder holding MNIST/raw/"
@@ -167,3 +193,116 @@ def wait_until(condition, timeout: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+# One small model, trained once per test run by the command line (in this process) on the tiny dataset, for every
+# test that needs a trained model (the CLI's evaluate, start-from, distil and soup tests, the scripts' tests).
+TINY_TRAIN = ["--epochs", "2", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.003", "--device", "cpu"]
+
+
+def cli(*args, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`python -m mnist_demo ARGS` in a fresh interpreter, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "mnist_demo", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process: (exit status, stdout, stderr)."""
+    from mnist_demo import cli as command_line
+
+    code = command_line.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    """The CLI's whole answer to bad input: exactly one line on stderr, no traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_training(tiny_data_dir, tmp_path_factory) -> tuple[tuple[int, str, str], Path]:
+    """((exit status, stdout, stderr) of `train`, the checkpoint it saved): two epochs of Adam on the tiny dataset."""
+    from mnist_demo import cli as command_line
+
+    out = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = command_line.main(["train", "--data-dir", str(tiny_data_dir), *TINY_TRAIN, "--out", str(out)])
+    return (code, stdout.getvalue(), stderr.getvalue()), out
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tiny_training) -> Path:
+    (code, _, err), out = tiny_training
+    assert code == 0, err
+    return out
+
+
+# Chromium and the app, shared by the browser tests (tests/test_browser.py and the modules that import from it)
+
+
+@pytest.fixture(scope="session")
+def chromium_here() -> None:
+    """Debian's Chromium and Playwright are here: the test is skipped without them, unless
+    MNIST_DEMO_REQUIRE_BROWSER=1, which turns the skip into a failure."""
+    reason = chromium.missing()
+    if reason:
+        if os.environ.get("MNIST_DEMO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MNIST_DEMO_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_here):
+    """Debian's Chromium through Playwright, one for the whole test run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = chromium.launch(pw)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser, tmp_path_factory, request) -> str:
+    """The app served by `streamlit run` in its own process group, on the real MNIST where it is here (the tiny
+    dataset otherwise), its runs and class set in a tmp folder and its log beside them."""
+    from mnist_demo.classset import DB_ENV
+    from mnist_demo.tools.serve import AppServer
+
+    folder = tmp_path_factory.mktemp("app")
+    data = real_data_dir() or request.getfixturevalue("tiny_data_dir")
+    env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(folder / "runs"),
+                              DB_ENV: str(folder / "class.db")})
+    try:
+        # no file watcher: nothing changes under test, and watching .venv floods inotify on a small machine
+        server = AppServer(env, ["--server.fileWatcherType", "none"], folder / "streamlit.log", timeout=60)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: $MNIST_DEMO_SCREENSHOTS, or the test's tmp_path."""
+    folder = Path(os.environ.get("MNIST_DEMO_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab of its own (a session of its own) at the desktop size; no uncaught JavaScript error in it (console
+    noise such as offline font fetches is fine)."""
+    context = browser.new_context(viewport=chromium.VIEWPORT)
+    tab = context.new_page()
+    tab.set_default_timeout(chromium.RUN_TIMEOUT_MS)
+    crashes: list[str] = []
+    tab.on("pageerror", lambda error: crashes.append(str(error)))
+    yield tab
+    context.close()
+    assert not crashes, f"uncaught JavaScript errors in the page: {crashes}"

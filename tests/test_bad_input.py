@@ -100,7 +100,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, button, drawing, open_page, texts, wait_for, wait_until, write_dataset
+from conftest import ROOT, button, drawing, one_line, open_page, run_cli, texts, wait_for, wait_until, write_dataset
 from PIL import Image, ImageFile
 from streamlit.testing.v1 import AppTest
 
@@ -137,20 +137,6 @@ def assert_intact(path: Path, before: bytes, records: int | None = 0) -> None:
     beside = sorted(p.name for p in path.parent.iterdir())
     assert [n for n in beside if not n.endswith(".json")] == [path.name]
     assert records is None or len([n for n in beside if n.endswith(".json")]) == records
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    """The CLI in this process: (exit status, stdout, stderr)."""
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str) -> str:
-    """The CLI's whole answer to bad input: exactly one line on stderr, no traceback."""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def deny_writes_in(folder: Path, monkeypatch) -> None:
@@ -268,7 +254,8 @@ def test_engine_an_empty_training_set_is_named_not_a_batch_size_of_at_most_0():
 
 
 @pytest.mark.parametrize("flags, value", [(["--epochs", 0], 0), (["--epochs", -3], -3),
-                                          (["--test-batch-size", 0], 0), (["--test-batch-size", -1], -1)])
+                                          (["--test-batch-size", 0], 0), (["--test-batch-size", -1], -1),
+                                          (["--drawings", 0], 0)])
 def test_cli_bench_numbers_out_of_range_are_one_line(capsys, flags, value):
     with pytest.raises(SystemExit) as info:  # argparse's own refusal, before anything is loaded
         cli.main(["bench", *map(str, flags)])

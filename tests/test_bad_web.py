@@ -1,7 +1,7 @@
 """Bad input against the real server (`streamlit run app.py`), where AppTest cannot reach: forged canvas values
 sent over Streamlit's own websocket, and an upload's file name as a real browser renders it.
 
-The canvas test speaks the protocol with scripts/load_test.py's Tab (what the browser sends: BackMsg.rerun_script
+The canvas test speaks the protocol with scripts/protocol.py's Tab (what the browser sends: BackMsg.rerun_script
 with the canvas's JSON), measures the server process's memory (VmHWM, the peak resident set, reset before each value
 through /proc/PID/clear_refs) and reads back what the page shows. Rows of tests/test_bad_input.py's table. The
 README's figures: python -m pytest tests/test_bad_web.py -q -s -k server_
@@ -12,37 +12,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import importlib.util
 import io
 import json
 import random
 import struct
-import sys
 import warnings
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from PIL import Image
 
 from mnist_demo.errors import UnreadableImage
 from mnist_demo.paths import RUNS_DIR_ENV
+from mnist_demo.tools import protocol
+from mnist_demo.tools.browser import PROMPT, RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception
 from mnist_demo.web.canvas import checked_png
 
+slow = pytest.mark.slow  # the tests on the real server
 MEMORY_LIMIT_MB = 100  # what a forged canvas value may cost the server at most (the issue's bar)
 TIMEOUT = 120
-
-
-def _load_test():
-    spec = importlib.util.spec_from_file_location("load_test", ROOT / "scripts" / "load_test.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load_test"] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
-
-
-load_test = _load_test()
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -136,7 +126,7 @@ def test_the_forged_pngs_are_real_bombs():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # PIL's own warning: it is one
         assert Image.open(io.BytesIO(forged_png(12000, 12000))).size == (12000, 12000)
     assert len(data_url(forged_png(12000, 12000))) == pytest.approx(747_000, rel=0.01)
-    drawn = json.loads(load_test.canvas_value(7, random.Random(0)))["drawing"]["data"]
+    drawn = json.loads(protocol.canvas_value(7, random.Random(0)))["drawing"]["data"]
     assert Image.open(io.BytesIO(checked_png(drawn, 280, 280))).size == (280, 280)
 
 
@@ -150,7 +140,7 @@ def server(tiny_data_dir, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(RUNS_DIR_ENV, str(runs))
         try:
-            srv = load_test.Server(str(tiny_data_dir), tmp_path_factory.mktemp("server") / "streamlit.log")
+            srv = protocol.Server(str(tiny_data_dir), tmp_path_factory.mktemp("server") / "streamlit.log")
         except RuntimeError as exc:
             pytest.fail(str(exc))
     yield srv
@@ -164,12 +154,12 @@ def reset_peak(pid: int) -> None:
 async def send_all(server) -> dict[str, dict]:
     """Each forged value in turn on one Draw tab, between two genuine drawings: what the page showed and the peak
     memory it cost."""
-    tab = load_test.Tab(server.ws_url, "forger")
+    tab = protocol.Tab(server.ws_url, "forger")
     results: dict[str, dict] = {}
     try:
         await tab.open("draw", TIMEOUT)
         rng = random.Random(0)
-        results["genuine, before"] = {"reading": await tab.draw(load_test.canvas_value(7, rng), 7, TIMEOUT)}
+        results["genuine, before"] = {"reading": await tab.draw(protocol.canvas_value(7, rng), 7, TIMEOUT)}
         await tab.draw(FORGED["malformed data URL"][0](), None, TIMEOUT)  # the error path's first run, warm
         for case, (make, _) in FORGED.items():
             sent = make()
@@ -181,7 +171,7 @@ async def send_all(server) -> dict[str, dict]:
     finally:
         await tab.close()
     for case, megabytes in OVERSIZED.items():  # each on its own tab: the server closes the connection
-        big = load_test.Tab(server.ws_url, "oversized")
+        big = protocol.Tab(server.ws_url, "oversized")
         try:
             await big.open("draw", TIMEOUT)
             before = server.memory()["rss"]
@@ -190,10 +180,10 @@ async def send_all(server) -> dict[str, dict]:
             results[case] = {"errors": list(big.errors), "grew_mb": server.memory()["hwm"] - before}
         finally:
             await big.close()
-    after = load_test.Tab(server.ws_url, "after")
+    after = protocol.Tab(server.ws_url, "after")
     try:
         await after.open("draw", TIMEOUT)
-        results["genuine, after"] = {"reading": await after.draw(load_test.canvas_value(7, rng), 7, TIMEOUT)}
+        results["genuine, after"] = {"reading": await after.draw(protocol.canvas_value(7, rng), 7, TIMEOUT)}
     finally:
         await after.close()
     return results
@@ -203,15 +193,18 @@ async def send_all(server) -> dict[str, dict]:
 def forged_results(server):
     if not Path(f"/proc/{server.process.pid}/clear_refs").exists():
         pytest.skip("needs Linux's /proc to measure the server's peak memory")
-    return asyncio.run(send_all(server))
+    with ThreadPoolExecutor(1) as thread:  # a thread of its own: Playwright's sync API may hold this one's event loop
+        return thread.submit(asyncio.run, send_all(server)).result()
 
 
+@slow
 def test_server_a_genuine_drawing_is_read_before_and_after_the_forged_ones(forged_results):
     for when in ("genuine, before", "genuine, after"):  # the second on a new tab, after the server hung up twice
         reading = forged_results[when]["reading"]
         assert reading.error == "" and reading.big == "7", reading
 
 
+@slow
 @pytest.mark.parametrize("case", FORGED)
 def test_server_forged_canvas_values_cost_little_and_say_one_thing(forged_results, case):
     result, message = forged_results[case], FORGED[case][1]
@@ -227,6 +220,7 @@ def test_server_forged_canvas_values_cost_little_and_say_one_thing(forged_result
         assert said == [f"Cannot read your drawing: {message}"]
 
 
+@slow
 @pytest.mark.parametrize("case", OVERSIZED)
 def test_server_an_oversized_value_closes_the_connection_cheaply(forged_results, case):
     result = forged_results[case]
@@ -243,25 +237,20 @@ HOSTILE_NAME = ("www.example.org me@example.com `tick` [click me](https://exampl
                 "![pixel](https://example.com/x.png) **bold** $x^2$ :red[red] <b>html</b>.png")
 
 
-def test_browser_an_upload_name_is_shown_as_text_not_as_markdown(server):
-    test_browser = pytest.importorskip("test_browser")
-    if test_browser._missing_browser():
-        pytest.skip(test_browser._missing_browser())
-    with test_browser.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(test_browser.CHROMIUM), args=test_browser.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=test_browser.VIEWPORT)
-            page.set_default_timeout(test_browser.RUN_TIMEOUT_MS)
-            page.goto(f"{server.url}/draw")
-            page.get_by_text(test_browser.PROMPT).wait_for()
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                files=[{"name": HOSTILE_NAME, "mimeType": "image/png", "buffer": b"Shopping list: milk, eggs"}])
-            alert = page.locator('[data-testid="stAlert"]').filter(has_text="Cannot read")
-            alert.wait_for()
-            assert alert.locator("code").inner_text() == HOSTILE_NAME  # every character, as typed
-            assert "it is not a readable image" in alert.inner_text()
-            assert alert.locator("a").count() == 0 and alert.locator("img").count() == 0  # no link, no fetch
-            assert alert.locator("strong, b, .katex, span[style*='color']").count() == 0
-            test_browser.assert_no_exception(page)
-        finally:
-            browser.close()
+def test_browser_an_upload_name_is_shown_as_text_not_as_markdown(browser, app_url):
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        page.goto(f"{app_url}/draw")
+        page.get_by_text(PROMPT).wait_for()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": HOSTILE_NAME, "mimeType": "image/png", "buffer": b"Shopping list: milk, eggs"}])
+        alert = page.locator('[data-testid="stAlert"]').filter(has_text="Cannot read")
+        alert.wait_for()
+        assert alert.locator("code").inner_text() == HOSTILE_NAME  # every character, as typed
+        assert "it is not a readable image" in alert.inner_text()
+        assert alert.locator("a").count() == 0 and alert.locator("img").count() == 0  # no link, no fetch
+        assert alert.locator("strong, b, .katex, span[style*='color']").count() == 0
+        assert_no_exception(page)
+    finally:
+        page.context.close()

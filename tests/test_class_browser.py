@@ -15,20 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import real_data_dir
-from test_browser import (  # noqa: F401
-    ONE,
-    RUN_TIMEOUT_MS,
-    assert_no_exception,
-    browser,
-    draw,
-    screenshot,
-    tab,
-    wait_for_run,
-)
 
 from mnist_demo import handwriting
 from mnist_demo.classset import DB_ENV, ClassSet
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import ONE, RUN_TIMEOUT_MS, assert_no_exception, draw, screenshot, tab, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -41,7 +32,7 @@ SAVED_MS = 5_000  # the tap's answer; the issue asks for half a second, measured
 
 
 @pytest.fixture(scope="module")
-def served(browser, tmp_path_factory, request):  # noqa: F811 - the browser fixture
+def served(browser, tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("classroom")
     data = real_data_dir() or request.getfixturevalue("tiny_data_dir")
     env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(folder / "runs"),
@@ -51,8 +42,7 @@ def served(browser, tmp_path_factory, request):  # noqa: F811 - the browser fixt
         yield server.url, ClassSet(folder / "class.db")
 
 
-
-def test_a_student_marks_wrong_and_the_teacher_sees_it(browser, served):  # noqa: F811
+def test_a_student_marks_wrong_and_the_teacher_sees_it(browser, served):
     url, cs = served
     student = tab(browser, f"{url}/draw")
     draw(student, ONE)
@@ -99,7 +89,7 @@ def writers_class(writers: int = 8, per_style: int = 2) -> tuple[np.ndarray, np.
 
 
 @pytest.mark.skipif(not os.environ.get("MNIST_DEMO_SCREENSHOTS"), reason="makes the README's screenshot")
-def test_class_page_screenshot(browser, served, tmp_path):  # noqa: F811
+def test_class_page_screenshot(browser, served, tmp_path):
     url, cs = served
     images, labels, writers = writers_class()
     for img, label, writer in zip(images, labels, writers):

@@ -10,16 +10,14 @@ import asyncio
 import io
 import os
 import re
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import ROOT, require_real_data
 from PIL import Image
-from test_browser import RUN_TIMEOUT_MS, assert_no_exception, browser, tab, wait_for_run  # noqa: F401 - browser: fixture
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import assert_no_exception, tab, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -34,14 +32,12 @@ EPOCH_MS = 600_000  # one epoch of the fast recipe on a 2-core CPU busy with oth
 
 
 @pytest.fixture(scope="module")
-def class_url(browser, tmp_path_factory) -> str:  # noqa: F811 - the browser fixture
-    data = require_real_data()
-    env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(tmp_path_factory.mktemp("runs")),
+def class_url(browser, real_data, tmp_path_factory) -> str:
+    env = dict(os.environ, **{DATA_DIR_ENV: str(real_data), RUNS_DIR_ENV: str(tmp_path_factory.mktemp("runs")),
                               "MNIST_DEMO_TEACHER_CODE": CODE, "MNIST_DEMO_LOCAL_TEACHER": "0"})
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with AppServer(env, [], log, timeout=60) as server:
         yield server.url
-
 
 
 def button(page, label: str):
@@ -83,9 +79,9 @@ def boxes(*locators, timeout: float = 10.0) -> list[dict]:
 def forge_start(url: str) -> None:
     """A student's websocket session sends the teacher's Start button as clicked, as a hand-made client could; the
     button's id is the same in every session, so it is taken from a session that opened the teacher link."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from load_test import Tab
     from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    from mnist_demo.tools.protocol import Tab
 
     async def go() -> None:
         ws = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -104,7 +100,7 @@ def forge_start(url: str) -> None:
         thread.submit(asyncio.run, go()).result(timeout=180)
 
 
-def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url, tmp_path):  # noqa: F811
+def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url, tmp_path):
     student = tab(browser, class_url)
     expect(button(student, "Start")).to_have_count(0)
     expect(student.get_by_text("The teacher starts and stops the runs")).to_be_visible()
@@ -125,8 +121,7 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
     expect(qr).to_be_visible()
     import zxingcpp
 
-    teacher.wait_for_timeout(500)  # the dialog's opening animation
-    picture = Image.open(io.BytesIO(qr.screenshot()))
+    picture = Image.open(io.BytesIO(qr.screenshot(animations="disabled")))  # the dialog's opening, fast-forwarded
     picture.save(tmp_path / "qr.png")
     decoded = [r.text for r in zxingcpp.read_barcodes(picture)]
     assert decoded == [address]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import drawing, require_real_data
+from conftest import drawing
 from PIL import Image
 
 from mnist_demo import classset
@@ -223,8 +223,8 @@ def test_export_idx_read_back_by_torchvision_and_read_idx(tmp_path):
     assert np.array_equal(again.images().images, expected.images)
 
 
-def test_import_real_mnist_test_set_as_idx(tmp_path):
-    raw = require_real_data() / "MNIST" / "raw"
+def test_import_real_mnist_test_set_as_idx(tmp_path, real_data):
+    raw = real_data / "MNIST" / "raw"
     folder = tmp_path / "t10k"
     folder.mkdir()
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):

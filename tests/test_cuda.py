@@ -13,7 +13,7 @@ from mnist_demo.train.loop import fit, make_optimizer, train_epoch
 from mnist_demo.train.recipes import TrainConfig
 from mnist_demo.train.step import GraphedStep, Step
 
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import digit_image, require_real_data
+from conftest import digit_image
 
 from mnist_demo import checkpoint, cli, handwriting
 from mnist_demo.classset import ClassSet, Images
@@ -180,13 +180,12 @@ def test_cli_finetune_refuses_with_one_line(tiny_data_dir, tmp_path, capsys, set
 
 # --- the real thing --------------------------------------------------------------------------------------------
 
-def test_fine_tuning_teaches_a_class_handwriting_and_keeps_mnist(shipped):
+def test_fine_tuning_teaches_a_class_handwriting_and_keeps_mnist(shipped, real_data):
     """The synthetic class writes in styles MNIST lacks, with a hollow outline pen. The shipped model learned the
     styles (the "styles" augmentation) but not this class's hand: fine-tuning must still cut its errors on writers
     it never saw by at least a third (measured: 6.3 % -> 3.3 %; with the model before, 22.7 % -> 3.7 %)."""
-    data = require_real_data()
     digits = synthetic_class()
-    train, test = load_split("mnist", True, data), load_split("mnist", False, data)
+    train, test = load_split("mnist", True, real_data), load_split("mnist", False, real_data)
     started = time.process_time()
     result, report = finetune.finetune(shipped, digits, train, test)
     cpu = time.process_time() - started

@@ -13,20 +13,12 @@ import os
 import re
 
 import pytest
-from test_browser import (  # noqa: F401 - browser is a fixture
-    ONE,
-    RUN_TIMEOUT_MS,
-    VIEWPORT,
-    assert_no_exception,
-    browser,
-    draw,
-    wait_for_run,
-)
 from test_class_browser import writers_class
 from test_i18n_touch import ALLOWED, VISIBLE_TEXT, english_left
 
 from mnist_demo.classset import DB_ENV, ClassSet
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import ONE, RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception, draw, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -44,9 +36,13 @@ PAGES = {  # page: (url path, its title in Chinese)
 }
 # Names that stay in Chinese text besides ALLOWED: the tutorial's printout of a batch's shape (torch.Size), file
 # formats, and PyTorch's names of the layers (the Model page's table)
-NAMES = ALLOWED | {"torch", "Size", "IDX", "ZIP", "CSV", "Conv2d", "MaxPool2d", "Linear"}
-# addresses, file and folder names (checkpoints/mnist_cnn.pt, mnist_demo/handwriting/pen.py), pictures as data URLs
-PATHS = re.compile(r"https?://\S+|data:\S+|[\w.<>$-]*/[\w.<>$/-]*")
+NAMES = ALLOWED | {"torch", "Size", "IDX", "ZIP", "CSV", "Conv2d", "MaxPool2d", "Linear",
+                   # the blocks a network is written in (conv32:3 relu maxpool2 ... fc10), and their layers' names
+                   "conv", "local", "relu", "sigmoid", "tanh", "maxpool", "avgpool", "dropout", "bn", "fc",
+                   "torchvision", "LeNet", "Sigmoid", "Dropout", "BatchNorm"}
+# addresses, file and folder names (checkpoints/mnist_cnn.pt, mnist_demo/handwriting/pen.py), pictures as data URLs,
+# commands (python run.py --data-dir DIR); a block's name with its numbers (conv32, relu1) counts as the block's
+PATHS = re.compile(r"https?://\S+|data:\S+|[\w.<>$-]*/[\w.<>$/-]*|python [\w.]+(?: --?[\w-]+(?: [A-Z]+)?)*|\b\w+\.py\b")
 TRAINED_MS = 120_000  # a run of 5 epochs on 600 images, on a busy 2-core machine
 
 
@@ -54,7 +50,8 @@ def english_on(text: str) -> list[str]:
     """Lines that hold an English word (three letters or more) that is not a name, once paths are left out."""
     left = english_left(PATHS.sub("", text))
     return [line for line in left if [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", line)
-                                      if len(re.sub(r"\d", "", w)) >= 3 and w not in NAMES]]
+                                      if len(re.sub(r"\d", "", w)) >= 3 and w not in NAMES
+                                      and re.sub(r"\d", "", w) not in NAMES]]
 
 
 @pytest.fixture(scope="module")

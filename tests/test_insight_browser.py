@@ -8,13 +8,24 @@ import re
 
 import numpy as np
 import pytest
-import test_browser
-from conftest import drawing, require_real_data
-from test_browser import assert_no_exception, draw, expect_reading, open_inside, open_page, screenshot, wait_for_run
+from conftest import drawing
 
 from mnist_demo import checkpoint
 from mnist_demo.data import load_split
 from mnist_demo.reading.preprocess import to_mnist
+from mnist_demo.tools.browser import (
+    HEATMAP,
+    THREE,
+    assert_no_exception,
+    click_at,
+    click_cell,
+    draw,
+    expect_reading,
+    open_inside,
+    open_page,
+    screenshot,
+    wait_for_run,
+)
 from mnist_demo.train.loop import evaluate
 from mnist_demo.train.metrics import confusion_matrix
 
@@ -23,30 +34,9 @@ try:
 except ImportError:  # the browser fixture skips or fails first
     expect = None
 
-browser, app_url, page, shots = test_browser.browser, test_browser.app_url, test_browser.page, test_browser.shots
-HEATMAP = '[data-testid="stPlotlyChart"]'
-THREE = [[(0.3, 0.2), (0.5, 0.12), (0.7, 0.2), (0.72, 0.35), (0.5, 0.48)],
-         [(0.5, 0.48), (0.74, 0.6), (0.74, 0.78), (0.5, 0.9), (0.28, 0.82)]]
 
-
-def plot_area(page, chart):
-    """The box of a Plotly chart's plotting area (its drag layer), in page pixels."""
-    layer = chart.locator(".nsewdrag").first
-    layer.scroll_into_view_if_needed()
-    box = layer.bounding_box()
-    assert box and box["width"] > 50 and box["height"] > 50, f"no plot area: {box}"
-    return box
-
-
-def click_cell(page, chart, row: int, col: int, rows: int, cols: int) -> None:
-    """Click the centre of cell (row, col) of a grid drawn with row 0 at the top."""
-    box = plot_area(page, chart)
-    page.mouse.click(box["x"] + (col + 0.5) / cols * box["width"], box["y"] + (row + 0.5) / rows * box["height"])
-    wait_for_run(page)
-
-
-def test_clicking_a_heatmap_cell_shows_its_images(page, app_url, shots):
-    data = require_real_data()  # the cells' counts are the shipped model's on the full test set
+def test_clicking_a_heatmap_cell_shows_its_images(page, app_url, shots, real_data):
+    data = real_data  # the cells' counts are the shipped model's on the full test set
     result = evaluate(checkpoint.load(checkpoint.SHIPPED).model, load_split("mnist", False, data))
     counts = confusion_matrix(result.predictions, result.labels, 10).numpy()
     mistakes = sorted(((int(counts[t, p]), t, p) for t in range(10) for p in range(10) if t != p), reverse=True)
@@ -64,13 +54,6 @@ def test_clicking_a_heatmap_cell_shows_its_images(page, app_url, shots):
     expect(images).to_have_count(int(counts[9, 4]))
     assert_no_exception(page)
     screenshot(page, shots / "screenshot-evaluate-click.png")
-
-
-def click_at(page, chart, fx: float, fy: float) -> None:
-    """Click at a share (fx, fy) of a chart's plotting area, from its top left."""
-    box = plot_area(page, chart)
-    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    wait_for_run(page)
 
 
 def upload(page, tmp_path, image) -> bytes:

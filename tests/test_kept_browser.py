@@ -2,7 +2,7 @@
 class, the server is killed with SIGKILL and started again on the same files; a student's page then reads with that
 run as the class model, and the teacher's Train page shows it with its curves and table.
 
-Skipped like tests/test_browser.py when Chromium or Playwright is missing (a failure under
+Skipped like every browser test when Chromium or Playwright is missing (a failure under
 MNIST_DEMO_REQUIRE_BROWSER=1). Screenshots go to $MNIST_DEMO_SCREENSHOTS (default: the test's tmp_path).
 """
 
@@ -13,10 +13,10 @@ import re
 import signal
 from pathlib import Path
 
-from test_browser import assert_no_exception, browser, screenshot, tab, wait_for_run  # noqa: F401 - browser: fixture
 from test_classroom import button, model_choice, recipe, sidebar
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import assert_no_exception, screenshot, tab, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -33,9 +33,7 @@ def serve(env: dict, log: Path) -> AppServer:
     return AppServer(env, ["--server.fileWatcherType", "none"], log, timeout=90)
 
 
-def test_the_class_model_and_the_runs_survive_sigkill_of_the_server(browser, tiny_data_dir, tmp_path):  # noqa: F811
-    shots = Path(os.environ.get("MNIST_DEMO_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+def test_the_class_model_and_the_runs_survive_sigkill_of_the_server(browser, tiny_data_dir, shots, tmp_path):
     env = dict(os.environ, **{DATA_DIR_ENV: str(tiny_data_dir), RUNS_DIR_ENV: str(tmp_path / "runs"),
                               "MNIST_DEMO_CLASS_DB": str(tmp_path / "class.db"), "MNIST_DEMO_TEACHER_CODE": CODE,
                               "MNIST_DEMO_LOCAL_TEACHER": "0"})

@@ -10,9 +10,9 @@ import re
 import time
 
 import pytest
-from test_browser import RUN_TIMEOUT_MS, assert_no_exception, browser, tab, wait_for_run  # noqa: F401 - browser
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import assert_no_exception, tab, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:

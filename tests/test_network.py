@@ -264,3 +264,19 @@ def test_the_generated_code_of_other_choices_is_python_that_names_them(flags, ca
     else:
         assert "nn.BatchNorm2d(32)" in script and "nn.Dropout(0.5)" in script and "momentum=0.9" in script
         assert "learn_rate = 0.03" in script
+
+
+def test_the_generated_code_speaks_chinese_in_its_comments_and_stays_the_same_code(capsys):
+    code, english, _ = run_cli(capsys, "code")
+    assert code == 0
+    code, chinese, _ = run_cli(capsys, "code", "--lang", "zh")
+    assert code == 0
+    compile(chinese, "run.py", "exec")
+    assert "# 1. 数据：torchvision 的 MNIST" in chinese and "# 2. 网络" in chinese and "# 3. 训练" in chinese
+    assert "1. The data" in english and "数据" not in english
+
+    def code_only(script: str) -> list[str]:  # the lines without their comments and strings' words
+        return [line.split("#")[0].rstrip() for line in script.splitlines() if not line.lstrip().startswith("#")]
+
+    differing = [(a, b) for a, b in zip(code_only(english), code_only(chinese)) if a != b]
+    assert all('"' in a for a, _ in differing), differing  # only texts in strings differ (a title, a label)

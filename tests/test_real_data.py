@@ -1,7 +1,6 @@
 """Against the real MNIST: run where it is present (always in CI), skipped with a reason elsewhere."""
 
 import pytest
-from conftest import require_real_data
 
 from mnist_demo import checkpoint
 from mnist_demo.data import load_split
@@ -10,9 +9,8 @@ from mnist_demo.train.recipes import preset
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    root = require_real_data()
-    return load_split("mnist", True, root), load_split("mnist", False, root)
+def mnist(real_data):
+    return load_split("mnist", True, real_data), load_split("mnist", False, real_data)
 
 
 def test_one_epoch_of_the_tutorial_recipe_reaches_85_percent(mnist):

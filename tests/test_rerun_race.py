@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.app_session import AppSession, AppSessionState
 from streamlit.runtime.scriptrunner import RerunData
-from test_browser import browser  # noqa: F401 - the browser fixture
 
 from mnist_demo.tools.serve import AppServer
 from mnist_demo.web import rerun_race
@@ -125,14 +124,14 @@ PRESSES = 40  # without the fix, 3 of 60 presses lost their page's end on this p
 
 
 @pytest.fixture(scope="module")
-def race_url(browser, tmp_path_factory):  # noqa: F811 - the browser fixture
+def race_url(browser, tmp_path_factory):
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with AppServer(dict(os.environ, RERUN_RACE_FIX="1"), ["--server.fileWatcherType", "none"], log, timeout=60,
                    script=Path(__file__).parent / "apps" / "rerun_race_app.py") as server:
         yield server.url
 
 
-def test_in_chromium_every_press_shows_its_page_while_a_fragment_reruns_every_20_ms(browser, race_url):  # noqa: F811
+def test_in_chromium_every_press_shows_its_page_while_a_fragment_reruns_every_20_ms(browser, race_url):
     page = browser.new_page()
     try:
         page.goto(race_url)

@@ -18,19 +18,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import require_real_data
 from PIL import Image
-from test_browser import (  # noqa: F401 - browser: a fixture
-    BIG_DIGIT,
-    RUN_TIMEOUT_MS,
-    assert_no_exception,
-    browser,
-    wait_for_run,
-)
 from test_i18n_touch import touch_stroke
 
 from mnist_demo.classset import DB_ENV
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import BIG_DIGIT, RUN_TIMEOUT_MS, assert_no_exception, wait_for_run
 from mnist_demo.tools.serve import AppServer
 from mnist_demo.web import address
 
@@ -268,8 +261,7 @@ def stop_the_run(page) -> None:
     wait_for_run(page)
 
 
-def test_a_teacher_who_reloads_mid_run_is_still_the_teacher(browser, room, shots):  # noqa: F811
-    require_real_data()
+def test_a_teacher_who_reloads_mid_run_is_still_the_teacher(browser, room, shots, real_data):
     teacher = opened(browser, f"{room.url}/?teacher={CODE}&projector=1", PROJECTOR)
     assert "teacher=" not in teacher.url, "the server took the code off the address"
     expect(teacher.get_by_text("You are the teacher.")).to_be_visible()
@@ -312,8 +304,7 @@ def test_a_teacher_who_reloads_mid_run_is_still_the_teacher(browser, room, shots
         page.context.close()
 
 
-def test_two_starts_at_once_make_one_run_that_every_page_shows(browser, room):  # noqa: F811
-    require_real_data()
+def test_two_starts_at_once_make_one_run_that_every_page_shows(browser, room, real_data):
     first = opened(browser, f"{room.url}/?teacher={CODE}", PROJECTOR)
     second = opened(browser, f"{room.url}/", PROJECTOR, context=first.context)  # the teacher's other tab
     student = opened(browser, f"{room.url}/", SCREENS["phone"][0], touch=True)

@@ -148,12 +148,12 @@ def test_distillation_copies_a_sure_right_teacher_and_leaves_style_drawings_1s_7
     sure = 5 * F.one_hot(y, 10).float() + 3 * F.one_hot(resembles, 10).float()
     wrong = 5 * F.one_hot(resembles, 10).float() + 3 * F.one_hot(y, 10).float()  # sure, and wrong
 
-    def trained(teacher=None, styled=None, labels_only=()) -> CNN:
+    def trained(teacher=None, styled=None, labels_only=(), steps: int = 60) -> CNN:
         torch.manual_seed(0)
         model = CNN()
         step = Step(model, torch.optim.Adam(model.parameters(), lr=3e-3), torch.device("cpu"), teacher=teacher,
                     labels_only=labels_only)
-        for _ in range(60):
+        for _ in range(steps):
             step(x, y, styled)
         return model.eval()
 
@@ -166,9 +166,14 @@ def test_distillation_copies_a_sure_right_teacher_and_leaves_style_drawings_1s_7
     def same(a: CNN, b: CNN) -> bool:  # the same weights, up to the order of floating-point sums
         return all(torch.allclose(p, q, atol=1e-5) for p, q in zip(a.parameters(), b.parameters()))
 
-    assert same(trained(Answers(sure), torch.ones(64, dtype=torch.bool)), plain)  # style drawings: labels only
-    assert same(trained(Answers(wrong)), plain)  # where the teacher is wrong, the label alone
-    assert same(trained(Answers(sure), labels_only=tuple(range(10))), plain)  # digits kept to their labels (1, 7)
+    # Where the teacher is not copied, each step is the plain step: the same weights after a few steps (a copied
+    # row's loss sends its first steps elsewhere, as `copied` above shows)
+    few = 10
+    plain_few = trained(steps=few)
+    assert not same(trained(Answers(sure), steps=few), plain_few)  # copied: not the same steps
+    assert same(trained(Answers(sure), torch.ones(64, dtype=torch.bool), steps=few), plain_few)  # style drawings
+    assert same(trained(Answers(wrong), steps=few), plain_few)  # where the teacher is wrong, the label alone
+    assert same(trained(Answers(sure), labels_only=tuple(range(10)), steps=few), plain_few)  # digits kept (1, 7)
     assert Step.LABELS_ONLY == (1, 7)
 
 

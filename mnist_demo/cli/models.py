@@ -229,7 +229,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from mnist_demo.train.device import pick_device
 
     return bench.main(args.data_dir, pick_device(args.device), args.epochs, args.test_batch_size, not args.no_app,
-                      arch=canonical(args.arch) if args.arch else None)
+                      drawings=args.drawings, arch=canonical(args.arch) if args.arch else None)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -287,6 +287,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     be.add_argument("--epochs", type=at_least_one, default=1, help="epochs of each pipeline (default: 1)")
     be.add_argument("--test-batch-size", type=at_least_one, default=1,
                     help="the test DataLoader's batch size in both pipelines (default: 1, as the tutorial)")
+    be.add_argument("--drawings", type=at_least_one, default=200,
+                    help="drawings timed from the canvas to the probabilities (default: 200)")
     be.add_argument("--no-app", action="store_true", help="skip timing the app's start")
     be.add_argument("--arch", metavar="SPEC", help="also time an epoch of this network beside the tutorial's")
     be.set_defaults(func=cmd_bench)

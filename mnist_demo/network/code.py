@@ -14,6 +14,7 @@ language, so the code a class downloads reads in Chinese in Chinese mode. The co
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from mnist_demo.messages import N_
 from mnist_demo.network.spec import Layer, plan
@@ -95,11 +96,36 @@ def model_code(arch: str, classes: int = 10, translate: Callable[[str], str] = N
     return head + "\n".join(lines)
 
 
+COMMENTS = {  # the code"s comments and the curves" labels, as message ids: run.py in the page's language
+    "plain_loss": N_("without smoothing: the loss the tutorial reports"),
+    "augmented": N_("# The app also changed the training images (augmentation: {kind}); this file does not."),
+    "data": N_("1. The data: torchvision's {dataset}, its images as bytes (N, 28, 28) and their labels"),
+    "batches": N_("Batches of (N, 1, 28, 28) floats in [0, 1], as ToTensor makes them; "
+                   "shuffled when given a generator"),
+    "network": N_("2. The network"),
+    "seed": N_("the same seed, the same initial weights"),
+    "channels_last": N_("channels_last: faster convolutions on a CPU, and the very numbers mnist-demo computes"),
+    "parameters": N_("Parameters"),
+    "training": N_("3. Training"),
+    "shuffle": N_("one new order of the training images per epoch"),
+    "loop": N_("The loop: one line per epoch, as the tutorial prints it"),
+    "curves": N_("4. The curves: accuracy and loss per epoch, training and test (needs matplotlib)"),
+    "train_acc": N_("Training Accuracy"),
+    "test_acc": N_("Test Accuracy"),
+    "acc_title": N_("Training and Test Accuracy"),
+    "train_loss": N_("Training Loss"),
+    "test_loss": N_("Test Loss"),
+    "loss_title": N_("Training and Test Loss"),
+    "title": N_("{dataset}, trained as mnist-demo trains it: python run.py [--data-dir DIR]"),
+    "data_dir": N_("where the dataset is (downloaded there if absent)"),
+}
+
+
 def parts(config: TrainConfig, classes: int = 10, translate: Callable[[str], str] = N_) -> dict[str, str]:
     """The run's code in the tutorial's parts: "data" (1), "network" (2), "training" (3: the loss, the optimizer,
     `train`, `test` and the loop that prints a line per epoch), "curves" (4: matplotlib, as the tutorial plots them).
     `script` joins the first three into one file."""
-    _ = translate
+    c = SimpleNamespace(**{k: translate(v) for k, v in COMMENTS.items()})
     batches_per_epoch = "math.ceil(len(train_labels) / batch_size)"
     optimizer = {
         "sgd": "torch.optim.SGD(model.parameters(), lr=learn_rate)",
@@ -114,12 +140,12 @@ def parts(config: TrainConfig, classes: int = 10, translate: Callable[[str], str
                      f"steps_per_epoch={batches_per_epoch}, pct_start=0.15)\n", "        scheduler.step()\n", ""),
     }[config.schedule]
     smoothing = f"label_smoothing={config.label_smoothing:g}" if config.label_smoothing else ""
-    plain = (f"plain_loss = nn.CrossEntropyLoss()  # {_('without smoothing: the loss the tutorial reports')}\n"
+    plain = (f"plain_loss = nn.CrossEntropyLoss()  # {c.plain_loss}\n"
              if smoothing else "")
     dataset = DATASET_CLASSES[config.dataset]
-    note = (_("# The app also changed the training images (augmentation: {kind}); this file does not.").format(
+    note = (c.augmented.format(
         kind=config.augment) + "\n") if config.augment != "none" else ""
-    data = f'''# {_("1. The data: torchvision's {dataset}, its images as bytes (N, 28, 28) and their labels").format(
+    data = f'''# {c.data.format(
         dataset=dataset)}
 train_ds = torchvision.datasets.{dataset}(args.data_dir, train=True, download=True)
 test_ds = torchvision.datasets.{dataset}(args.data_dir, train=False, download=True)
@@ -131,32 +157,32 @@ batch_size = {config.batch_size}
 {note}
 
 def batches(images, labels, batch_size, generator=None):
-    # {_("Batches of (N, 1, 28, 28) floats in [0, 1], as ToTensor makes them; shuffled when given a generator")}
+    # {c.batches}
     order = torch.randperm(len(labels), generator=generator) if generator is not None else torch.arange(len(labels))
     order = order.to(labels.device)
     for start in range(0, len(labels), batch_size):
         index = order[start:start + batch_size]
         yield images[index].unsqueeze(1).float() / 255, labels[index]
 '''
-    network = f'''# {_("2. The network")}
+    network = f'''# {c.network}
 num_classes = {classes}
 
 
 {model_code(config.arch, classes, translate)}
 
 
-torch.manual_seed(seed)  # {_("the same seed, the same initial weights")}
-# {_("channels_last: faster convolutions on a CPU, and the very numbers mnist-demo computes")}
+torch.manual_seed(seed)  # {c.seed}
+# {c.channels_last}
 model = Model().to(device, memory_format=torch.channels_last)
 print(model)
-print("{_("Parameters")}:", sum(p.numel() for p in model.parameters()))
+print("{c.parameters}:", sum(p.numel() for p in model.parameters()))
 '''
-    training = f'''# {_("3. Training")}
+    training = f'''# {c.training}
 loss_fn = nn.CrossEntropyLoss({smoothing})
 {plain}learn_rate = {config.lr:g}
 epochs = {config.epochs}
 opt = {optimizer}
-{schedule[0]}shuffle = torch.Generator().manual_seed(seed)  # {_("one new order of the training images per epoch")}
+{schedule[0]}shuffle = torch.Generator().manual_seed(seed)  # {c.shuffle}
 
 
 def train(model, loss_fn, optimizer):
@@ -184,7 +210,7 @@ def test(model, loss_fn):
     return test_acc / size, test_loss / num_batches
 
 
-# {_("The loop: one line per epoch, as the tutorial prints it")}
+# {c.loop}
 train_acc, train_loss, test_acc, test_loss = [], [], [], []
 for epoch in range(epochs):
     model.train()
@@ -199,21 +225,21 @@ for epoch in range(epochs):
     print(template.format(epoch + 1, epoch_train_acc * 100, epoch_train_loss, epoch_test_acc * 100, epoch_test_loss))
 print("Done")
 '''
-    curves = f'''# {_("4. The curves: accuracy and loss per epoch, training and test (needs matplotlib)")}
+    curves = f'''# {c.curves}
 import matplotlib.pyplot as plt
 
 epochs_range = range(1, epochs + 1)
 plt.figure(figsize=(12, 3))
 plt.subplot(1, 2, 1)
-plt.plot(epochs_range, train_acc, label="{_("Training Accuracy")}")
-plt.plot(epochs_range, test_acc, label="{_("Test Accuracy")}")
+plt.plot(epochs_range, train_acc, label="{c.train_acc}")
+plt.plot(epochs_range, test_acc, label="{c.test_acc}")
 plt.legend(loc="lower right")
-plt.title("{_("Training and Test Accuracy")}")
+plt.title("{c.acc_title}")
 plt.subplot(1, 2, 2)
-plt.plot(epochs_range, train_loss, label="{_("Training Loss")}")
-plt.plot(epochs_range, test_loss, label="{_("Test Loss")}")
+plt.plot(epochs_range, train_loss, label="{c.train_loss}")
+plt.plot(epochs_range, test_loss, label="{c.test_loss}")
 plt.legend(loc="upper right")
-plt.title("{_("Training and Test Loss")}")
+plt.title("{c.loss_title}")
 plt.show()
 '''
     return {"data": data, "network": network, "training": training, "curves": curves}
@@ -221,8 +247,8 @@ plt.show()
 
 def script(config: TrainConfig, classes: int = 10, translate: Callable[[str], str] = N_) -> str:
     """The whole run as one Python file that needs only torch and torchvision (see the module's docstring)."""
-    _ = translate
-    title = _("{dataset}, trained as mnist-demo trains it: python run.py [--data-dir DIR]").format(
+    c = SimpleNamespace(**{k: translate(v) for k, v in COMMENTS.items()})
+    title = c.title.format(
         dataset=DATASET_CLASSES[config.dataset])
     code = parts(config, classes, translate)
     functional = "import torch.nn.functional as F\n" if "F." in code["network"] else ""
@@ -235,7 +261,7 @@ import torch.nn as nn
 {functional}import torchvision
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--data-dir", default="data", help="{_("where the dataset is (downloaded there if absent)")}")
+parser.add_argument("--data-dir", default="data", help="{c.data_dir}")
 args = parser.parse_args()
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

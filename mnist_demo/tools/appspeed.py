@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from mnist_demo import checkpoint
 from mnist_demo.data import Split
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
+from mnist_demo.tools.browser import VIEWPORT, launch, missing
 from mnist_demo.tools.serve import AppServer
 from mnist_demo.train.loop import fit
 from mnist_demo.train.recipes import preset
@@ -22,9 +23,6 @@ from mnist_demo.train.recipes import preset
 if TYPE_CHECKING:  # Playwright is a development dependency: without it there is no browser to time
     from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 RECIPES = {"fast": "Fast", "quick": "Quick", "seed": "Tutorial"}
 
 
@@ -37,19 +35,16 @@ def cli_seconds(recipe: str, train: Split, test: Split) -> float:
 def train_page(recipe: str, data_dir: str) -> Iterator[tuple[AppServer, Page, Path] | None]:
     """A server with a runs folder of its own and Chromium on its Train page, `recipe` chosen: (server, page, runs
     folder); None where Playwright or the browser is missing."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
+    if missing():
         yield None
         return
-    if not CHROMIUM.exists():
-        yield None
-        return
+    from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory() as runs:
         env = dict(os.environ, **{DATA_DIR_ENV: data_dir, RUNS_DIR_ENV: runs})
         with AppServer(env) as server, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            browser = launch(pw)
+            page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(120_000)
             page.goto(server.url)
             page.get_by_role("radiogroup", name="Recipe").get_by_text(RECIPES[recipe], exact=True).click()

@@ -227,7 +227,7 @@ def table(runs: list[PipelineRun], n_train: int) -> str:
 
 
 def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch: int = 1,
-         app: bool = True, out=sys.stdout, arch: str | None = None) -> int:
+         app: bool = True, out=sys.stdout, drawings: int = 200, arch: str | None = None) -> int:
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
@@ -265,8 +265,9 @@ def main(data_dir: str | None, device: torch.device, epochs: int = 1, test_batch
     except (FileNotFoundError, checkpoint.CheckpointError):
         model, stats, which = CNN().to(device).eval(), None, "an untrained CNN"
     say()
-    for what, (p50, p95) in drawing_latency(model, test, stats).items():
-        say(f"drawing -> {what}: p50 {p50:.1f} ms, p95 {p95:.1f} ms (200 drawings on a 280 x 280 canvas, {which})")
+    n = min(drawings, len(test))
+    for what, (p50, p95) in drawing_latency(model, test, stats, n).items():
+        say(f"drawing -> {what}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({n} drawings on a 280 x 280 canvas, {which})")
     if app:
         import_s, ready_s = app_start()
         say(f"app: imports {import_s:.1f} s in a fresh interpreter; `streamlit run app.py` healthy after "

@@ -11,6 +11,7 @@ from mnist_demo.messages import N_
 from mnist_demo.runs import Run, Runs
 from mnist_demo.runs.registry import LARGE_FOLDER, MAX_TITLE
 from mnist_demo.runs.run import BROUGHT
+from mnist_demo.web import touch
 from mnist_demo.web.i18n import error, name, t, term
 
 STATES = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"),
@@ -76,6 +77,7 @@ def panel(registry: Runs, runs: list[Run], teacher: bool) -> None:
 
 def add_model(registry: Runs, teacher: bool) -> None:
     """The teacher's upload of a checkpoint: it joins the runs once it passes every check."""
+    touch.uploader_in_chinese("PT")
     upload = st.file_uploader(t("Add a model (a checkpoint, .pt)"), type=["pt"], key="bring",
                               help=t("A model trained with `python -m mnist_demo train`, on another machine or on "
                                      "the school's GPU. A file put in the runs folder is added within seconds."))

@@ -3,15 +3,12 @@
 a thread that holds the GIL in turns, as the app's training thread does. RERUN_RACE_FIX=0 leaves the fix out."""
 
 import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from mnist_demo.web import rerun_race  # noqa: E402
+from mnist_demo.web import rerun_race
 
 if os.environ.get("RERUN_RACE_FIX", "1") == "1":
     rerun_race.install()
