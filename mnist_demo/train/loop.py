@@ -169,9 +169,10 @@ class TrainState:
                 schedule.load_state_dict(self.schedule)
             generator.set_state(self.generator)
         except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            said = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else (
+                str(exc).splitlines()[0][:160] if str(exc) else Message(N_("no details")))  # PyTorch's words
             raise ConfigError(N_("the saved state does not fit this run ({kind}: {details})"), kind=type(exc).__name__,
-                              details=str(exc).splitlines()[0][:160] if str(exc) else Message(N_("no details"))
-                              ) from None
+                              details=said) from None
 
 
 def _check_optimizer(optimizer: torch.optim.Optimizer) -> None:
@@ -183,7 +184,8 @@ def _check_optimizer(optimizer: torch.optim.Optimizer) -> None:
                 if not isinstance(value, torch.Tensor) or value.dim() == 0:
                     continue
                 if value.shape != param.shape or not bool(torch.isfinite(value).all()):
-                    raise ValueError(f"the optimizer's {name} does not fit its parameter or is not finite")
+                    raise ValueError(Message(N_("the optimizer's {name} does not fit its parameter or is not finite"),
+                                             name=name))
 
 
 class DidNotLearn(RuntimeError):
