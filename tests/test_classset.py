@@ -151,7 +151,7 @@ def test_database_file_and_folders_created_with_wal_and_schema_version(tmp_path)
     ClassSet(path).add(digit(0), 0, "a")
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         cols = [r[1] for r in conn.execute("PRAGMA table_info(digits)")]
     assert cols == ["id", "label", "image", "drawing", "created", "predicted", "writer", "sha"]
 
@@ -394,7 +394,7 @@ def test_other_sqlite_database_or_newer_schema_refused(tmp_path):
     newer = tmp_path / "newer.db"
     ClassSet(newer)
     with sqlite3.connect(newer) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("PRAGMA user_version = 3")
     with pytest.raises(ClassSetError, match="newer mnist-demo"):
         ClassSet(newer)
 

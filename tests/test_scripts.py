@@ -99,6 +99,14 @@ def test_insight_bench(capsys, monkeypatch):
 # --- as their own process ------------------------------------------------------------------------------------------
 
 
+def test_resume_check(own_env, tiny_data_dir):
+    """Train, train again killed with SIGKILL after epoch 1, resume what the kill left: the same numbers and
+    weights as the run that never stopped."""
+    out = own_process(own_env, ["resume_check.py", "--data-dir", tiny_data_dir, "--epochs", 2])
+    assert re.search(r"^killed with SIGKILL \(exit -9\) with the state after epoch 1 kept", out, re.MULTILINE), out
+    assert "every number the same: True; every weight the same: True" in out, out
+
+
 def test_thread_speed(own_env, tiny_data_dir):
     out = own_process(own_env, ["thread_speed.py", "--data-dir", tiny_data_dir, "--rounds", 1])
     for way in ("main", "thread", "second"):

@@ -108,7 +108,7 @@ class Gate:
         self.open = threading.Event()
         self.entered: list[int] = []
 
-    def __call__(self, config, train_split, test_split, callbacks=(), stop=None, start=None):
+    def __call__(self, config, train_split, test_split, callbacks=(), stop=None, start=None, resume=None):
         self.entered.append(id(threading.current_thread()))
         while not self.open.is_set() and not (stop is not None and stop.is_set()):
             time.sleep(0.01)
@@ -395,14 +395,15 @@ def test_a_chosen_run_keeps_its_model_while_its_session_lives(tiny_data_dir, mon
     assert registry.pinned() == set()
     registry.trim(keep_models=0)
     assert old.released and old.model is None
-    assert set(registry.models()) == {"shipped"}
+    assert all(r.model is None for r in registry.all()), "no run's weights stay in memory"
+    assert set(registry.models()) == {"shipped", f"run-{old.id}", f"run-{new.id}"}  # read back when chosen
 
 
 def test_a_run_keeps_about_a_hundred_reports_an_epoch_for_its_curves(registry, monkeypatch, splits):
     """Reports come ten times a second, a few batches apart: the run keeps the newest of each hundredth of an epoch,
     so the curves' running line grows through the epoch (it once kept only the latest report, and the line was a dot)
     and the progress bar still shows the newest."""
-    def reporting_fit(config, train_split, test_split, callbacks=(), stop=None, start=None):
+    def reporting_fit(config, train_split, test_split, callbacks=(), stop=None, start=None, resume=None):
         for batch in range(1, 1001):  # a 1000-batch epoch, a report every batch
             for callback in callbacks:
                 callback(Progress("batch", 1, 1, batch, 1000, 2.3 - batch / 1000, batch / 1000, 1000.0, batch / 100))

@@ -5,30 +5,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import math
 import os
 import pickle
 import re
 import stat
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import filelock
 import torch
 from torch import nn
 
 from mnist_demo.checkpoint import checks
-from mnist_demo.errors import CheckpointError, SaveError
-from mnist_demo.messages import N_, Message
+from mnist_demo.errors import CheckpointError, SaveError, UserError
+from mnist_demo.messages import N_, Clause, Message
 from mnist_demo.network import Net
 from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import FeatureStats
 
 if TYPE_CHECKING:
-    from mnist_demo.train.loop import RunResult
+    from mnist_demo.train.loop import RunResult, TrainState
 
 FORMAT = "mnist-demo/1"
 _UNREADABLE = N_("{path} is not a readable checkpoint (corrupt or truncated?): {kind}")
@@ -158,26 +159,22 @@ class Checkpoint:
         return FeatureStats.from_dict(stats) if stats else None
 
 
-def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
-    """Write atomically: a temporary file in the same folder, fsync, then rename over `path`.
+def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
+    """Write a file atomically: `write` fills a temporary file in the same folder, which is fsynced, then renamed
+    over `path`. A reader (or the next start after a kill) sees the old file or the new one, whole, never half.
 
     Any OSError (read-only folder, full disk) becomes a SaveError that says so; `path` keeps its old content and
-    no temporary file is left behind. Only a new path or a regular file is written (see _refusal)."""
+    no temporary file is left behind (after `kill -9`, one may be: a hidden `.NAME.*.tmp`, which nothing reads).
+    Only a new path or a regular file is written (see _refusal)."""
     raw = os.fspath(path)
     _refuse_special(raw)
     path = Path(raw)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    meta = {
-        "torch_version": str(torch.__version__),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        **meta,
-    }
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -193,10 +190,19 @@ def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
     return path
 
 
-def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpoint:
-    """Load a checkpoint; anything corrupt, truncated, foreign, inconsistent or not finite raises CheckpointError
-    naming the file, before a network is built from it (checkpoint.checks says what is checked)."""
-    path = Path(path)
+def save(path: str | os.PathLike, model: nn.Module, meta: dict) -> Path:
+    """Write a checkpoint atomically (see write_atomic)."""
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {
+        "torch_version": str(torch.__version__),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **meta,
+    }
+    return write_atomic(path, lambda f: torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, f))
+
+
+def _read(path: Path) -> object:
+    """torch.load with weights only, after the size check; CheckpointError for anything unreadable."""
     if not path.is_file():
         raise CheckpointError(N_("No checkpoint at {path}.") if not os.path.lexists(path) else
                               N_("{path} is not a regular file (a folder, pipe or device): give a checkpoint file."),
@@ -205,7 +211,7 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
     try:
         with warnings.catch_warnings():  # torch's notes on what a file holds (sparse tensors...) are not for a user:
             warnings.simplefilter("ignore")  # the checks below say what is wrong in one sentence
-            blob = torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         code = re.search(r"\bGLOBAL ([\w.]+)", str(exc))  # "Unsupported global: GLOBAL x", "unsupported GLOBAL x"
         if code:  # weights_only=True refused it before anything ran
@@ -215,6 +221,13 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpo
         raise CheckpointError(_UNREADABLE, path=path, kind="UnpicklingError") from None
     except Exception as exc:
         raise CheckpointError(_UNREADABLE, path=path, kind=type(exc).__name__) from None
+
+
+def load(path: str | os.PathLike, device: torch.device | str = "cpu") -> Checkpoint:
+    """Load a checkpoint; anything corrupt, truncated, foreign, inconsistent or not finite raises CheckpointError
+    naming the file, before a network is built from it (checkpoint.checks says what is checked)."""
+    path = Path(path)
+    blob = _read(path)
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise CheckpointError(N_("{path} is not an mnist-demo checkpoint (expected format {format!r})."), path=path,
                               format=FORMAT)
@@ -249,3 +262,69 @@ def save_run(path: str | os.PathLike, result: RunResult, **meta) -> Path:
         **({"feature_stats": result.feature_stats.as_dict()} if result.feature_stats else {}),
         **meta,
     })
+
+
+RESUME_FORMAT = "mnist-demo-resume/1"
+RESUME_SUFFIX = ".resume"  # beside the checkpoint a run trains towards: last.pt -> last.pt.resume
+
+
+def resume_path(target: str | os.PathLike) -> Path:
+    """Where the run training towards `target` keeps its resumable state (or `target` itself, when it is one)."""
+    target = Path(target)
+    return target if target.name.endswith(RESUME_SUFFIX) else target.with_name(target.name + RESUME_SUFFIX)
+
+
+def save_state(path: str | os.PathLike, state: TrainState, **meta) -> Path:
+    """Write a run's resumable state atomically (at the end of each epoch); `meta` is kept with it (what the CLI
+    needs to go on: the file it trains towards, the model it copies)."""
+    return write_atomic(path, lambda f: torch.save({
+        "format": RESUME_FORMAT, "config": state.config.as_dict(), "epoch": state.epoch, "model": state.model,
+        "optimizer": state.optimizer, "schedule": state.schedule, "generator": state.generator,
+        "history": [asdict(h) for h in state.history], "seconds": state.seconds, "meta": meta}, f))
+
+
+def load_state(path: str | os.PathLike) -> tuple[TrainState, dict]:
+    """(the resumable state, its meta), read with weights only and checked: the settings are valid, the epochs
+    count up to fewer than the run's, every weight and number is finite. (Whether the weights and the optimizer's
+    state fit the network is checked when the run goes on from it: TrainState.restore.)"""
+    from mnist_demo.train.loop import EpochStats, TrainState
+    from mnist_demo.train.recipes import TrainConfig
+
+    path = Path(path)
+    blob = _read(path)
+    if not isinstance(blob, dict) or blob.get("format") != RESUME_FORMAT:
+        raise CheckpointError(N_("{path} is not the saved state of an mnist-demo run (expected format {format!r})."),
+                              path=path, format=RESUME_FORMAT)
+    try:
+        config = TrainConfig(**blob["config"])
+        history = [EpochStats(**h) for h in blob["history"]]
+        epoch, seconds, model = blob["epoch"], blob["seconds"], blob["model"]
+        if type(epoch) is not int or not 1 <= epoch < config.epochs or len(history) != epoch:
+            raise _Damaged(N_("it claims {done} epochs done of {epochs}"), done=repr(epoch), epochs=config.epochs)
+        numbers = [seconds, *(v for h in history for v in asdict(h).values())]
+        if not all(type(v) in (int, float) and math.isfinite(v) for v in numbers):
+            raise _Damaged(N_("its table holds values that are not numbers"))
+        if not isinstance(model, dict) or not all(isinstance(v, torch.Tensor) for v in model.values()):
+            raise _Damaged(N_("its weights are not tensors"))
+        broken = [k for k, v in model.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if broken:
+            raise _Damaged(N_("its weights {names} are not numbers (NaN or infinite)"), names=", ".join(broken[:3]))
+        generator = blob["generator"]
+        if not isinstance(generator, torch.Tensor) or generator.dtype != torch.uint8:
+            raise _Damaged(N_("its random generator's state is damaged"))
+        meta = blob.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise _Damaged(N_("its notes are not a table"))
+        state = TrainState(config, epoch, model, blob["optimizer"], blob["schedule"], generator, history,
+                           float(seconds))
+    except (KeyError, TypeError, ValueError, UserError) as exc:
+        why: object = (exc.message if isinstance(exc, UserError) else
+                       Message(N_("{name} is missing"), name=repr(exc.args[0]) if exc.args else "?")
+                       if isinstance(exc, KeyError) else Message(N_("{reason}"), reason=str(exc)))
+        raise CheckpointError(N_("{path} is a damaged saved state of a run ({why}): start the run again."), path=path,
+                              why=Clause(why) if isinstance(why, Message) else why) from None
+    return state, meta
+
+
+class _Damaged(UserError, ValueError):
+    """Why a saved state cannot be used (load_state words it into a CheckpointError)."""

@@ -33,8 +33,15 @@ from mnist_demo.classset.checks import (
 from mnist_demo.errors import ClassSetError, NotAllowed
 from mnist_demo.messages import N_, Message
 
-SCHEMA_VERSION = 1  # PRAGMA user_version; a later release migrates from it
-SCHEMA = """
+SCHEMA_VERSION = 2  # PRAGMA user_version: 1 had no settings table; 2 adds it (MIGRATIONS)
+SETTINGS = """
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+MIGRATIONS = {1: SETTINGS}  # from version N to N + 1
+SCHEMA = SETTINGS + """
 CREATE TABLE IF NOT EXISTS digits (
     id INTEGER PRIMARY KEY,
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
@@ -162,22 +169,26 @@ class ClassSet:
                               known=SCHEMA_VERSION)
             if version == SCHEMA_VERSION:
                 return
+            if version in MIGRATIONS and self.readonly:
+                return  # read as it is; the settings it lacks read as unset
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            if tables:
+            if version == 0 and tables:  # a version-1 file (answers table and all) migrates below
                 raise located(N_("{It} is an SQLite database of something else (tables: {tables}); it was left "
                                  "unchanged. Choose another file with ${setting}."), self.path,
                               tables=", ".join(tables[:5]), setting=DB_ENV)
         if self.readonly:
             raise located(N_("{It} is an empty database, not a class set yet; open it writable once."), self.path)
-        with self._read() as conn:
+        with self._read() as conn:  # version 0 (new) or one MIGRATIONS takes to SCHEMA_VERSION
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")  # lasts: it is stored in the file
         with self._write() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:  # another process may have just done it
-                for statement in SCHEMA.split(";"):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have just done it
+            steps = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version, SCHEMA_VERSION)]
+            for step in steps:
+                for statement in step.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # --- saving and deleting -----------------------------------------------------------------------------------
 
@@ -267,6 +278,22 @@ class ClassSet:
         with self._read() as conn:
             row = conn.execute("SELECT drawing FROM digits WHERE id = ?", (int(id),)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
+
+    # --- the class's settings ----------------------------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A setting the app keeps for the class (the class model, the open class), or None when never set."""
+        with self._read() as conn:
+            try:
+                row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            except sqlite3.OperationalError:  # a version-1 file opened read-only: no settings yet
+                return None
+        return None if row is None else str(row[0])
+
+    def keep_setting(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                         "excluded.value", (key, str(value)))
 
     # --- export and import -------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,22 +18,28 @@ from mnist_demo.errors import UnreadableImage, UsageError
 from mnist_demo.messages import LANGUAGES, N_, catalogue
 from mnist_demo.network import PRESETS as ARCH_PRESETS
 from mnist_demo.network import TUTORIAL, canonical
+from mnist_demo.paths import ROOT
 from mnist_demo.reading.not_sure import fit_feature_stats
 from mnist_demo.train.augment import AUGMENTATIONS, trained_on
 from mnist_demo.train.loop import Progress, RunResult, evaluate, fit
 from mnist_demo.train.metrics import per_class_accuracy
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, TrainConfig, preset
 
+RECIPE_FLAGS = ("preset", "arch", "dataset", "epochs", "batch_size", "lr", "optimizer", "seed", "augment",
+                "start_from", "distill_from", "label_smoothing")
+
 
 def recipe(args: argparse.Namespace) -> TrainConfig:
     """The run the recipe flags describe (`train` and `code` share them); a setting that cannot work, such as a
     network whose image shrinks to nothing, is one line here, before any data is read."""
-    return preset(args.preset, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  optimizer=args.optimizer, seed=args.seed, device=getattr(args, "device", None),
+    return preset(args.preset or "seed", dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+                  lr=args.lr, optimizer=args.optimizer, seed=args.seed, device=getattr(args, "device", None),
                   augment=args.augment, label_smoothing=args.label_smoothing, arch=args.arch)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return resume(args)
     config = recipe(args)
     start = teacher = None
     if args.start_from:  # checked before the data loads and the run starts, like every other flag
@@ -43,17 +50,47 @@ def cmd_train(args: argparse.Namespace) -> int:
                              path=args.start_from, theirs=start.model.arch)
     if args.distill_from:
         teacher = same_dataset(load_checkpoint(args.distill_from), args.distill_from, config.dataset, "copy")
+    args.out = args.out or str(checkpoint.DEFAULT_OUT)
     checkpoint.check_writable(args.out)  # a read-only folder, a device or a link fail now, not after the run
     with checkpoint.claimed(args.out):  # a second `train` to the same file is refused now, not lost at the end
         return train_into(args, config, start.model if start is not None else None,
                           teacher.model if teacher is not None else None)
 
 
-def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> int:
+def resume(args: argparse.Namespace) -> int:
+    """`train --resume CHECKPOINT`: go on with the run that was training towards CHECKPOINT (its .resume file
+    beside it) from its last finished epoch, with its own settings."""
+    given = [f"--{f.replace('_', '-')}" for f in RECIPE_FLAGS if getattr(args, f) is not None]
+    if given:
+        raise UsageError(N_("--resume goes on with the run's own settings: leave out {flags}"), flags=", ".join(given))
+    state_file = checkpoint.resume_path(args.resume)
+    if not state_file.exists():
+        raise UsageError(N_("No run to go on with: {path} is not there. A run keeps it from the end of its first "
+                            "epoch until it finishes; a finished run has nothing left to resume."), path=state_file)
+    state, meta = checkpoint.load_state(state_file)
+    if args.device is not None:
+        state.config = replace(state.config, device=args.device)
+    teacher = None
+    if meta.get("distill_from"):
+        teacher = load_checkpoint(str(meta["distill_from"])).model
+    args.out = args.out or str(state_file.with_name(state_file.name.removesuffix(checkpoint.RESUME_SUFFIX)))
+    args.distill_from = meta.get("distill_from")
+    print(f"Going on from epoch {state.epoch} of {state.config.epochs} ({state_file})", file=sys.stderr)
+    for h in state.history:
+        print(h.line())
+    checkpoint.check_writable(args.out)
+    with checkpoint.claimed(args.out):
+        return train_into(args, state.config, teacher=teacher, resume_from=state)
+
+
+def train_into(args: argparse.Namespace, config, start=None, teacher=None, resume_from=None) -> int:
     train_split = load_split(config.dataset, True, args.data_dir)
     test_split = load_split(config.dataset, False, args.data_dir)
     bar = tqdm(total=config.epochs, file=sys.stderr, dynamic_ncols=True, disable=args.quiet,
                bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
+    state_file = checkpoint.resume_path(args.out)
+    kept = {"distill_from": str(Path(args.distill_from).resolve()) if args.distill_from else None}
+    done = [resume_from.epoch if resume_from is not None else 0]  # epochs saved to go on from
 
     def on_progress(p: Progress) -> None:
         bar.n = p.fraction * config.epochs
@@ -65,9 +102,13 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
         if p.stats is not None:  # an epoch's report
             tqdm.write(p.stats.line(), file=sys.stdout)
             sys.stdout.flush()
+            if p.epoch < p.epochs and p.resumable is not None:  # the state to go on from, should the run be cut short
+                checkpoint.save_state(state_file, p.resumable(), **kept)
+                done[0] = p.epoch
 
     try:
-        result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher)
+        result = fit(config, train_split, test_split, [on_progress], start=start, teacher=teacher,
+                     resume=resume_from)
         bar.close()
         if result.status != "finished":
             error(result.message)
@@ -76,9 +117,14 @@ def train_into(args: argparse.Namespace, config, start=None, teacher=None) -> in
         path = checkpoint.save_run(args.out, result, **distilled)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, also while saving: save() removes its temporary file
         bar.close()
-        kept = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
-        print(f"Interrupted: nothing was saved{kept}.", file=sys.stderr)
+        unchanged = f"; {args.out} is unchanged" if Path(args.out).exists() else ""
+        if done[0]:
+            print(f"Interrupted after epoch {done[0]} of {config.epochs}: nothing was saved{unchanged}. Go on with: "
+                  f"python -m mnist_demo train --resume {args.out}", file=sys.stderr)
+        else:
+            print(f"Interrupted: nothing was saved{unchanged}.", file=sys.stderr)
         return 130
+    state_file.unlink(missing_ok=True)  # finished: nothing left to go on with
     print(f"Saved {path} ({result.seconds:.0f} s on {result.device})", file=sys.stderr)
     print("Done")
     if args.json:
@@ -199,7 +245,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--distill-from", metavar="CHECKPOINT",
                        help="also copy this model's answers where it is sure and right (distillation); style "
                             "drawings, and MNIST's 1s and 7s, learn from their labels only")
-    train.add_argument("--out", default=str(checkpoint.DEFAULT_OUT), help="checkpoint path (default: %(default)s)")
+    train.add_argument("--out", help=f"checkpoint path (default: {os.path.relpath(checkpoint.DEFAULT_OUT, ROOT)}; "
+                                     "with --resume, the file the run was training towards)")
+    train.add_argument("--resume", metavar="CHECKPOINT",
+                       help="go on with an interrupted run that was training towards CHECKPOINT, from its last "
+                            "finished epoch (it keeps CHECKPOINT.resume beside it until it finishes)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--json", action="store_true", help="end with one JSON object: architecture, parameters, "
                                                            "test_acc (0-1), ...")
@@ -246,7 +296,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def recipe_flags(parser: argparse.ArgumentParser) -> None:
     """The flags that describe a run, shared by `train` and `code`."""
-    parser.add_argument("--preset", default="seed", choices=PRESETS, help="starting configuration (default: seed)")
+    parser.add_argument("--preset", choices=PRESETS, help="starting configuration (default: seed)")
     parser.add_argument("--arch", metavar="SPEC",
                         help="the network, as blocks: convC:K localC:K maxpoolK avgpoolK relu sigmoid tanh bn dropoutP "
                              f"fcN, or a preset name ({', '.join(ARCH_PRESETS)}); default: tutorial, i.e. "

@@ -2,6 +2,11 @@
 
 Progress has one shape, `Progress`, from the loop to every listener (the CLI's bar and lines, the app's runs,
 tests): fit calls each callback with it during an epoch (kind "batch") and after it (kind "epoch").
+
+A run can go on after it was cut short: at each epoch's end the Progress offers `resumable()`, a `TrainState` (the
+weights, the optimizer's and the schedule's states, the generator's, the epochs so far), and `fit(resume=...)`
+goes on from it. Every random draw of training (shuffling, augmentation) comes from the run's own generator, not
+the global one, so on the CPU the resumed run gives the numbers of the run that was never stopped, bit for bit.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mnist_demo.checkpoint.checks import mismatch
 from mnist_demo.data import Split, batches, num_batches, to_float
 from mnist_demo.errors import ConfigError
 from mnist_demo.messages import N_, Message
@@ -83,6 +89,8 @@ class Progress:
     stats: EpochStats | None = None
     evaluation: EvalResult | None = field(default=None, repr=False)
     model: Net | None = field(default=None, repr=False, compare=False)
+    resumable: Callable[[], TrainState] | None = field(default=None, repr=False, compare=False)  # kind "epoch",
+    # during the call: where the run stands, to save and go on from (built only when asked)
 
     @property
     def fraction(self) -> float:
@@ -117,6 +125,67 @@ class RunResult:
     seconds: float = 0.0
     device: str = "cpu"
     feature_stats: FeatureStats | None = field(default=None, repr=False)  # behind "not sure", once finished
+
+
+def _copied(value):
+    """`value` with every tensor copied to the CPU, strides kept (a fused optimizer wants its state laid out as its
+    parameters are)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value
+
+
+@dataclass
+class TrainState:
+    """All a run needs to go on after `epoch` of `config.epochs` epochs as if it had never stopped."""
+
+    config: TrainConfig
+    epoch: int
+    model: dict[str, torch.Tensor] = field(repr=False)
+    optimizer: dict = field(repr=False)
+    schedule: dict | None = field(repr=False)
+    generator: torch.Tensor = field(repr=False)  # the state of the generator that shuffles and augments
+    history: list[EpochStats] = field(default_factory=list)
+    seconds: float = 0.0  # of training and testing so far
+
+    def restore(self, model: nn.Module, optimizer: torch.optim.Optimizer,
+                schedule: torch.optim.lr_scheduler.LRScheduler | None, generator: torch.Generator) -> None:
+        """Put this state into a freshly built run (its schedule already made: making one sets the learning rate,
+        which the optimizer's state then sets back). ConfigError when it does not fit them."""
+        different = mismatch(model.state_dict(), self.model)
+        if different:
+            raise ConfigError(N_("the saved weights do not fit this run's network: {why}"), why=different)
+        if (schedule is None) != (self.schedule is None):
+            raise ConfigError(N_("the saved state was made with another learning-rate schedule"))
+        try:
+            model.load_state_dict(self.model)
+            optimizer.load_state_dict(self.optimizer)
+            _check_optimizer(optimizer)
+            if schedule is not None and self.schedule is not None:
+                schedule.load_state_dict(self.schedule)
+            generator.set_state(self.generator)
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            said = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else (
+                str(exc).splitlines()[0][:160] if str(exc) else Message(N_("no details")))  # PyTorch's words
+            raise ConfigError(N_("the saved state does not fit this run ({kind}: {details})"), kind=type(exc).__name__,
+                              details=said) from None
+
+
+def _check_optimizer(optimizer: torch.optim.Optimizer) -> None:
+    """Each saved moment has its parameter's shape and is a finite number (a damaged file would fail later, or
+    train on NaN)."""
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            for name, value in optimizer.state.get(param, {}).items():
+                if not isinstance(value, torch.Tensor) or value.dim() == 0:
+                    continue
+                if value.shape != param.shape or not bool(torch.isfinite(value).all()):
+                    raise ValueError(Message(N_("the optimizer's {name} does not fit its parameter or is not finite"),
+                                             name=name))
 
 
 class DidNotLearn(RuntimeError):
@@ -255,11 +324,12 @@ def new_model(config: TrainConfig, num_classes: int, start: Net | None = None) -
 
 
 def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: Iterable[Callback] = (),
-        stop: StopFlag | None = None, start: Net | None = None, teacher: nn.Module | None = None
-        ) -> RunResult:
+        stop: StopFlag | None = None, start: Net | None = None, teacher: nn.Module | None = None,
+        resume: TrainState | None = None) -> RunResult:
     """Train a fresh network of `config.arch` (or a copy of `start`) with `config`, copying `teacher`'s answers
     where it is sure and right when one is given (distillation); same seed, config and device give the same numbers.
-    Stops early, with a message in words, when the run does not learn."""
+    Stops early, with a message in words, when the run does not learn. With `resume` (saved at the end of an epoch
+    of this config) it goes on from there; its history and seconds include the epochs before."""
     if start is not None:  # a second run of that network: its architecture, whatever the recipe's
         config = replace(config, arch=start.arch)
     callbacks = list(callbacks)
@@ -284,9 +354,21 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
                                                         steps_per_epoch=n_batches, pct_start=0.15)
     generator = torch.Generator().manual_seed(config.seed)
     result = RunResult(config=config, model=model, device=str(device))
-    started = time.monotonic()
+    first, earlier = 1, 0.0
+    if resume is not None:
+        if replace(resume.config, device=config.device) != config:  # another device may go on with it
+            raise ConfigError(N_("the saved state belongs to a run with other settings"))
+        resume.restore(model, optimizer, per_epoch or per_batch, generator)
+        first, earlier, result.history = resume.epoch + 1, resume.seconds, list(resume.history)
+    started = time.monotonic() - earlier
 
-    for epoch in range(1, config.epochs + 1):
+    def state_after(epoch: int) -> Callable[[], TrainState]:
+        schedule = per_epoch or per_batch
+        return lambda: TrainState(config, epoch, _copied(model.state_dict()), _copied(optimizer.state_dict()),
+                                  _copied(schedule.state_dict()) if schedule is not None else None,
+                                  generator.get_state(), list(result.history), time.monotonic() - started)
+
+    for epoch in range(first, config.epochs + 1):
         epoch_start = time.monotonic()
         try:
             trained = train_epoch(model, train_split, optimizer, config, generator, epoch, callbacks, stop,
@@ -307,7 +389,8 @@ def fit(config: TrainConfig, train_split: Split, test_split: Split, callbacks: I
                            train_seconds, time.monotonic() - test_start)
         result.history.append(stats)
         progress = Progress("epoch", epoch, config.epochs, n_batches, n_batches, stats.train_loss, stats.train_acc,
-                            len(train_split) / train_seconds, time.monotonic() - started, stats, test, model)
+                            len(train_split) / train_seconds, time.monotonic() - started, stats, test, model,
+                            state_after(epoch))
         for callback in callbacks:
             callback(progress)
         if (test.accuracy < 1.5 / len(train_split.classes) and stats.train_loss > PLATEAU * math.log(len(

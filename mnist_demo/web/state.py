@@ -1,7 +1,8 @@
 """What every page shares: cached data and the app's runs, who this session is, the model it reads with, the sidebar.
 
 Everything heavy is built once per server with st.cache_resource and shared by all sessions: the datasets and the
-runs (mnist_demo.runs.Runs, which decides everything about runs and models). A session's own st.session_state holds
+runs (mnist_demo.runs.Runs, which decides everything about runs and models, and reads back the runs folder and the
+class's settings when the server starts). A session's own st.session_state holds
 only small values (flags, keys, a Pin), never tensors or models, so a closed tab leaves nothing behind.
 """
 
@@ -16,10 +17,11 @@ from urllib.parse import urlsplit
 import streamlit as st
 import torch
 
-from mnist_demo.classset import default_path
+from mnist_demo.classset import ClassSet, default_path
 from mnist_demo.data import Split, load_sample, load_split
 from mnist_demo.errors import UserError
 from mnist_demo.lesson import Lesson
+from mnist_demo.messages import N_, Message
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
@@ -39,8 +41,17 @@ def device() -> torch.device:
 
 @st.cache_resource(show_spinner=False)
 def runs() -> Runs:
-    """The app's runs and models, shared by every session of this server."""
-    return Runs(device())
+    """The app's runs and models, shared by every session of this server: yesterday's runs read back from the runs
+    folder, the class model and the open class from the class set's file."""
+    try:
+        settings, why = ClassSet(default_path()), None
+    except UserError as exc:
+        settings, why = None, exc
+    registry = Runs(device(), settings=settings)
+    if why is not None:
+        registry.notes.append(Message(N_("The class's settings (the class model, the open class) last only until "
+                                         "the server stops: {why}"), why=why))
+    return registry
 
 
 @st.cache_resource(show_spinner=False)
@@ -196,6 +207,7 @@ def projector() -> bool:
 
 def sidebar() -> None:
     registry = runs()
+    registry.refresh()  # checkpoints put in the runs folder join within seconds
     mark_drawn()
     registry.trim()
     found = registry.models()
@@ -254,6 +266,28 @@ def _model_picker(registry: Runs, found: dict[str, Model]) -> None:
                 + t("Test accuracy **{acc}** on {dataset}", acc=acc, dataset=active.dataset))
 
 
+def _open_class() -> None:
+    """The teacher's switch that lets everyone train; kept with the class's settings."""
+    registry = runs()
+    chosen = st.toggle(t("Everyone may train"), value=registry.open_class,
+                       help=t("Open class: every student can start and stop runs. Kept when the server restarts."))
+    if chosen != registry.open_class:
+        registry.set_open_class(chosen, is_teacher())
+        st.rerun()
+
+
+def _notes() -> None:
+    """What the server has to tell the teacher: a class model given up and why, files it could not read back."""
+    registry = runs()
+    if not registry.notes:
+        return
+    for note in list(registry.notes)[-5:]:
+        st.warning(i18n.error(note), icon=":material/report:")
+    if st.button(t("Got it"), icon=":material/done:", width="stretch"):
+        registry.dismiss_notes(is_teacher())
+        st.rerun()
+
+
 def join_urls() -> list[str]:
     """The addresses students open, best first: $MNIST_DEMO_PUBLIC_URL when set; else the address this browser
     used when it is one another device can reach (an IPv4 address on the network, not loopback nor a host name that
@@ -305,6 +339,8 @@ def _teacher_box() -> None:
                             "makes it the teacher again.")):
             st.session_state["teacher"] = False
             _go({teacher.ROLE_PARAM: teacher.STUDENT})
+        _open_class()
+        _notes()
         return
     with st.expander(t("Teacher"), icon=":material/school:", expanded=bool(st.session_state.get("teacher_refused"))):
         if st.session_state.get("teacher_refused"):

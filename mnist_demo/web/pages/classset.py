@@ -56,7 +56,7 @@ def show_run(run: Run) -> None:
         key = f"run-{run.id}"
         if registry.class_key == key:
             st.info(t("The class reads with this model."), icon=":material/groups:")
-        elif teacher and run.model is not None and st.button(t("Use this run for the class"), type="primary",
+        elif teacher and run.offers_model and st.button(t("Use this run for the class"), type="primary",
                                                             icon=":material/groups:", key="use-finetune"):
             class_views.act(registry.set_class_model, key, teacher)
             st.rerun()

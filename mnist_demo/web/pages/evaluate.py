@@ -97,6 +97,6 @@ if split is None:
         st.error(error(why))
         st.stop()
     split = state.sample()
-    note += t(" Only the {n} test images shipped in `assets/` are here; put the full set in place for all 10,000.",
-              n=len(split))
+    note += t(" Only the {n} test images shipped in `assets/` are here: the full test set cannot be used. {why}",
+              n=len(split), why=error(why))
 show(evaluation(active.key, active.model, split, len(split)), split, note)

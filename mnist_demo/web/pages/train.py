@@ -1,4 +1,5 @@
-"""Train page: the live run first (what a projector shows), then the teacher's settings and Start/Stop."""
+"""Train page: the live run first (what a projector shows), then the teacher's settings and Start/Stop, the runs to
+compare, and the saved runs (kept across restarts: resume, rename, delete, add a model)."""
 
 import time
 from dataclasses import replace
@@ -11,9 +12,9 @@ from mnist_demo.errors import NotAllowed, UserError
 from mnist_demo.messages import N_
 from mnist_demo.network.code import script
 from mnist_demo.runs import SHIPPED_KEY, Run
-from mnist_demo.runs.run import RECIPE_NAMES, TRAINING
+from mnist_demo.runs.run import BROUGHT, RECIPE_NAMES, TRAINING
 from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
-from mnist_demo.web import charts, live, network, state, touch
+from mnist_demo.web import charts, live, network, saved_runs, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
 from mnist_demo.web.widgets import duration
@@ -39,10 +40,6 @@ RECIPES = {  # what each recipe brings beyond the controls below, whose starting
 registry = state.runs()
 teacher = state.is_teacher()
 may_train = state.may_train()
-
-
-STATES = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"),
-          "did-not-learn": N_("did not learn"), "failed": N_("failed")}
 
 
 def epoch_columns() -> dict:
@@ -96,10 +93,16 @@ def act(action, *args) -> None:
 
 
 def ended(run: Run, snap) -> None:
-    if snap.state == "finished":
+    if snap.state == "finished" and run.kind == BROUGHT:
+        accuracy = run.test_accuracy
+        said = f"{accuracy:.1%}" if accuracy is not None else t("unknown")
+        st.success(t("Added from {file}: test accuracy {acc}.", file=run.source, acc=said),
+                   icon=":material/upload_file:")
+    elif snap.state == "finished":
         st.success(t("Finished in {time}: test accuracy {acc:.1%}.", time=duration(snap.elapsed),
                      acc=run.test_accuracy),
                    icon=":material/check_circle:")
+    if snap.state == "finished":
         if snap.message:  # it could not be saved: a read-only or full checkpoints folder
             st.warning(error(snap.message), icon=":material/save:")
         key = f"run-{run.id}"
@@ -107,16 +110,37 @@ def ended(run: Run, snap) -> None:
             st.info(t("The class reads with this model."), icon=":material/groups:")
             if teacher and st.button(t("Back to the shipped model"), icon=":material/undo:"):
                 act(registry.set_class_model, SHIPPED_KEY, teacher)
-        elif teacher and run.model is not None and st.button(t("Use this run for the class"), type="primary",
-                                                            icon=":material/groups:"):
+        elif not run.offers_model:
+            st.warning(t("Its model file is no longer in the runs folder: it cannot be read with."),
+                       icon=":material/draft:")
+        elif teacher and st.button(t("Use this run for the class"), type="primary", icon=":material/groups:"):
             act(registry.set_class_model, key, teacher)
         elif not teacher:
             st.caption(t("The class model changes only when the teacher chooses it."))
+    elif snap.state == "interrupted":
+        interrupted(run, snap)
     elif snap.state == "stopped":
         st.warning(error(snap.message) + " " + t("The class model is unchanged."), icon=":material/stop_circle:")
     else:  # did-not-learn or failed
         st.error(error(snap.message), icon=":material/error:")
         st.caption(t("This run is not offered as a model: the class model is unchanged."))
+
+
+def interrupted(run: Run, snap) -> None:
+    """A run the server's stop cut short: how far it got, and Resume."""
+    st.warning(error(snap.message), icon=":material/pause_circle:")
+    if not run.resumable:
+        st.caption(t("A fine-tuning run cannot be resumed: fine-tune again on the Class page."))
+    elif may_train and st.button(t("Resume"), type="primary", icon=":material/resume:",
+                                 disabled=not registry.can_start_now()):
+        train_split, why = state.dataset(run.config.dataset, True)
+        test_split, why_test = state.dataset(run.config.dataset, False)
+        if train_split is None or test_split is None:
+            st.error(error(why or why_test or ""), icon=":material/folder_off:")
+            return
+        act(registry.resume, run, train_split, test_split, teacher)
+    elif may_train:
+        st.caption(t("It goes on from the end of its last finished epoch, as if it had never stopped."))
 
 
 def run_head(run: Run, snap) -> None:
@@ -155,6 +179,9 @@ def show_run(run: Run) -> None:
     snap = run.snapshot()
     st.subheader(name(run.name))
     run_head(run, snap)
+    if teacher and run.disk_trouble:
+        st.warning(t("This run could not be kept on disk ({why}): it will be gone when the server stops.",
+                     why=error(run.disk_trouble)), icon=":material/save:")
     run_views(run, snap)
 
 
@@ -261,9 +288,11 @@ if st.session_state.pop("to_top", False):  # the page keeps its scroll through a
     st.html(TO_TOP, unsafe_allow_javascript=True)
 if "start_refused" in st.session_state:
     st.error(st.session_state.pop("start_refused"), icon=":material/block:")
+if teacher and registry.too_large():
+    saved_runs.folder_line(registry)
 runs = registry.all()
 running = registry.running()
-shown_run = running if running is not None else (runs[-1] if runs else None)
+shown_run = running if running is not None else saved_runs.shown(runs)
 if shown_run is None:
     st.info(t("No run yet. The Draw page already works with the shipped model; press Start to train your own and "
               "watch the curves climb.") if may_train else
@@ -309,10 +338,17 @@ if len(snapshots) > 1:
             st.dataframe(pd.DataFrame([{
                 "run": name(n), "epochs": len(snapshots[n].history),
                 "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
-                "state": term(STATES[snapshots[n].state]),
+                "state": saved_runs.state_name(snapshots[n].state),
             } for n in picked]), hide_index=True, width="stretch", column_config={
                 "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
                 "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
                 "time (s)": st.column_config.NumberColumn(t("time (s)")),
                 "state": st.column_config.TextColumn(t("state"))})
 
+if runs or teacher:
+    with st.expander(t("Saved runs"), icon=":material/folder_open:"):
+        if runs:
+            saved_runs.panel(registry, runs, teacher)
+        if teacher:
+            saved_runs.add_model(registry, teacher)
+            saved_runs.folder_line(registry)
