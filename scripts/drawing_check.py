@@ -5,7 +5,7 @@
     python scripts/drawing_check.py --data-dir ../shared/data --json     # also write assets/drawing_check.json
     python scripts/drawing_check.py --no-mnist --per-style 50 --styles 1 7 junk
 
-Two parts. MNIST test digits redrawn (mnist_demo/tools/drawing_check.py): a 280 x 280 canvas, the digit at 40-95 % of
+Two parts. MNIST test digits redrawn (handwriting/drawing_check.py): a 280 x 280 canvas, the digit at 40-95 % of
 it, anywhere on it, strokes eroded or dilated, tilted up to 10 degrees, dark ink on paper or light on dark, 30 %
 saved as JPEG; read right by the project's path and by plain resizing, and the share read wrongly yet shown as
 sure. Then the world's handwriting styles (mnist_demo/handwriting/pen.py, docs/styles.md), --per-style drawings of each,

@@ -4,7 +4,7 @@ sent over Streamlit's own websocket, and an upload's file name as a real browser
 The canvas test speaks the protocol with scripts/protocol.py's Tab (what the browser sends: BackMsg.rerun_script
 with the canvas's JSON), measures the server process's memory (VmHWM, the peak resident set, reset before each value
 through /proc/PID/clear_refs) and reads back what the page shows. Rows of tests/test_bad_input.py's table. The
-README's figures: python -m pytest tests/test_bad_web.py -q -s -k server_
+figures in docs/reliability.md: python -m pytest tests/test_bad_web.py -q -s -k server_
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from mnist_demo.handwriting import drawing_check, style_check
 from mnist_demo.reading.inference import is_sure, read, read_many
 
 # Measured with the shipped model on the 500 test digits in assets/ (python scripts/drawing_check.py --sample):
-# see the README. Floors sit under the figures, to catch regressions.
+# see docs/results.md. Floors sit under the figures, to catch regressions.
 FLOOR, WRONG_SURE_CEILING = 0.97, 0.01
 
 # The style check on its first STYLE_N drawings of each style (seed 0, the canvas hand: the same drawings the full
 # check starts with). Floors for the share read right, per style, sit a little under what the shipped model scores
-# there (python scripts/style_check.py -n 30); the full figures, 200 a style, are in the README.
+# there (python scripts/style_check.py -n 30); the full figures, 200 a style, are in docs/styles.md.
 STYLE_N = 30
 STYLE_FLOOR = {name: 0.95 for name, s in handwriting.STYLES.items() if s.digit != handwriting.JUNK}  # all 30 of 30 now
 WRONG_SURE_CEILING_STYLES = 0.01  # all digit styles together

@@ -80,7 +80,7 @@ def test_fooling_reads_the_target_within_the_budget_and_leaves_the_parameters_al
     images, labels = digits
     results = [fool(shipped, image, (int(label) + 5) % 10) for image, label in zip(images[:10], labels[:10])]
     # The shipped model learned to give equal odds to shapes that are no digit, and a search often ends there: 8 of
-    # these 10 searches succeed (all 10 with the model shipped before the styles; README, "Inside the network").
+    # these 10 searches succeed (all 10 with the model shipped before the styles; docs/speed.md).
     assert sum(f.success for f in results) >= 5
     for image, f in zip(images[:10], results):
         if f.success:

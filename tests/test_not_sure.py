@@ -11,7 +11,7 @@ from mnist_demo.handwriting import drawing_check
 from mnist_demo.reading.inference import UNSURE_BELOW, Reading, read
 from mnist_demo.reading.preprocess import to_mnist
 
-# The shipped model's figures on the sets below (none of them trained on) are in the README ("Reading real
+# The shipped model's figures on the sets below (none of them trained on) are in docs/results.md ("Reading real
 # drawings"; `pytest -s` prints them). Floors sit under the figures.
 SCRIBBLES_FLOOR, LETTERS_FLOOR, DIGITS_CEILING = 0.75, 0.33, 0.04
 

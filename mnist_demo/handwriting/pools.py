@@ -33,8 +33,8 @@ JUNK_PER_STYLE = 1200  # drawings of each junk shape (9,600), which training tea
 SEED = 1000  # the training pool's seed: checks use 0-9
 # Styles drawn this many times as often: the ones the style check found hardest to learn (the serif and flag 1s
 # sit close to a 7, the dotted zero close to the junk smiley, the slashed zero and curved 9 far from MNIST's own).
-# More of them teaches the boundary and counts them as digit-like in the "not sure" statistics (README, "Digits
-# as people write them", has the figures before and after).
+# More of them teaches the boundary and counts them as digit-like in the "not sure" statistics (docs/styles.md, "After
+# training on the styles", has the figures before and after).
 MORE = {"0-slashed": 2, "0-dotted": 2, "1-serif": 2, "1-flag": 2, "9-curved": 2}
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()

@@ -4,7 +4,7 @@ Targeted projected gradient steps (Madry et al., 2018): each step moves every pi
 direction that raises the chosen digit's score, then keeps the change within the budget (at most `budget` of full
 ink per pixel) and the picture within black..white. Each search starts from seeded random noise within its budget
 (without it, the many pixels whose gradient is exactly 0, behind ReLUs and max-pools, never move, and searches
-fail that need not: the README has the count). Every budget is searched at once, as one batch, and the smallest
+fail that need not: docs/speed.md has the count). Every budget is searched at once, as one batch, and the smallest
 that works is kept.
 
 Gradients are taken with torch.autograd.grad with respect to the change alone, as in mnist_demo.reading.inference: the

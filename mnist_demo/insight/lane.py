@@ -2,7 +2,7 @@
 
 A search is dozens of forward and backward passes on a batch of eight 28 x 28 images: too little work for two
 threads to share, and on a busy machine (a training run, other sessions) every OpenMP barrier of a two-thread team
-waits for a slice of a core that another process holds: many times slower (the README has the figures). PyTorch's
+waits for a slice of a core that another process holds: many times slower (figures: docs/speed.md). PyTorch's
 torch.set_num_threads would change it for every thread started afterwards (a training run among them), so each
 lane thread sets only its own OpenMP thread count, through libgomp, after PyTorch has set it up for that thread.
 Where PyTorch does not use libgomp, the lanes run with PyTorch's default.

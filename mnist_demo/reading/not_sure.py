@@ -18,7 +18,7 @@ from mnist_demo.data import Split, to_float
 if TYPE_CHECKING:
     from mnist_demo.network import Net
 
-QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (README: why)
+QUANTILE = 0.999  # farther than 99.9 % of the images it trained on counts as "not digit-like" (docs/results.md: why)
 
 
 @dataclass

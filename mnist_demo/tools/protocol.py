@@ -49,7 +49,7 @@ LIVE_PROGRESS = re.compile(r'class="live-progress".*?role="progressbar"[^>]*aria
 
 
 class Server(AppServer):
-    """The app as the README runs it, plus what the load test reads off it: ws_url, memory(), sessions()."""
+    """The app as `make run` serves it, plus what the load test reads off it: ws_url, memory(), sessions()."""
 
     def __init__(self, data_dir: str | None, log: Path, session_ttl: int | None = None,
                  options: Sequence[str] = ()) -> None:

@@ -4,7 +4,7 @@ accuracy and loss, and the learning curves as SVG.
 Why not Streamlit's progress bar, metrics and Plotly chart: on a teacher's laptop the browser shares the processor
 with the training. With those elements an open Train page made the Fast recipe train about 1.5 times as long as the
 CLI; Streamlit's Plotly element alone spent about 0.4 s of the browser's processor on each redraw of the curves. One
-Markdown element of HTML costs the browser a few milliseconds to swap in (README, "The app and training"). They go
+Markdown element of HTML costs the browser a few milliseconds to swap in (docs/speed.md). They go
 through st.markdown(unsafe_allow_html=True) because st.html's sanitiser removes SVG; every text is escaped here.
 Colours that are not a series' own are the page's text colour (currentColor), so a dark theme and projector mode
 (black text, larger type) carry over.

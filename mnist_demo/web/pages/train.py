@@ -60,7 +60,7 @@ def epoch_table(history) -> pd.DataFrame:
 
 
 TO_TOP = "<script>document.querySelector('[data-testid=\"stMain\"]')?.scrollTo({top: 0});</script>"
-VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (README, "The app and training")
+VIEWS_EVERY = 3.0  # seconds between redraws of a live run's curves and pictures (docs/speed.md, "The app and training")
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
