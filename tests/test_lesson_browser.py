@@ -12,7 +12,7 @@ import time
 import pytest
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
-from mnist_demo.tools.browser import assert_no_exception, tab, wait_for_run
+from mnist_demo.tools.browser import assert_no_exception, click_steady, tab, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 try:
@@ -60,7 +60,7 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
     wait_for_run(teacher)
     seen = []
     for heading in ("Gallery", "How the network is built", "Train a network to read handwriting"):
-        teacher.get_by_role("button", name=re.compile(r"Next$")).click()
+        click_steady(teacher.get_by_role("button", name=re.compile(r"Next$")))
         start = time.monotonic()
         expect(teacher.locator("h1").first).to_have_text(heading)
         seen.append(follows(students, heading, start))

@@ -13,6 +13,7 @@ from mnist_demo.tools.browser import (
     draw,
     expect_reading,
     open_page,
+    pick_option,
     screenshot,
     wait_for_run,
 )
@@ -52,8 +53,8 @@ def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page
     expect(start).to_be_disabled()
     screenshot(page, shots / "screenshot-network-refused.png")
 
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Start from").click()
-    page.get_by_role("option", name="LeNet-5").click()  # a preset writes its SPEC into the box
+    # a preset writes its SPEC into the box
+    pick_option(page, page.locator('[data-testid="stSelectbox"]').filter(has_text="Start from"), "LeNet-5")
     wait_for_run(page)
     expect(page.get_by_role("textbox", name=SPEC_BOX)).to_have_value(
         "conv6:5 tanh avgpool2 conv16:5 tanh avgpool2 fc120 tanh fc84 tanh fc10")

@@ -100,6 +100,36 @@ def tab(browser, url: str, viewport: dict | None = None):
     return page
 
 
+def click_steady(locator, tries: int = 12, each_ms: float = 5_000) -> None:
+    """Click `locator`, again if a redraw replaced it under the pointer: a fragment that reruns each second (the
+    lesson's bar, the follower's check) on a busy machine can detach a button faster than Playwright finds it
+    stable, and one click attempt then waits its whole timeout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        try:
+            locator.click(timeout=each_ms)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+
+
+def pick_option(page, box, option: str, tries: int = 10) -> None:
+    """Open the select box `box` and choose `option`, opening it again if a rerun of the page closed it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    choice = page.get_by_role("option", name=option)
+    for attempt in range(tries):
+        click_steady(box)
+        try:
+            choice.click(timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+
+
 def open_page(page, url: str, name: str) -> None:
     """One of PAGES, its first run drawn: no dialog, the page's own title, no exception."""
     path, title = PAGES[name]

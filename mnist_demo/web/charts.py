@@ -132,7 +132,8 @@ def learning_curves(history: Sequence[EpochStats], epochs: int, thick: bool = Fa
                 marker=dict(size=3 * line, color=colour),
                 hovertemplate=t("{who}, epoch {epoch}: {value}", who=name, epoch="%{x}", value=f"%{{y:{fmt}}}")
                 + NO_TRACE_NAME), row=1, col=col)
-    fig.update_xaxes(title_text=t("epoch"), range=[0, max(epochs, 1)], dtick=1 if epochs <= 15 else 5)
+    last = max(epochs, 1)  # room after the last epoch: points on the edge were half drawn, and not hovered
+    fig.update_xaxes(title_text=t("epoch"), range=[0, last + max(0.1, last / 40)], dtick=1 if epochs <= 15 else 5)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=2)
     fig.update_layout(height=380 if thick else 340, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
