@@ -65,7 +65,9 @@ def load_pendigits(path: Path, split: str) -> list[Drawing]:
     """pendigits-orig.tra or .tes (split "tra" or "tes"): UNIPEN-style text, `.COMMENT <digit> <writer> <seq>`
     before each digit's `.PEN_DOWN` / `x y` / `.PEN_UP` blocks. Tablet y grows upward: it is flipped here."""
     out: list[Drawing] = []
-    label, writer, strokes, points = -1, "", [], []
+    label, writer = -1, ""
+    strokes: list[np.ndarray] = []
+    points: list[tuple[int, int]] = []
     with _open(path) as f:
         for line in f:
             s = line.strip()
@@ -169,11 +171,11 @@ def read_drawings(ckpt: Checkpoint, drawings: Sequence[Drawing], seed: int = 0,
     return probs.argmax(1), np.asarray(is_sure(probs.max(1), dist, threshold), dtype=bool).reshape(-1), widths
 
 
-def sample(drawings: Sequence[Drawing], n: int | None, seed: int = 0) -> list[int]:
-    """Indices of at most n of the drawings, seeded, in order (all when n is None)."""
-    if n is None or n >= len(drawings):
-        return list(range(len(drawings)))
-    return sorted(np.random.default_rng(seed).choice(len(drawings), n, replace=False).tolist())
+def sample(items: Sequence, n: int | None, seed: int = 0) -> list[int]:
+    """Indices of at most n of the items, seeded, in order (all when n is None)."""
+    if n is None or n >= len(items):
+        return list(range(len(items)))
+    return sorted(np.random.default_rng(seed).choice(len(items), n, replace=False).tolist())
 
 
 @dataclass
