@@ -62,7 +62,7 @@ def _open(path: Path):
 
 
 def load_pendigits(path: Path, split: str) -> list[Drawing]:
-    """pendigits-orig.tra or .tes (split "tra" or "tes"): UNIPEN-style text, `.COMMENT <digit> <writer> <seq>`
+    """pendigits-orig.tra or .tes (split "tra" or "tes"): text with dot commands, `.COMMENT <digit> <writer> <seq>`
     before each digit's `.PEN_DOWN` / `x y` / `.PEN_UP` blocks. Tablet y grows upward: it is flipped here."""
     out: list[Drawing] = []
     label, writer = -1, ""
