@@ -68,11 +68,15 @@ def test_style_check(capsys, monkeypatch):
 def test_drawing_check(capsys, monkeypatch, tiny_data_dir, tmp_path):
     table = tmp_path / "drawing_check.json"
     out = in_process(capsys, monkeypatch, "drawing_check.py", "--data-dir", tiny_data_dir, "-n", 40,
-                     "--per-style", 2, "--styles", 7, "junk", "--json", table)
+                     "--per-style", 2, "--styles", 7, "junk", "--pen-n", 12, "--json", table)
     assert "40 redrawn MNIST test digits" in out and re.search(r"project path .*: +\d+\.\d\d%", out)
     assert STYLE_ROW.search(out) and f"wrote {table}" in out
+    held_out = r"^\| UJI v2, writers 41-60, held out \| 12 \| \d+ \| \*\*\d+\.\d %\*\* \|"
+    assert re.search(held_out, out, re.MULTILINE), out
+    assert re.search(r"Quick, Draw! shapes \(no digit\), 12 drawings: 'not sure' \*\*\d+\.\d %\*\*", out), out
     written = json.loads(table.read_text())
     assert written["mnist_redrawn"]["n"] == 40 and written["per_style"] == 2 and written["styles"]
+    assert [p["n"] for p in written["real_pen"]["parts"]] == [12] * 4 and written["real_pen"]["shapes"]["n"] == 12
 
 
 def test_augmentation_study(capsys, monkeypatch, tiny_data_dir, tmp_path):

@@ -1,5 +1,6 @@
 """Handwriting made by the program: digits in the world's styles (styles, pen), training pools of them and of
-redrawn MNIST digits (pools, redrawn), and the checks that read such drawings as the Draw page does."""
+redrawn MNIST digits (pools, redrawn), and the checks that read such drawings as the Draw page does; also digits
+real people wrote on pen tablets, drawn onto the canvas (real_pen)."""
 
 from mnist_demo.handwriting.pen import (
                                         CANVAS,
