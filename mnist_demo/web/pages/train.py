@@ -82,14 +82,7 @@ def moment(snap) -> tuple:
     return snap.state, len(snap.history), int(time.time()) if snap.state == "running" else None
 
 
-def act(action, *args) -> None:
-    """Do a teacher's action; a refusal (checked by the runs, not only by hiding buttons) is one message."""
-    try:
-        action(*args)
-    except UserError as exc:
-        st.error(error(exc), icon=":material/lock:")
-        st.stop()
-    st.rerun()
+act = saved_runs.act  # a teacher's action; a refusal (checked by the runs, not only by the buttons) is one message
 
 
 def ended(run: Run, snap) -> None:
