@@ -11,6 +11,8 @@ same probability chart.
     python scripts/load_test.py --data-dir ../shared/data
     # open, predict once and close 50 tabs, twice; the server's RSS before and after each round
     python scripts/load_test.py --data-dir ../shared/data --churn 50
+    # a teacher leads 30 followers through three steps, asks a question, and all 30 answer within 5 s
+    python scripts/load_test.py --data-dir ../shared/data --lesson
     # the protocol against Chromium (Debian's /usr/bin/chromium, Playwright)
     python scripts/load_test.py --data-dir ../shared/data --validate
 
@@ -30,6 +32,7 @@ import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +42,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from mnist_demo.classset import DB_ENV
 from mnist_demo.paths import ROOT
 from mnist_demo.tools.browser import (
     APP,
@@ -233,6 +237,135 @@ async def scenario_load(server: Server, args) -> int:
     return 1 if errors else 0
 
 
+LESSON_CODE = "load-test-teacher"  # the teacher link's code for --lesson (the server is started with it)
+STEPS = ("gallery", "model", "")  # where the teacher's Next leads from the start: the lesson's first three steps
+
+
+async def until(done, timeout: float, every: float = 0.01) -> bool:
+    """Wait until done() is true (polling), at most `timeout` seconds; whether it came true."""
+    end = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > end:
+            return False
+        await asyncio.sleep(every)
+    return True
+
+
+async def scenario_lesson(server: Server, args) -> int:
+    """A teacher and `--sessions` students: the students' idle pages tick, the teacher turns "Students follow me" on
+    and moves through three steps, asks a question, and every student answers within 5 s."""
+    rng, errors = random.Random(args.seed), []
+    teacher = Tab(server.ws_url, "teacher")
+    teacher.query = f"teacher={LESSON_CODE}"
+    await teacher.open("", args.timeout)
+    if "Students follow me" not in teacher.ids:
+        print("the teacher's page has no \"Students follow me\": the teacher link did not work", flush=True)
+        return 1
+    students = [Tab(server.ws_url, f"student-{i}") for i in range(args.sessions)]
+    await asyncio.gather(*(s.open("", args.timeout) for s in students))
+    await teacher.set("Students follow me", args.timeout, on=True)
+
+    # an idle class: every page checks once a second whether anything changed
+    await asyncio.sleep(2)
+    tabs = [teacher, *students]
+    runs, cpu, began = sum(t.runs for t in tabs), cpu_times(server.process.pid), time.perf_counter()
+    await asyncio.sleep(args.idle)
+    ticks, idle_wall = sum(t.runs for t in tabs) - runs, time.perf_counter() - began
+    idle_cpu = cpu_times(server.process.pid)["server"] - cpu["server"]
+    idle_share = cpu_share(cpu, cpu_times(server.process.pid))
+
+    # the teacher leads: each Next moves every follower's page
+    moved: dict[str, list[float]] = {}
+    shown: dict[str, list[float]] = {}
+    cpu = cpu_times(server.process.pid)
+    for target in STEPS:
+        t0 = time.perf_counter()
+        await teacher.click("Next", args.timeout)
+
+        def arrived(s: Tab, t0: float = t0, target: str = target) -> float | None:
+            return next((t for t, path in s.moves if t > t0 and path == target), None)
+
+        def all_shown(t0: float = t0, target: str = target) -> bool:
+            return all((a := arrived(s)) is not None and any(e > a for e in s.run_ends) for s in students)
+
+        if not await until(all_shown, args.timeout):
+            errors.append(f"Next to {target or 'train'}: {sum(arrived(s) is None for s in students)} students "
+                          "did not follow")
+        name = target or "train"
+        for s in students:
+            a = arrived(s)
+            if a is not None:
+                moved.setdefault(name, []).append(a - t0)
+                shown.setdefault(name, []).append(min((e for e in s.run_ends if e > a), default=math.inf) - t0)
+        await asyncio.sleep(2)
+    follow_share = cpu_share(cpu, cpu_times(server.process.pid))
+
+    # guess first: the teacher asks, every student answers within 5 s, the teacher's chart counts them
+    ask = next((label for label in teacher.ids if label.startswith("Ask: Will a learning rate")), None)
+    if ask is None:
+        errors.append("the teacher's page has no \"will it learn?\" question on the training step")
+        return report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, {}, errors)
+    t0 = time.perf_counter()
+    await teacher.click(ask, args.timeout)
+    if not await until(lambda: all("Your answer" in s.ids for s in students), args.timeout):
+        errors.append(f"{sum('Your answer' not in s.ids for s in students)} students never saw the question")
+    asked = time.perf_counter() - t0
+    answered: list[float] = []
+    cpu = cpu_times(server.process.pid)
+
+    async def answer(s: Tab) -> None:
+        await asyncio.sleep(rng.uniform(0, 5))  # thirty students, each within 5 s
+        ends, t1 = len(s.run_ends), time.perf_counter()
+        choice = rng.choice(("Yes", "No"))
+        await s.set("Your answer", args.timeout, choice=choice)
+        if await until(lambda: len(s.run_ends) > ends and any(x.startswith(f"Your answer is in: {choice}.")
+                                                               for x in s.texts), args.timeout):
+            answered.append(time.perf_counter() - t1)
+        else:
+            errors.append(f"{s.name}: the answer was not confirmed on the page")
+
+    answers_began = time.perf_counter()
+    await asyncio.gather(*(answer(s) for s in students if "Your answer" in s.ids))
+    last = time.perf_counter()
+    want = f"{len(students)} answers"
+    counted = await until(lambda: any(title == want for t, title in teacher.charts if t > answers_began),
+                          args.timeout)
+    chart_s = (min(t for t, title in teacher.charts if title == want and t > answers_began) - last
+               if counted else math.inf)
+    if not counted:
+        seen = [title for _, title in teacher.charts[-3:]]
+        errors.append(f"the teacher's chart never said {want!r} (last: {seen})")
+    answer_share = cpu_share(cpu, cpu_times(server.process.pid))
+    errors += [f"{t.name}: {e}" for t in tabs for e in t.errors]
+    figures = {"asked": asked, "answered": answered, "chart": chart_s, "within": last - answers_began,
+               "share": answer_share}
+    for tab in tabs:
+        await tab.close()
+    return report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, figures, errors)
+
+
+def report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, answers, errors) -> int:
+    print()
+    print(f"a teacher and {args.sessions} students following the lesson")
+    print(f"idle: {ticks} page checks in {idle_wall:.1f} s ({ticks / idle_wall:.1f}/s), server CPU "
+          f"{1000 * idle_cpu / max(ticks, 1):.2f} ms per check; {idle_share}")
+    print()
+    print("| seconds | n | p50 | p95 | max | mean |")
+    print("|---|---|---|---|---|---|")
+    for name in moved:
+        print(line(f"Next -> a follower's page is {name}", moved[name]))
+        print(line(f"Next -> {name} drawn on a follower's page", shown[name]))
+    print(f"while following: {follow_share}")
+    if answers:
+        print(line("an answer -> \"Your answer is in\" on the student's page", answers["answered"]))
+        print()
+        print(f"the question on every student's page {answers['asked']:.2f} s after Ask; {len(answers['answered'])} "
+              f"answers sent over {answers['within']:.1f} s; the teacher's chart said \"{args.sessions} answers\" "
+              f"{answers['chart']:.2f} s after the last; {answers['share']}")
+    print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in sorted(set(errors))[:20]))
+    return 1 if errors else 0
+
+
 async def one_session(server: Server, rng: random.Random, timeout: float) -> list[str]:
     tab = Tab(server.ws_url, "churn")
     try:
@@ -399,6 +532,9 @@ def main() -> int:
     parser.add_argument("--session-ttl", type=int, default=None,
                         help="server.disconnectedSessionTTL for the server (default: Streamlit's, 120 s)")
     parser.add_argument("--validate", action="store_true", help="instead: the protocol against Chromium")
+    parser.add_argument("--lesson", action="store_true",
+                        help="instead: the students follow the teacher through three steps and answer a question")
+    parser.add_argument("--idle", type=float, default=10, help="--lesson: seconds the class sits idle first")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a Streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for any one answer")
@@ -406,10 +542,14 @@ def main() -> int:
     parser.add_argument("--log", type=Path, default=ROOT / "runs" / "load_test_server.log")
     args = parser.parse_args()
 
+    if args.lesson:  # the teacher by the teacher link; a tab on this machine is not the teacher by being here
+        os.environ.update({"MNIST_DEMO_TEACHER_CODE": LESSON_CODE, "MNIST_DEMO_LOCAL_TEACHER": "0",
+                           DB_ENV: str(Path(tempfile.mkdtemp(prefix="load-test-")) / "class.db")})  # answers apart
     server = Server(args.data_dir, args.log, args.session_ttl, args.set)
     print(f"server: {server.command} (pid {server.process.pid}, log {args.log})", flush=True)
     try:
-        scenario = scenario_validate if args.validate else scenario_churn if args.churn else scenario_load
+        scenario = (scenario_validate if args.validate else scenario_lesson if args.lesson
+                    else scenario_churn if args.churn else scenario_load)
         return asyncio.run(scenario(server, args))
     finally:
         server.stop()

@@ -217,6 +217,7 @@ def test_app_bad_dataset_files_are_named_without_the_servers_paths(app_in, bad_d
     assert not at.exception and str(tmp_path) not in shown and str(ROOT) not in shown
 
 
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_engine_a_gzip_download_beside_the_idx_name_is_read_without_torchvision(tiny_data_dir, tmp_path):
     """The fast path stays fast: good files, and a .gz left beside, are read without importing torchvision (2 s);
     a bad file is reported without it too."""
@@ -452,6 +453,7 @@ def test_cli_predict_refuses_nan_weights_instead_of_printing_nan(capsys, tmp_pat
     assert one_line(err) == f"error: {path} {NOT_NUMBERS.format('fc1.weight')} Train the model again."
 
 
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_cli_a_checkpoint_carrying_code_is_refused_in_a_real_process(tmp_path):
     path, marker, image = tmp_path / "model.pt", tmp_path / "code-ran", tmp_path / "one.png"
     carrying_code(path, marker)
@@ -554,6 +556,7 @@ def test_cli_train_out_to_a_special_path_is_one_line_before_training(capsys, tin
 
 
 @posix_only
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_cli_a_second_train_to_the_same_file_is_refused_while_the_first_runs(capsys, tiny_data_dir, previous):  # noqa: F811 - fixture
     path, before = previous
     holder = subprocess.Popen(  # another process, training towards the same file
@@ -574,6 +577,7 @@ def test_cli_a_second_train_to_the_same_file_is_refused_while_the_first_runs(cap
 
 
 @posix_only
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_cli_sigterm_while_saving_leaves_no_temporary_file(tiny_data_dir, previous):  # noqa: F811 - fixture
     path, before = previous
     script = textwrap.dedent(f"""
@@ -601,6 +605,7 @@ def test_cli_sigterm_while_saving_leaves_no_temporary_file(tiny_data_dir, previo
 
 
 @posix_only
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_cli_predict_reports_each_odd_path_and_still_reads_the_others(tmp_path):
     seven, one = tmp_path / "seven.png", tmp_path / "one.png"
     drawing(7).save(seven)

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT
 
 from mnist_demo import checkpoint
 from mnist_demo.classset import ClassSet
 from mnist_demo.runs import Runs
 from mnist_demo.runs import record as records
+
+pytestmark = pytest.mark.slow  # each test kills Python processes of its own: make test, not make check
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 

@@ -155,6 +155,21 @@ def test_the_architecture_in_one_notation(shipped, digits):
     assert sum(r.parameters for r in rows) == sum(p.numel() for p in shipped.parameters())
 
 
+def test_the_model_pages_picture_is_made_once_for_the_class_and_again_when_the_weights_change(digits):
+    """Thirty followers opening the Model page together share one picture; a model trained since gets its own."""
+    from mnist_demo.web.views.architecture import pictures
+
+    model, image, classes = CNN().eval(), digits[0][0], [str(d) for d in range(10)]
+    first = pictures(model, image, classes)
+    assert pictures(model, image, classes) is first
+    assert pictures(model, image[::-1].copy(), classes) is not first  # another drawing: its own values
+    with torch.no_grad():
+        model.fc2.bias[3] += 2.0  # trained or fine-tuned since, in place
+    again = pictures(model, image, classes)
+    assert again is not first and not np.allclose(again[0].probabilities, first[0].probabilities)
+    np.testing.assert_allclose(again[0].probabilities, trace(model, image).probabilities, rtol=1e-6)
+
+
 def contrast(a: str, b: str) -> float:
     def lum(colour: str) -> float:
         if colour.startswith("#"):

@@ -1,7 +1,9 @@
 """A lesson the teacher leads, in Chromium: a teacher (through the teacher link) and two students on one server. The
 teacher turns "Students follow me" on and moves through three steps: both students' pages follow within 2 s. A
 student answers the teacher's question and the teacher's chart counts it. A student who goes elsewhere on their own
-moves nobody: their own page comes back to the teacher's, the other student stays."""
+moves nobody: their own page comes back to the teacher's, the other student stays. A second tab of the same browser
+is the same student: it sees the answer given and changing it counts once. Then the lesson at every width a class
+has, tapped on the touch screens: the step bar, the question and each answer whole and reachable."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 import time
 
 import pytest
+from test_room_browser import SCREENS, assert_whole, opened, tap_or_click
 
 from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools.browser import assert_no_exception, click_steady, tab, wait_for_run
@@ -24,6 +27,7 @@ CODE = "lesson-test-code"
 FOLLOW_MS = 2_000  # the issue's promise: every follower within 2 s
 SLACK_MS = 1_500  # a page's rerun and Chromium's drawing of it, on a 2-core machine shared with the server
 PHONE = {"width": 390, "height": 844}
+CROWDED_MS = 15_000  # five Chromium tabs drawing on the server's own two cores: the 2 s is load_test.py's to measure
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +83,15 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
     chart = teacher.locator('[data-testid="stPlotlyChart"]').filter(has_text="1 answer")
     expect(chart).to_be_visible(timeout=FOLLOW_MS + SLACK_MS)  # the projector's bar chart counts it
 
+    again = anna.context.new_page()  # Anna's second tab: the same browser, so the same student
+    again.goto(lesson_url)
+    expect(again.get_by_text(re.compile(r"^Your answer is in: Yes\."))).to_be_visible(timeout=FOLLOW_MS + SLACK_MS)
+    again.locator('[data-testid="stButtonGroup"]').get_by_text("No", exact=True).click()
+    expect(again.get_by_text(re.compile(r"^Your answer is in: No\."))).to_be_visible()
+    time.sleep(2 * FOLLOW_MS / 1000)  # the chart has redrawn since: still one answer, now "No"
+    expect(chart).to_be_visible()
+    again.close()
+
     ben.locator('[data-testid="stSidebarNav"]').get_by_text("Draw", exact=True).click()  # Ben goes his own way
     expect(ben.locator("h1").first).to_have_text("Train a network to read handwriting",
                                                  timeout=FOLLOW_MS + SLACK_MS)  # and is brought back
@@ -91,3 +104,54 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
     assert title(ben) == "Draw a digit" and title(anna) == "Train a network to read handwriting"
     for page in (teacher, anna, ben):
         assert_no_exception(page)
+
+
+def test_the_lesson_at_every_width_a_class_has(browser, lesson_url):  # noqa: F811
+    """The teacher on a 1366 px laptop asks "what shape comes out of conv1?"; students on a phone and two tablets
+    (touch) and at the projector's 1280 x 720 follow to the step, see the step bar and the question whole, and
+    answer with one tap each; the teacher's chart counts four browsers."""
+    teacher = opened(browser, f"{lesson_url}/?teacher={CODE}", SCREENS["laptop"][0])
+    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
+                             has_text="Students follow me").locator("input")
+    if not follow.is_checked():  # run alone, not after the test above
+        follow.click(force=True)
+        wait_for_run(teacher)
+    students = {name: opened(browser, lesson_url, *SCREENS[name])
+                for name in ("phone", "tablet", "tablet-landscape", "projector")}
+    click_steady(teacher.locator('[data-testid="stButtonGroup"]').get_by_text("2. Building the network", exact=True))
+    for page in students.values():
+        expect(page.locator("h1").first).to_have_text("How the network is built", timeout=CROWDED_MS)
+    for what in ("Back", "Next"):
+        assert_whole(teacher, teacher.get_by_role("button", name=re.compile(f"{what}$")), f"the teacher's {what}")
+    assert_whole(teacher, teacher.locator('[data-testid="stButtonGroup"]').first, "the teacher's step bar")
+
+    teacher.get_by_text("Guess first: ask the class").click()
+    ask = teacher.get_by_role("button", name=re.compile(r"Ask: What shape comes out of conv1\?$"))
+    for attempt in range(3):  # a click that lands as a timed fragment redraws the bar can be lost (seen under load)
+        click_steady(ask)
+        try:
+            expect(teacher.get_by_role("button", name=re.compile("Close the question$"))).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    for name, (viewport, touch) in ((n, SCREENS[n]) for n in students):
+        page = students[name]
+        expect(page.get_by_text("What shape comes out of conv1?")).to_be_visible(timeout=CROWDED_MS)
+        assert_whole(page, page.get_by_text("2. Building the network", exact=True).first, f"the step at {name}")
+        choices = page.locator('.st-key-lesson-question [data-testid="stButtonGroup"] button')
+        expect(choices).to_have_count(4)
+        for i in range(4):
+            assert_whole(page, choices.nth(i), f"answer {i + 1} at {viewport['width']} px")
+        tap_or_click(page, choices.first, touch)
+        expect(page.get_by_text(re.compile(r"^Your answer is in: "))).to_be_visible(timeout=FOLLOW_MS + SLACK_MS)
+    chart = teacher.locator('[data-testid="stPlotlyChart"]').filter(has_text="4 answers")
+    expect(chart).to_be_visible(timeout=FOLLOW_MS + SLACK_MS)
+    box = chart.bounding_box()  # redrawn each second: its box, not assert_whole's walk up a node being replaced
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= SCREENS["laptop"][0]["width"]
+    click_steady(teacher.get_by_role("button", name=re.compile(r"Show the answer$")))
+    for page in students.values():
+        expect(page.get_by_text(re.compile(r"^The answer: "))).to_be_visible(timeout=FOLLOW_MS + SLACK_MS)
+    for page in (teacher, *students.values()):
+        assert_no_exception(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "a sideways scroll"

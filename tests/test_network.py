@@ -161,6 +161,7 @@ def test_a_checkpoint_naming_a_network_that_cannot_be_built_or_does_not_fit_is_r
             checkpoint.load(edited)
 
 
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_a_sparse_weight_is_refused_before_it_is_used(tmp_path):
     model = CNN().eval()
     state = model.state_dict()
@@ -237,6 +238,7 @@ def test_a_spec_that_cannot_work_is_one_line_and_exit_2(tiny_data_dir, tmp_path,
     assert err.count("\n") == 1 and not (tmp_path / "m.pt").exists()
 
 
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_the_generated_code_trains_the_same_run_as_the_cli(tiny_data_dir, tmp_path, capsys):
     """`mnist-demo code > run.py`: a file that needs only torch and torchvision and prints the CLI's lines."""
     code, script, _ = run_cli(capsys, "code", "--epochs", 2)

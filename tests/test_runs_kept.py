@@ -178,6 +178,7 @@ def epochs_recorded(folder: Path) -> int:
     return 0
 
 
+@pytest.mark.slow  # a Python process of its own (importing torch): make test, not make check
 def test_a_run_killed_by_sigkill_comes_back_interrupted_and_resumes_to_the_uninterrupted_numbers(
         tiny_data_dir, splits, tmp_path):
     import subprocess

@@ -182,6 +182,11 @@ class Tab:
         self.received: list[ForwardMsg] = []
         self.keep = False  # keep every ForwardMsg (for --validate)
         self.trace: list[str] = []  # what arrived since the last drawing was sent, for a timeout's report
+        self.paths: dict[str, str] = {}  # page script hash -> its url path ("" for the default page)
+        self.moves: list[tuple[float, str]] = []  # (perf_counter, url path) of each page this tab was shown
+        self.run_ends: list[float] = []  # perf_counter at the end of each full run
+        self.charts: list[tuple[float, str]] = []  # (perf_counter, title) of each Plotly chart drawn
+        self.runs = 0  # runs ended, full or fragment: each one the server did for this tab
 
     async def open(self, page_name: str, timeout: float) -> float:
         """Connect and run `page_name` ("" for the default page); seconds until the page's run ended."""
@@ -233,6 +238,19 @@ class Tab:
         await self.rerun((WidgetState(id=self.ids[label], trigger_value=True),))
         await asyncio.wait_for(self.run_done.wait(), timeout)
 
+    async def set(self, label: str, timeout: float, **value) -> None:
+        """Change the widget `label` (a toggle: on=True; pills: choice="Yes") and wait for the page's run."""
+        wid = self.ids[label]
+        if "on" in value:
+            state = WidgetState(id=wid, bool_value=bool(value["on"]))
+        else:
+            state = WidgetState(id=wid)
+            state.string_array_value.data.append(str(value["choice"]))
+        self.widgets[wid] = state
+        self.run_done.clear()
+        await self._send()
+        await asyncio.wait_for(self.run_done.wait(), timeout)
+
     async def _tick(self, fragment_id: str, interval: float) -> None:
         while True:  # the frontend's setInterval: fires whether or not the last rerun has ended
             await asyncio.sleep(interval)
@@ -273,6 +291,8 @@ class Tab:
             self.trace.append(f"{now - self.pending.t0:.2f} {kind} {detail}{' (fragment)' if fragment_run else ''}")
         if kind == "navigation":  # the page this run shows (new_session names the main script on a first run)
             self.page_hash = msg.navigation.page_script_hash
+            self.paths.update({page.page_script_hash: page.url_pathname for page in msg.navigation.app_pages})
+            self.moves.append((now, self.paths.get(self.page_hash, "?")))
         elif kind == "new_session":
             self.texts = []
             if not fragment_run:
@@ -289,6 +309,9 @@ class Tab:
             status = msg.script_finished
             if status == COMPILE_ERROR:
                 self.errors.append("compile error")
+            self.runs += 1
+            if status == FINISHED and not fragment_run:
+                self.run_ends.append(now)
             if status in (FINISHED, COMPILE_ERROR):
                 self.run_done.set()
                 p = self.pending
@@ -317,10 +340,14 @@ class Tab:
             self.errors.append(error)
             if self.pending is not None:
                 self.pending.reading.error = error
-        elif kind in ("button", "slider", "selectbox"):
+        elif kind in ("button", "slider", "selectbox", "checkbox", "button_group"):  # checkbox: a toggle too
             widget = getattr(el, kind)
             self.ids[widget.label] = widget.id
             self.disabled[widget.label] = widget.disabled
+        elif kind == "plotly_chart":
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                title = json.loads(el.plotly_chart.spec)["layout"]["title"]
+                self.charts.append((now, title["text"] if isinstance(title, dict) else str(title)))
         elif kind == "bidi_component" and "canvas" in el.bidi_component.id:
             self.ids["canvas"] = el.bidi_component.id
         if text:

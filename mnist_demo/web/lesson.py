@@ -9,6 +9,7 @@ own drawing is put back on the canvas when the Draw page opens again (touch.rest
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from mnist_demo.lesson import STEPS, Answers, Lesson, Question, step_code
 from mnist_demo.lesson.live import PAGES
 from mnist_demo.reading.inference import probabilities
 from mnist_demo.train.recipes import PRESETS
-from mnist_demo.web import touch
+from mnist_demo.web import browser_id, touch
 from mnist_demo.web.feedback import writer_id
 from mnist_demo.web.i18n import error, t, term, tn
 from mnist_demo.web.user_text import plain
@@ -63,28 +64,33 @@ def step_bar(lesson: Lesson, teacher: bool, here: str) -> None:
     if step is None and not (teacher and lesson.follow):
         return
     with st.container(border=True, key="lesson-bar"):
-        if teacher:
-            left, middle, right = st.columns([1, 6, 1], vertical_alignment="center")
+        if teacher:  # the steps on a row of their own: beside Back and Next they would be cut off below 1400 px
+            picked = st.segmented_control(t("The lesson"), range(len(STEPS)), default=step,
+                                          format_func=lambda i: term(STEPS[i].title), key="lesson-steps",
+                                          label_visibility="collapsed")
+            if picked is not None and picked != step:
+                _go(lesson, picked, teacher)
+            left, right, _ = st.columns([1, 1, 3])
             if left.button(t("Back"), icon=":material/arrow_back:", disabled=not step, key="lesson-back",
                            width="stretch"):
                 _go(lesson, (step or 0) - 1, teacher)
-            picked = middle.segmented_control(t("The lesson"), range(len(STEPS)), default=step,
-                                              format_func=lambda i: term(STEPS[i].title), key="lesson-steps",
-                                              label_visibility="collapsed")
-            if picked is not None and picked != step:
-                _go(lesson, picked, teacher)
             if right.button(t("Next"), icon=":material/arrow_forward:", key="lesson-next", width="stretch",
                             disabled=step is not None and step >= len(STEPS) - 1):
                 _go(lesson, 0 if step is None else step + 1, teacher)
-        else:
-            st.caption(" · ".join(f"**{term(s.title)}**" if i == step else term(s.title)
+        else:  # "1. …" escaped: at the start of a line Markdown would make the row a numbered list
+            st.caption(" · ".join(f"**{escaped(term(s.title))}**" if i == step else escaped(term(s.title))
                                   for i, s in enumerate(STEPS)))
         if step is not None:
             current = STEPS[step]
-            st.markdown(f"**{term(current.title)}**. {term(current.explanation)}")
+            st.markdown(f"**{escaped(term(current.title))}**. {term(current.explanation)}")
             with st.expander(t("The PyTorch code of this part"), icon=":material/code:"):
                 st.code(step_code(current, settings_now(), translate=term), language="python")
             questions(lesson, teacher, current.key)
+
+
+def escaped(title: str) -> str:
+    """A step's title for Markdown: its number's dot escaped, so "1. …" is text, not a list."""
+    return re.sub(r"^(\d+)\.", r"\1\\.", title)
 
 
 def _go(lesson: Lesson, index: int, teacher: bool) -> None:
@@ -216,11 +222,22 @@ def _results(lesson: Lesson) -> None:
     st.plotly_chart(fig, key="lesson-answers", config=NO_BAR)
 
 
+def answerer() -> str:
+    """Who answers: this browser (the server's cookie, so a second tab or a reload answers as the same student),
+    or this session where the browser has no id (mnist_demo/web/browser_id.py)."""
+    try:
+        cookies = st.context.cookies
+    except Exception:  # AppTest has no cookies to read
+        cookies = None
+    tag = browser_id.valid(cookies.get(browser_id.COOKIE)) if cookies is not None else None
+    return f"b-{tag}" if tag else writer_id()
+
+
 def _answering(lesson: Lesson) -> None:
     asked = lesson.asked
     assert asked is not None
     question = asked.question
-    mine = lesson.answers.mine(asked.key, writer_id()) if lesson.answers else None
+    mine = lesson.answers.mine(asked.key, answerer()) if lesson.answers else None
     if asked.revealed is not None:
         right = _choice(question, asked.revealed)
         said = t("The answer: **{answer}**.", answer=right)
@@ -234,7 +251,7 @@ def _answering(lesson: Lesson) -> None:
                       key=f"answer-{asked.key}", default=mine)
     if picked is not None and picked != mine:
         try:
-            lesson.answer(writer_id(), int(picked), st.session_state.get("student_name"))
+            lesson.answer(answerer(), int(picked), st.session_state.get("student_name"))
         except UserError as exc:
             st.error(error(exc))
             return

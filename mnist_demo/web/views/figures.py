@@ -141,14 +141,17 @@ def architecture(stages: list[Stage], classes: Sequence[str]) -> go.Figure:
     card per 8 channels), vectors are columns of squares (64 as two of 32). The front map of each stack is its
     channel that varies most, with this image's real values."""
     fig, x, depth = go.Figure(), 0.0, 0.7
+    shapes: list[dict] = []  # set once at the end: plotly's add_shape and add_annotation copy and check every
+    notes: list[dict] = []  # earlier one again at each call, and that cost most of the Model page's run
     for s in stages:
         shown = tr("input") if s.name == "input" else s.name
         if len(s.shape) == 3:
             c, h, w = s.shape
             cards = max(1, c // 8)
             for k in range(cards - 1, 0, -1):  # below the traces: the front map covers the cards behind it
-                fig.add_shape(type="rect", x0=x + k * depth, x1=x + w + k * depth, y0=-k * depth, y1=h - k * depth,
-                              line=dict(color="#888", width=1), fillcolor="rgb(235,235,235)", layer="below")
+                shapes.append(dict(type="rect", x0=x + k * depth, x1=x + w + k * depth, y0=-k * depth,
+                                   y1=h - k * depth, line=dict(color="#888", width=1), fillcolor="rgb(235,235,235)",
+                                   layer="below"))
             front = strongest_channel(s.values)
             fig.add_trace(go.Heatmap(z=s.values[front], x0=x + 0.5, dx=1, y0=0.5, dy=1, showscale=False,
                                      colorscale="Greys_r" if s.name == "input" else "Viridis",
@@ -161,20 +164,21 @@ def architecture(stages: list[Stage], classes: Sequence[str]) -> go.Figure:
                                      colorscale="Blues" if s.name == "softmax" else "Viridis", xgap=0.5, ygap=0.5,
                                      hovertemplate=f"{shown} %{{y}}: %{{z:.3f}}<extra></extra>"))
             width, top_y = cols, 0
-        fig.add_annotation(x=x + width / 2, y=top_y - 1, text=f"<b>{shown}</b><br>{s.label}", showarrow=False,
-                           yanchor="bottom", font=dict(size=11))
+        notes.append(dict(x=x + width / 2, y=top_y - 1, text=f"<b>{shown}</b><br>{s.label}", showarrow=False,
+                          yanchor="bottom", font=dict(size=11)))
         if s.op:
             op = "<br>+ ".join(error(o) for o in s.op).replace(", ", ",<br>").replace("，", "，<br>")
-            fig.add_annotation(x=x - GAP / 2, y=6.5, text=op,
-                               showarrow=False, font=dict(size=10), yanchor="bottom")
-            fig.add_annotation(x=x - 0.5, y=8, ax=x - GAP + 1, ay=8, xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#888", text="")
+            notes.append(dict(x=x - GAP / 2, y=6.5, text=op,
+                              showarrow=False, font=dict(size=10), yanchor="bottom"))
+            notes.append(dict(x=x - 0.5, y=8, ax=x - GAP + 1, ay=8, xref="x", yref="y", axref="x", ayref="y",
+                              showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#888", text=""))
         x += width + GAP
     best = int(np.argmax(stages[-1].values))
-    fig.add_annotation(x=x - GAP + 0.3, y=best + 0.5, text=f"← {classes[best]} ({stages[-1].values[best]:.0%})",
-                       showarrow=False, xanchor="left", font=dict(size=12))
-    fig.update_layout(height=290, margin=dict(l=0, r=0, t=0, b=0), dragmode=False, showlegend=False,
-                      xaxis=dict(HIDDEN, range=[-1, x - GAP + 10]), yaxis=dict(HIDDEN, range=[34, -9], scaleanchor="x"))
+    notes.append(dict(x=x - GAP + 0.3, y=best + 0.5, text=f"← {classes[best]} ({stages[-1].values[best]:.0%})",
+                      showarrow=False, xanchor="left", font=dict(size=12)))
+    fig.update_layout(shapes=shapes, annotations=notes, height=290, margin=dict(l=0, r=0, t=0, b=0), dragmode=False,
+                      showlegend=False, xaxis=dict(HIDDEN, range=[-1, x - GAP + 10]),
+                      yaxis=dict(HIDDEN, range=[34, -9], scaleanchor="x"))
     return fig
 
 
@@ -185,6 +189,8 @@ def architecture_column(stages: list[Stage], classes: Sequence[str]) -> go.Figur
     """`architecture` for a phone: the stages one under the other, each named on its right, each step's operation
     in the gap above it. Side by side, a phone's width drew the network so small that its labels overlapped."""
     fig, y, depth = go.Figure(), 0.0, 0.7
+    shapes: list[dict] = []  # set once at the end, as in `architecture`
+    notes: list[dict] = []
     widest, softmax_top = 0.0, 0.0
     for s in stages:
         shown = tr("input") if s.name == "input" else s.name
@@ -194,8 +200,8 @@ def architecture_column(stages: list[Stage], classes: Sequence[str]) -> go.Figur
             cards = max(1, c // 8)
             y += (cards - 1) * depth  # the cards behind stand up and to the right of the front map
             for k in range(cards - 1, 0, -1):
-                fig.add_shape(type="rect", x0=k * depth, x1=w + k * depth, y0=y - k * depth, y1=y + h - k * depth,
-                              line=dict(color="#888", width=1), fillcolor="rgb(235,235,235)", layer="below")
+                shapes.append(dict(type="rect", x0=k * depth, x1=w + k * depth, y0=y - k * depth, y1=y + h - k * depth,
+                                   line=dict(color="#888", width=1), fillcolor="rgb(235,235,235)", layer="below"))
             front = strongest_channel(s.values)
             fig.add_trace(go.Heatmap(z=s.values[front], x0=0.5, dx=1, y0=y + 0.5, dy=1, showscale=False,
                                      colorscale="Greys_r" if s.name == "input" else "Viridis",
@@ -209,20 +215,21 @@ def architecture_column(stages: list[Stage], classes: Sequence[str]) -> go.Figur
                                      hovertemplate=f"{shown} %{{y}}: %{{z:.3f}}<extra></extra>"))
             width, height = cols, s.shape[0] // cols
             softmax_top = y
-        fig.add_annotation(x=max(width, 3) + 1.5, y=y + height / 2, text=f"<b>{shown}</b> {s.label}",
-                           showarrow=False, xanchor="left", font=dict(size=12))
+        notes.append(dict(x=max(width, 3) + 1.5, y=y + height / 2, text=f"<b>{shown}</b> {s.label}",
+                          showarrow=False, xanchor="left", font=dict(size=12)))
         if s.op:
-            fig.add_annotation(x=1, y=top - 0.5, ax=1, ay=top - VGAP + 1, xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#888", text="")
-            fig.add_annotation(x=3, y=top - VGAP / 2, text=" + ".join(error(o) for o in s.op), showarrow=False,
-                               xanchor="left", font=dict(size=10))
+            notes.append(dict(x=1, y=top - 0.5, ax=1, ay=top - VGAP + 1, xref="x", yref="y", axref="x", ayref="y",
+                              showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#888", text=""))
+            notes.append(dict(x=3, y=top - VGAP / 2, text=" + ".join(error(o) for o in s.op), showarrow=False,
+                              xanchor="left", font=dict(size=10)))
         widest = max(widest, width)
         y += height + VGAP
     best = int(np.argmax(stages[-1].values))
-    fig.add_annotation(x=1.3, y=softmax_top + best + 0.5, text=f"← {classes[best]} ({stages[-1].values[best]:.0%})",
-                       showarrow=False, xanchor="left", font=dict(size=12))
+    notes.append(dict(x=1.3, y=softmax_top + best + 0.5, text=f"← {classes[best]} ({stages[-1].values[best]:.0%})",
+                      showarrow=False, xanchor="left", font=dict(size=12)))
     bottom = y - VGAP + 1
-    fig.update_layout(height=round(bottom * 4.2), margin=dict(l=0, r=0, t=0, b=0), dragmode=False, showlegend=False,
+    fig.update_layout(shapes=shapes, annotations=notes, height=round(bottom * 4.2), margin=dict(l=0, r=0, t=0, b=0),
+                      dragmode=False, showlegend=False,
                       xaxis=dict(HIDDEN, range=[-1, widest + 48], constrain="domain"),
                       yaxis=dict(HIDDEN, range=[bottom, -1], scaleanchor="x", constrain="domain"))
     return fig
