@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_demo.data import load_split
 from mnist_demo.runs.run import FINE_TUNING
 from mnist_demo.train import finetune
-from mnist_demo.web import address, state, teacher
+from mnist_demo.web import address, browser_id, state, teacher
 from mnist_demo.web.__main__ import banner
 
 # --- the students' address ---------------------------------------------------------------------------------------
@@ -212,3 +212,31 @@ def test_the_verdict_colours_stay_apart_for_the_red_green_colour_blind():
     red, green = hue_as_a_deuteranope_sees((217, 33, 33)), hue_as_a_deuteranope_sees((33, 217, 33))  # the old ends
     assert np.abs(red - green).max() < 0.05, "red and green: one hue for a deuteranope (this test's premise)"
     assert np.abs(wrong - right).max() > 0.3, "vermillion and blue stay apart"
+
+
+def tagged(path: str, cookie: str | None = None) -> list[tuple[bytes, bytes]]:
+    """The headers BrowserTag lets through on the page's own response to a GET of `path`."""
+    sent = []
+
+    async def page(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+
+    async def send(message):
+        sent.append(message)
+
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "scheme": "http", "headers": headers}
+    asyncio.run(browser_id.BrowserTag(page)(scope, None, send))
+    return sent[0]["headers"]
+
+
+def test_each_browser_gets_one_anonymous_id_that_answers_count_by():
+    first = dict(tagged("/draw"))[b"set-cookie"].decode()
+    value = first.split(";")[0].split("=", 1)[1]
+    assert first.startswith(f"{browser_id.COOKIE}=") and browser_id.valid(value)
+    assert "HttpOnly" in first and "SameSite=Lax" in first
+    assert b"set-cookie" not in dict(tagged("/", f"lang=zh; {browser_id.COOKIE}={value}")), "kept, not replaced"
+    forged = dict(tagged("/", f"{browser_id.COOKIE}=<script>"))[b"set-cookie"].decode()
+    assert browser_id.valid(forged.split(";")[0].split("=", 1)[1]), "a forged id is replaced by a real one"
+    assert b"set-cookie" not in dict(tagged("/_stcore/stream")), "Streamlit's own routes are left alone"
+    assert dict(tagged("/draw"))[b"set-cookie"] != first.encode(), "another browser, another id"
