@@ -142,6 +142,18 @@ def test_load_test(own_env, tiny_data_dir, tmp_path):
     assert re.search(r"training speed: [\d,]+ images/s with no student, [\d,]+ images/s while they drew", out), out
 
 
+def test_load_test_lesson(own_env, tiny_data_dir, tmp_path):
+    """Three students follow the teacher through three steps and answer a question: every page follows, every
+    answer is confirmed and the teacher's chart counts them all."""
+    out = own_process(own_env, ["load_test.py", "--data-dir", tiny_data_dir, "--lesson", "--sessions", 3, "--idle", 2,
+                                "--log", tmp_path / "server.log"])
+    assert "errors: 0" in out, out
+    for page in ("gallery", "model", "train"):
+        assert re.search(rf"^\| Next -> {page} drawn on a follower's page \| 3 \|", out, re.MULTILINE), out
+    assert re.search(r"^\| an answer -> \"Your answer is in\" on the student's page \| 3 \|", out, re.MULTILINE), out
+    assert 'the teacher\'s chart said "3 answers"' in out, out
+
+
 def test_gpu_check_on_the_cpu(own_env, tiny_data_dir, tmp_path):
     """scripts/gpu_check.sh on the CPU: every step but the CUDA tests runs as the GPU machine runs it, and the
     summary says each passed."""
