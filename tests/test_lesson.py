@@ -79,3 +79,23 @@ def test_a_teachers_own_question_is_checked_and_kept_as_typed():
             lesson.write_question("data", text, choices, teacher=True)
     with pytest.raises(NotAllowed):
         lesson.write_question("data", "Q", ["a", "b"], teacher=False)
+
+
+def test_a_teachers_other_tab_redrawn_does_not_pull_the_class_back(fresh_app_state):
+    """The teacher has the Train page open in one tab and leads from another: when the class moves, the first tab is
+    redrawn (as every page is) and must leave the class where the teacher led it."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from mnist_demo.web import state
+
+    old, leading = (AppTest.from_file(str(ROOT / "app.py"), default_timeout=120) for _ in range(2))
+    for tab in (old, leading):
+        tab.session_state["teacher"] = True
+        tab.run()
+    state.lesson().go_to_step(1, True)  # what the leading tab's "2. Building the network" does, then it goes there
+    leading.switch_page("mnist_demo/web/pages/model.py").run()
+    old.run()  # the old tab, redrawn on the Train page because the class moved
+    assert not old.exception and state.lesson().where() == ("model", 1)
+    old.switch_page("mnist_demo/web/pages/gallery.py").run()  # the teacher goes somewhere in it: the class follows
+    assert state.lesson().where() == ("gallery", None)

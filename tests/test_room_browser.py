@@ -141,9 +141,18 @@ WHOLE = """(el) => {
 }"""
 
 
-def assert_whole(page, locator, what: str) -> None:
-    expect(locator).to_be_visible(timeout=LIVE_MS)
-    problems = locator.evaluate(WHOLE)
+def assert_whole(page, locator, what: str, tries: int = 5) -> None:
+    from playwright.sync_api import Error
+
+    for attempt in range(tries):  # a page's rerun may replace the element while it is looked at: look again
+        expect(locator).to_be_visible(timeout=LIVE_MS)
+        try:
+            problems = locator.evaluate(WHOLE)
+            break
+        except Error as exc:
+            if "elementFromPoint" not in str(exc) or attempt == tries - 1:
+                raise
+            page.wait_for_timeout(300)
     assert not problems, f"{what} is not whole and reachable: {problems}"
 
 

@@ -51,7 +51,8 @@ def lead(lesson: Lesson, teacher: bool, url_path: str) -> None:
     if here == "draw" and previous not in (None, "draw"):
         touch.restore()  # the student's drawing, back on the canvas after a page change
     if teacher:
-        lesson.teacher_on(here, teacher)
+        if previous != here:  # only when this tab goes somewhere: a teacher's other tab, redrawn because the class
+            lesson.teacher_on(here, teacher)  # moved, must not pull the class back to the page it shows
     elif following(lesson, teacher) and lesson.page != here:
         st.switch_page(PAGE_FILES[lesson.page])
     step_bar(lesson, teacher, here)
