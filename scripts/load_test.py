@@ -268,11 +268,14 @@ async def scenario_lesson(server: Server, args) -> int:
     # an idle class: every page checks once a second whether anything changed
     await asyncio.sleep(2)
     tabs = [teacher, *students]
-    runs, cpu, began = sum(t.runs for t in tabs), cpu_times(server.process.pid), time.perf_counter()
+    runs, sent, cpu, began = (sum(t.runs for t in tabs), sum(t.bytes for t in tabs), cpu_times(server.process.pid),
+                              time.perf_counter())
     await asyncio.sleep(args.idle)
     ticks, idle_wall = sum(t.runs for t in tabs) - runs, time.perf_counter() - began
-    idle_cpu = cpu_times(server.process.pid)["server"] - cpu["server"]
-    idle_share = cpu_share(cpu, cpu_times(server.process.pid))
+    idle_bytes = (sum(t.bytes for t in tabs) - sent) / max(ticks, 1)
+    now = cpu_times(server.process.pid)
+    idle = {"ticks": ticks, "wall": idle_wall, "bytes": idle_bytes, "share": cpu_share(cpu, now),
+            "cpu": now["server"] - cpu["server"]}
 
     # the teacher leads: each Next moves every follower's page
     moved: dict[str, list[float]] = {}
@@ -304,7 +307,7 @@ async def scenario_lesson(server: Server, args) -> int:
     ask = next((label for label in teacher.ids if label.startswith("Ask: Will a learning rate")), None)
     if ask is None:
         errors.append("the teacher's page has no \"will it learn?\" question on the training step")
-        return report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, {}, errors)
+        return report_lesson(args, idle, moved, shown, follow_share, {}, errors)
     t0 = time.perf_counter()
     await teacher.click(ask, args.timeout)
     if not await until(lambda: all("Your answer" in s.ids for s in students), args.timeout):
@@ -341,14 +344,15 @@ async def scenario_lesson(server: Server, args) -> int:
                "share": answer_share}
     for tab in tabs:
         await tab.close()
-    return report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, figures, errors)
+    return report_lesson(args, idle, moved, shown, follow_share, figures, errors)
 
 
-def report_lesson(args, idle_cpu, ticks, idle_wall, idle_share, moved, shown, follow_share, answers, errors) -> int:
+def report_lesson(args, idle: dict, moved, shown, follow_share, answers, errors) -> int:
     print()
     print(f"a teacher and {args.sessions} students following the lesson")
-    print(f"idle: {ticks} page checks in {idle_wall:.1f} s ({ticks / idle_wall:.1f}/s), server CPU "
-          f"{1000 * idle_cpu / max(ticks, 1):.2f} ms per check; {idle_share}")
+    print(f"idle: {idle['ticks']} page checks in {idle['wall']:.1f} s ({idle['ticks'] / idle['wall']:.1f}/s), server "
+          f"CPU {1000 * idle['cpu'] / max(idle['ticks'], 1):.2f} ms and {idle['bytes']:,.0f} bytes sent per check; "
+          f"{idle['share']}")
     print()
     print("| seconds | n | p50 | p95 | max | mean |")
     print("|---|---|---|---|---|---|")

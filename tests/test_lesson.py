@@ -99,3 +99,5 @@ def test_a_teachers_other_tab_redrawn_does_not_pull_the_class_back(fresh_app_sta
     assert not old.exception and state.lesson().where() == ("model", 1)
     old.switch_page("mnist_demo/web/pages/gallery.py").run()  # the teacher goes somewhere in it: the class follows
     assert state.lesson().where() == ("gallery", None)
+    leading.toggle(key="follow_me").set_value(True).run()  # "Students follow me" here: to this tab's page
+    assert state.lesson().follow and state.lesson().where() == ("model", None)

@@ -187,6 +187,7 @@ class Tab:
         self.run_ends: list[float] = []  # perf_counter at the end of each full run
         self.charts: list[tuple[float, str]] = []  # (perf_counter, title) of each Plotly chart drawn
         self.runs = 0  # runs ended, full or fragment: each one the server did for this tab
+        self.bytes = 0  # bytes received from the server
 
     async def open(self, page_name: str, timeout: float) -> float:
         """Connect and run `page_name` ("" for the default page); seconds until the page's run ended."""
@@ -267,6 +268,7 @@ class Tab:
         assert self.ws is not None, "open() first"
         try:
             async for raw in self.ws:
+                self.bytes += len(raw)
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 if self.keep:

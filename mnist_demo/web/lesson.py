@@ -66,11 +66,15 @@ def step_bar(lesson: Lesson, teacher: bool, here: str) -> None:
         return
     with st.container(border=True, key="lesson-bar"):
         if teacher:  # the steps on a row of their own: beside Back and Next they would be cut off below 1400 px
-            picked = st.segmented_control(t("The lesson"), range(len(STEPS)), default=step,
-                                          format_func=lambda i: term(STEPS[i].title), key="lesson-steps",
-                                          label_visibility="collapsed")
-            if picked is not None and picked != step:
-                _go(lesson, picked, teacher)
+            def picked() -> None:  # a click, not a value left over: the bar shows the class's step on every run
+                choice = st.session_state.get("lesson-steps")
+                st.session_state["lesson_go"] = choice if choice is not None else step
+
+            if "lesson_go" in st.session_state:
+                _go(lesson, st.session_state.pop("lesson_go"), teacher)
+            st.session_state["lesson-steps"] = step  # where the class is, even if a teacher's other tab moved it
+            st.segmented_control(t("The lesson"), range(len(STEPS)), format_func=lambda i: term(STEPS[i].title),
+                                 key="lesson-steps", on_change=picked, label_visibility="collapsed")
             left, right, _ = st.columns([1, 1, 3])
             if left.button(t("Back"), icon=":material/arrow_back:", disabled=not step, key="lesson-back",
                            width="stretch"):
@@ -94,7 +98,9 @@ def escaped(title: str) -> str:
     return re.sub(r"^(\d+)\.", r"\1\\.", title)
 
 
-def _go(lesson: Lesson, index: int, teacher: bool) -> None:
+def _go(lesson: Lesson, index: int | None, teacher: bool) -> None:
+    if index is None:
+        return
     try:
         lesson.go_to_step(index, teacher)
     except UserError as exc:

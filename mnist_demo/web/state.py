@@ -233,6 +233,8 @@ def _lesson_switches() -> None:
     if teacher:
         def switched() -> None:
             the_lesson.set_follow(bool(st.session_state.get("follow_me")), True)
+            if the_lesson.follow:  # the class goes where this tab is, whatever a teacher's other tab showed last
+                the_lesson.teacher_on(st.session_state.get("lesson_page", "train"), True)
 
         st.session_state["follow_me"] = the_lesson.follow
         st.toggle(t("Students follow me"), key="follow_me", on_change=switched,
