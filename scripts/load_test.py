@@ -262,7 +262,12 @@ async def scenario_lesson(server: Server, args) -> int:
         print("the teacher's page has no \"Students follow me\": the teacher link did not work", flush=True)
         return 1
     students = [Tab(server.ws_url, f"student-{i}") for i in range(args.sessions)]
-    await asyncio.gather(*(s.open("", args.timeout) for s in students))
+
+    async def arrive(s: Tab) -> None:  # over a second, as a room does: each page's 1 s check at its own moment
+        await asyncio.sleep(rng.uniform(0, 1))
+        await s.open("", args.timeout)
+
+    await asyncio.gather(*(arrive(s) for s in students))
     await teacher.set("Students follow me", args.timeout, on=True)
 
     # an idle class: every page checks once a second whether anything changed

@@ -7,6 +7,7 @@ only reads it, so it opens at once. One drawing of each style is shown beside it
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from typing import Any
 
@@ -22,6 +23,7 @@ WEAK_BELOW = 0.98  # a style read right less often than this is called out
 
 
 @st.cache_data(show_spinner=False)
+@functools.cache  # the same picture for every session and every run: drawn once per server
 def example(name: str) -> str:
     """One drawing of `name` from the check's own seed, as a PNG data URL for an image column."""
     style = handwriting.STYLES[name]
