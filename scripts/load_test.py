@@ -44,6 +44,7 @@ from websockets.exceptions import ConnectionClosed
 
 from mnist_demo.classset import DB_ENV
 from mnist_demo.paths import ROOT
+from mnist_demo.tools import spy
 from mnist_demo.tools.browser import (
     APP,
     BIG_DIGIT,
@@ -158,6 +159,7 @@ class Trainer:
 async def scenario_load(server: Server, args) -> int:
     rng = random.Random(args.seed)
     memory = {"start": server.memory()}
+    profiles: dict[str, tuple] = {}
     warm = Tab(server.ws_url, "warm-up")
     warm_open = await warm.open("draw", args.timeout)
     warm_read = await warm.draw(canvas_value(7, rng), 7, args.timeout)
@@ -170,9 +172,13 @@ async def scenario_load(server: Server, args) -> int:
         trainer = Trainer(server, args.epochs, args.timeout)
         t = await trainer.start()
         print(f"teacher: Train page in {t:.2f} s, run started: {trainer.tab.progress}", flush=True)
-        mark, cpu = trainer.position(), cpu_times(server.process.pid)
+        mark, cpu, redraws = trainer.position(), cpu_times(server.process.pid), trainer.tab.runs
+        watcher = watch(server, args, "alone")
         await asyncio.sleep(args.baseline)
         alone = trainer.images_per_s(mark)
+        profiles["training alone, the Train page open"] = (watcher.stop() if watcher else None,
+                                                            trainer.tab.runs - redraws,
+                                                            "Train page redraw")
         print(f"teacher: {alone:,.0f} images/s over {args.baseline:g} s with no student; "
               f"{cpu_share(cpu, cpu_times(server.process.pid))}", flush=True)
     memory["before"] = server.memory()
@@ -201,7 +207,9 @@ async def scenario_load(server: Server, args) -> int:
             await tab.close()
 
     began, cpu = time.perf_counter(), cpu_times(server.process.pid)
+    watcher = watch(server, args, "drawing")
     await asyncio.gather(*(student(tab, args.seed * 1000 + i) for i, tab in enumerate(tabs)))
+    profiles[f"{args.sessions} students drawing"] = (watcher.stop() if watcher else None, len(readings), "drawing")
     cpu = cpu_share(cpu, cpu_times(server.process.pid))
     wall = time.perf_counter() - began
     memory["after"] = server.memory()
@@ -234,7 +242,32 @@ async def scenario_load(server: Server, args) -> int:
     print(cpu)
     print(f"server RSS (MiB): start {memory['start']['rss']:.0f}, before the students (run started) "
           f"{memory['before']['rss']:.0f}, after {memory['after']['rss']:.0f}, peak {memory['after']['hwm']:.0f}")
+    report_profiles(profiles)
     return 1 if errors else 0
+
+
+def watch(server: Server, args, phase: str) -> spy.Spy | None:
+    """py-spy on the server for one phase, with --profile."""
+    if not args.profile:
+        return None
+    args.profile.mkdir(parents=True, exist_ok=True)
+    watcher = spy.Spy(server.process.pid, args.profile / f"{phase}.raw")
+    watcher.start()
+    return watcher
+
+
+def report_profiles(profiles: dict[str, tuple]) -> None:
+    """Where the server's CPU went in each phase (py-spy), and what one event cost it."""
+    for phase, (profile, events, event) in profiles.items():
+        if profile is None:
+            continue
+        print()
+        print(f"server CPU while {phase} (py-spy, {spy.RATE} samples/s): {profile.seconds():.2f} s serving pages"
+              + (f", {1000 * profile.seconds() / events:.1f} ms per {event} ({events})" if events else ""))
+        print("| part | CPU s | share of serving |")
+        print("|---|---|---|")
+        for part, seconds, share in profile.table():
+            print(f"| {part} | {seconds:.2f} | {'-' if math.isnan(share) else f'{share:.0%}'} |")
 
 
 LESSON_CODE = "load-test-teacher"  # the teacher link's code for --lesson (the server is started with it)
@@ -275,12 +308,14 @@ async def scenario_lesson(server: Server, args) -> int:
     tabs = [teacher, *students]
     runs, sent, cpu, began = (sum(t.runs for t in tabs), sum(t.bytes for t in tabs), cpu_times(server.process.pid),
                               time.perf_counter())
+    watcher = watch(server, args, "idle")
     await asyncio.sleep(args.idle)
+    idle_profile = watcher.stop() if watcher else None
     ticks, idle_wall = sum(t.runs for t in tabs) - runs, time.perf_counter() - began
     idle_bytes = (sum(t.bytes for t in tabs) - sent) / max(ticks, 1)
     now = cpu_times(server.process.pid)
     idle = {"ticks": ticks, "wall": idle_wall, "bytes": idle_bytes, "share": cpu_share(cpu, now),
-            "cpu": now["server"] - cpu["server"]}
+            "cpu": now["server"] - cpu["server"], "profile": idle_profile}
 
     # the teacher leads: each Next moves every follower's page
     moved: dict[str, list[float]] = {}
@@ -365,6 +400,7 @@ def report_lesson(args, idle: dict, moved, shown, follow_share, answers, errors)
         print(line(f"Next -> a follower's page is {name}", moved[name]))
         print(line(f"Next -> {name} drawn on a follower's page", shown[name]))
     print(f"while following: {follow_share}")
+    report_profiles({"the class sits idle": (idle["profile"], idle["ticks"], "page check")})
     if answers:
         print(line("an answer -> \"Your answer is in\" on the student's page", answers["answered"]))
         print()
@@ -544,12 +580,17 @@ def main() -> int:
     parser.add_argument("--lesson", action="store_true",
                         help="instead: the students follow the teacher through three steps and answer a question")
     parser.add_argument("--idle", type=float, default=10, help="--lesson: seconds the class sits idle first")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample the server with py-spy in each phase (raw stacks in DIR) and say where its CPU "
+                             "time went: Streamlit, the app's code, PyTorch, the training thread")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a Streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for any one answer")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log", type=Path, default=ROOT / "runs" / "load_test_server.log")
     args = parser.parse_args()
+    if args.profile and spy.available():
+        parser.error(f"--profile: {spy.available()}")
 
     if args.lesson:  # the teacher by the teacher link; a tab on this machine is not the teacher by being here
         os.environ.update({"MNIST_DEMO_TEACHER_CODE": LESSON_CODE, "MNIST_DEMO_LOCAL_TEACHER": "0",
