@@ -132,12 +132,33 @@ def test_bench_and_appspeed(own_env, tiny_data_dir):
                      re.MULTILINE), out
 
 
+def py_spy_works() -> str | None:
+    """Why py-spy cannot read another process here (a container without ptrace), or None."""
+    from mnist_demo.tools import spy
+
+    if spy.available():
+        return spy.available()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
+        dump = subprocess.run([exe, "dump", "--pid", str(child.pid)], capture_output=True, text=True, timeout=30)
+        return None if dump.returncode == 0 else f"py-spy cannot read another process here: {dump.stderr.strip()}"
+    finally:
+        child.kill()
+
+
 def test_load_test(own_env, tiny_data_dir, tmp_path):
     """A few students draw while the teacher's run trains; the run's speed is read off the Train page's progress
-    line (a number, not nan: the page's live HTML is still understood)."""
+    line (a number, not nan: the page's live HTML is still understood). With py-spy, where the server's time went."""
+    why = py_spy_works()
+    profile = [] if why else ["--profile", tmp_path / "profile"]
     out = own_process(own_env, ["load_test.py", "--data-dir", tiny_data_dir, "--sessions", 2, "--drawings", 2,
-                                "--think", 0.2, "--epochs", 30, "--baseline", 1, "--log", tmp_path / "server.log"])
+                                "--think", 0.2, "--epochs", 30, "--baseline", 1, "--log", tmp_path / "server.log",
+                                *profile])
     assert "drawings sent: 4, answered: 4" in out and "errors: 0" in out
+    if why is None:  # py-spy saw the training thread and the pages' threads
+        assert re.search(r"^server CPU while 2 students drawing .*ms per drawing \(4\)$", out, re.MULTILINE), out
+        assert re.search(r"^\| training thread \| [\d.]+ \| - \|$", out, re.MULTILINE), out
     assert re.search(r"run started: Epoch \d+ of 30 · batch \d+ of 19", out), out
     assert re.search(r"training speed: [\d,]+ images/s with no student, [\d,]+ images/s while they drew", out), out
 
