@@ -10,6 +10,7 @@ from conftest import ROOT
 
 from mnist_demo import checkpoint
 from mnist_demo.handwriting import real_pen
+from mnist_demo.handwriting.styles import STYLES, path
 
 # The shipped model on a seeded sample of HELD_OUT_N drawings of each held-out part (seed 0), measured: pendigits
 # .tes writers 92.5 %, UJI writers 41-60 99.0 % (`pytest -s` prints them). Floors sit 5 points under; the full
@@ -124,3 +125,21 @@ def test_the_figures_count_right_wrong_and_sure_and_not_sure_per_digit_and_write
     assert part.digits == {1: 1.0, 2: 0.0, 3: 1.0} and part.writers == {"W01": 0.5, "W02": 1.0}
     assert part.widths == {6: 0.5, 20: 1.0, 40: 1.0} and part.worst(1) == [("W01", 0.5)]
     assert (part.writer_min, part.writer_median) == (0.5, 0.75)
+    assert part.digits_unsure == {1: 0.5, 2: 0.0, 3: 1.0}
+    assert part.forms == {}  # no long-flag 1 (a dot climbs nowhere) and no 0
+
+
+def test_the_long_flag_1_and_the_slashed_0_are_told_by_their_strokes(pendigits):
+    """The style table's own drawings fall on the side of real_pen.form they are named for; the counts in the pen
+    data are those docs/pen.md reports."""
+    def of(name: str) -> str | None:
+        style = STYLES[name]
+        return real_pen.form(real_pen.Drawing("x", "w", style.digit, tuple(path(s) for s in style.strokes)))
+
+    long_flag, slashed = real_pen.FORMS
+    assert of("1-flag") == of("1-base") == long_flag and of("1-serif") is of("1-plain") is None
+    assert of("0-slashed") == of("0-dotted") == slashed and of("0-plain") is None and of("7-plain") is None
+    counts = Counter((d.collection, d.held_out, real_pen.form(d)) for d in pendigits + real_pen.load_uji())
+    assert [counts["pendigits", held, long_flag] for held in (False, True)] == [657, 260]
+    assert [counts["uji", held, long_flag] for held in (False, True)] == [64, 34]
+    assert [counts[c, held, slashed] for c in ("pendigits", "uji") for held in (False, True)] == [19, 0, 4, 2]

@@ -46,6 +46,13 @@ WIDTHS = (6, 12, 20, 30, 40)  # px on the 280 px canvas: the slider's ends, its 
 SIZE = (0.40, 0.95)  # the ink's height as a share of the canvas, as the MNIST drawing check sizes its digits
 MARGIN = 0.02  # kept clear at the canvas edges
 MAX_WEIGHT = 0.2  # the pen at most this share of the ink's height: heavier, and the loops of a small 8 fill in
+# Two forms the styles found hard, told apart in the pen data by their strokes (form()): a 1 whose first stroke
+# climbs to its top from the left over at least LONG_FLAG of the ink's height (the style table's 1-flag climbs 0.54
+# of it, its 1-serif 0.27), and a 0 with a later stroke through the middle of its box (within SLASH_BOX of the
+# half-width and half-height from the centre: a slash, a bar or a dot inside the loop).
+LONG_FLAG = 0.4
+SLASH_BOX = 0.25
+FORMS = ("1, long flag", "0, slashed or dotted")
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,27 @@ def load_shapes(folder: Path = SHAPES) -> list[Drawing]:
                                     for s in d["drawing"])
                     out.append(Drawing("shapes", str(d["key_id"]), str(d["word"]), strokes))
     return out
+
+
+def form(drawing: Drawing) -> str | None:
+    """FORMS' name for a drawing of one of them, else None: measured on its strokes, not on how it is read."""
+    allp = np.vstack(drawing.strokes)
+    lo, hi = allp.min(0), allp.max(0)
+    height = max(hi[1] - lo[1], 1e-9)
+    if drawing.label == 1:
+        first = drawing.strokes[0]
+        top = first[np.argmin(first[:, 1])]  # y grows down
+        climb = top - first[0]
+        if climb[0] > 0 and np.hypot(*climb) >= LONG_FLAG * height:
+            return FORMS[0]
+    if drawing.label == 0 and len(drawing.strokes) > 1:
+        centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, 1e-9)
+        # along each segment, not only at the pen's samples: a tablet samples a quick slash a few times
+        t = np.linspace(0, 1, 16)[:, None, None]
+        along = [(s[:1] if len(s) < 2 else (s[:-1] + t * (s[1:] - s[:-1])).reshape(-1, 2)) for s in drawing.strokes[1:]]
+        if any((np.abs((a - centre) / half) < SLASH_BOX).all(1).any() for a in along):
+            return FORMS[1]
+    return None
 
 
 def pendigits() -> list[Drawing]:
@@ -190,6 +218,8 @@ class Figures:
     digits: dict[int, float] = field(default_factory=dict)  # right, per digit
     writers: dict[str, float] = field(default_factory=dict)  # right, per writer
     widths: dict[int, float] = field(default_factory=dict)  # right, per pen-width setting
+    forms: dict[str, dict] = field(default_factory=dict)  # FORMS' digits: n, right, wrong_sure
+    digits_unsure: dict[int, float] = field(default_factory=dict)  # "not sure", per digit
 
     @property
     def writer_min(self) -> float:
@@ -209,11 +239,15 @@ def figures(name: str, drawings: Sequence[Drawing], top: np.ndarray, sure: np.nd
     writers = np.array([d.writer for d in drawings])
     right = top == labels
 
-    def by(keys: np.ndarray) -> dict:
-        return {k.item(): float(right[keys == k].mean()) for k in np.unique(keys)}
+    def by(keys: np.ndarray, hits: np.ndarray = right) -> dict:
+        return {k.item(): float(hits[keys == k].mean()) for k in np.unique(keys)}
 
+    forms = np.array([form(d) or "" for d in drawings])
     return Figures(name, len(drawings), float(right.mean()), float((sure & ~right).mean()), float((~sure).mean()),
-                   by(labels), by(writers), by(widths))
+                   by(labels), by(writers), by(widths),
+                   {f: {"n": int((forms == f).sum()), "right": float(right[forms == f].mean()),
+                        "wrong_sure": float((sure & ~right)[forms == f].mean())} for f in FORMS if (forms == f).any()},
+                   by(labels, ~sure))
 
 
 @dataclass
@@ -266,6 +300,19 @@ def table(parts: Sequence[Figures], shapes: Shapes) -> str:
     for p in parts:
         lines.append(f"| {p.name} | " + " | ".join(_pct(p.digits[d]) if d in p.digits else "-"
                                                    for d in range(10)) + " |")
+    lines += ["", "Not sure, per digit:", "", "| part | " + " | ".join(str(d) for d in range(10)) + " |",
+              "|---|" + "---|" * 10]
+    for p in parts:
+        lines.append(f"| {p.name} | " + " | ".join(_pct(p.digits_unsure[d]) if d in p.digits_unsure else "-"
+                                                   for d in range(10)) + " |")
+    lines += ["", "Two forms of their own (real_pen.form: a 1 whose first stroke climbs from the left over at least "
+              f"{LONG_FLAG:g} of the ink's height; a 0 with a later stroke through its middle): digits, right, "
+              "wrong and sure:", "",
+              "| part | " + " | ".join(FORMS) + " |", "|---|" + "---|" * len(FORMS)]
+    for p in parts:
+        lines.append(f"| {p.name} | " + " | ".join(
+            f"{p.forms[f]['n']:,}: {_pct(p.forms[f]['right'])}, {_pct(p.forms[f]['wrong_sure'])}" if f in p.forms
+            else "-" for f in FORMS) + " |")
     lines += ["", "Right, per pen-width setting (px on the 280 px canvas; thinner where the ink is small):", "",
               "| part | " + " | ".join(str(w) for w in WIDTHS) + " |", "|---|" + "---|" * len(WIDTHS)]
     for p in parts:
