@@ -70,6 +70,7 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
         seen.append(follows(students, heading, start))
         for page in students:  # the step, read-only, with its explanation
             expect(page.get_by_text(re.compile(r"^\d\. "), exact=False).first).to_be_visible()
+    print(f"both students followed each step in (s): {[round(s, 2) for s in seen]}")  # pytest -s shows it
     assert max(seen) <= (FOLLOW_MS + SLACK_MS) / 1000, seen
     expect(anna.get_by_text("3. Training").first).to_be_visible()
 
