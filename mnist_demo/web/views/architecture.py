@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
+import torch
 
 from mnist_demo.insight.architecture import stages
 from mnist_demo.insight.forward import trace
@@ -56,7 +57,7 @@ def pictures(model: Net, image: np.ndarray, classes: list[str]) -> tuple:
     themselves (a digest), so a model trained or fine-tuned since is drawn anew. The figures are only read."""
     weights = hashlib.blake2b(digest_size=16)
     for tensor in model.state_dict().values():
-        weights.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        weights.update(tensor.detach().reshape(-1).cpu().view(torch.uint8).numpy().tobytes())  # any dtype's bytes
     key = (weights.hexdigest(), hashlib.blake2b(np.ascontiguousarray(image).tobytes()).hexdigest(), tuple(classes),
            language())
     with _lock:  # made under the lock: the other 29 wait the 50 ms for the first one's, rather than make their own
