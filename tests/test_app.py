@@ -201,3 +201,20 @@ def test_without_data_or_network_the_gallery_shows_the_shipped_sample_and_draw_w
     drawing(4).save(buf, "PNG")
     at.file_uploader[0].set_value(("four.png", buf.getvalue(), "image/png"))
     assert ">4</div>" in texts(at.run())
+
+
+def test_a_preset_chosen_again_after_its_spec_was_edited_is_written_again():
+    """The teacher picks LeNet-5, edits its SPEC, and picks LeNet-5 again: the box holds LeNet-5 again. (The box used
+    to keep its old choice, so the second pick changed nothing and no callback ran.)"""
+    from mnist_demo.network import PRESETS, canonical
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["teacher"] = True
+    at.run()
+    lenet = canonical(PRESETS["lenet5"])
+    at.selectbox(key="network_preset").select("lenet5").run()
+    assert at.text_input(key="network_spec").value == lenet
+    at.text_input(key="network_spec").input("conv8:3 relu maxpool2 fc32 relu fc10").run()
+    assert at.selectbox(key="network_preset").value is None  # "your own network"
+    at.selectbox(key="network_preset").select("lenet5").run()
+    assert not at.exception and at.text_input(key="network_spec").value == lenet

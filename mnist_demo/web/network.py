@@ -134,10 +134,13 @@ def editor(draft: str, on_change, classes: int = 10) -> str:
         st.session_state[SPEC_KEY] = f"{st.session_state[SPEC_KEY].strip()} {block}".strip()
         on_change(st.session_state[SPEC_KEY])
 
-    current = preset_of(st.session_state[SPEC_KEY].strip()) if st.session_state[SPEC_KEY].strip() else None
-    st.selectbox(t("Start from"), list(PRESETS), index=list(PRESETS).index(current) if current else None,
-                 key="network_preset", format_func=lambda name: term(PRESET_NAMES[name]), on_change=picked,
-                 placeholder=t("your own network"))
+    # The box shows the preset the SPEC is, on every run. Left to keep its own value, it still held a choice that a
+    # stale text value from the page had undone (a rerun racing the callback, seen in CI), and choosing the same
+    # preset again then changed nothing, so no callback ran.
+    st.session_state["network_preset"] = (preset_of(st.session_state[SPEC_KEY].strip())
+                                          if st.session_state[SPEC_KEY].strip() else None)
+    st.selectbox(t("Start from"), list(PRESETS), key="network_preset", on_change=picked,
+                 format_func=lambda name: term(PRESET_NAMES[name]), placeholder=t("your own network"))
     st.text_input(t("The network, block by block"), key=SPEC_KEY, on_change=typed, max_chars=400,
                   help=t("Blocks: convC:K (C filters of K × K), localC:K (the same with its own weights at every "
                          "position), maxpoolK, avgpoolK, relu, sigmoid, tanh, bn (BatchNorm), dropoutP (P a rate "
