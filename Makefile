@@ -10,9 +10,10 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 run: $(VENV)/.runtime
 	$(BIN)/python -m mnist_demo.web
 
-# Every test: what CI runs (.ci/run), Chromium and the real MNIST included (docs/testing.md).
+# Every test: what CI runs (.ci/run), Chromium and the real MNIST included, one pytest-xdist worker per core, each
+# computing on one thread (docs/testing.md).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # The loop after each change: lint, the engine, the CLI and the pages through AppTest; no browser, no real MNIST,
 # no script or server, no GPU (docs/testing.md).

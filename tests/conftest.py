@@ -30,6 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKED_BY_FIXTURE = {"chromium_here": "browser", "real_data": "real_data"}  # fixture: the marker it brings
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs one worker per core), each worker and every process it starts (the app's
+    server, a script) computes on one thread: two OpenMP teams of two threads on two cores wait on each other at
+    every operation, and a real epoch took five times as long as alone (docs/testing.md)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by the fixtures it uses; run the browser tests last, so that the tests of the engine and the

@@ -32,6 +32,9 @@ try:
 except ImportError:  # the browser fixture skips or fails
     expect = None
 
+# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
+pytestmark = pytest.mark.xdist_group("test_room_browser")
+
 CODE = "room-test-code"
 SCREENS = {  # name: (viewport, touch)
     "phone": ({"width": 390, "height": 844}, True),
@@ -259,7 +262,8 @@ def test_the_address_students_get_is_the_lan_one_when_the_name_maps_to_loopback(
 # --- the teacher keeps the room ----------------------------------------------------------------------------------
 
 def reload(page) -> None:
-    """F5. A page that is navigating itself that moment (a rerun's switch) aborts the reload: press it again."""
+    """F5. A page that is navigating itself that moment (a rerun's switch, the role's cookie being set) aborts the
+    reload or swaps the page under it: press it again."""
     from playwright.sync_api import Error as PlaywrightError
 
     for attempt in range(3):
@@ -267,7 +271,7 @@ def reload(page) -> None:
             page.reload()
             return
         except PlaywrightError as exc:
-            if "ERR_ABORTED" not in str(exc) or attempt == 2:
+            if not any(m in str(exc) for m in ("ERR_ABORTED", "Not attached to an active page")) or attempt == 2:
                 raise
             page.wait_for_timeout(500)
 

@@ -14,6 +14,7 @@ import re
 import runpy
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from conftest import ROOT, cli
@@ -38,10 +39,18 @@ def in_process(capsys, monkeypatch, name: str, *args) -> str:
 
 
 @pytest.fixture
-def own_env(tmp_path) -> dict[str, str]:
+def short_tmp():
+    """A temporary folder with a short path: Chromium puts its singleton socket in $TMPDIR, and refuses to start when
+    that socket's path is longer than a Unix socket allows (pytest-xdist's tmp_path, popen-gw0/..., is)."""
+    with tempfile.TemporaryDirectory(prefix="mnd-") as folder:
+        yield folder
+
+
+@pytest.fixture
+def own_env(tmp_path, short_tmp) -> dict[str, str]:
     """The environment for a script run as its own process: the app it serves keeps its runs and class set here."""
     return dict(os.environ, **{RUNS_DIR_ENV: str(tmp_path / "runs"), DB_ENV: str(tmp_path / "class.db"),
-                               "TMPDIR": str(tmp_path)})
+                               "TMPDIR": short_tmp})
 
 
 def own_process(env: dict[str, str], command: list, timeout: float = 600) -> str:
@@ -178,13 +187,13 @@ def test_load_test_lesson(own_env, tiny_data_dir, tmp_path):
 def test_gpu_check_on_the_cpu(own_env, tiny_data_dir, tmp_path):
     """scripts/gpu_check.sh on the CPU: every step but the CUDA tests runs as the GPU machine runs it, and the
     summary says each passed."""
-    env = dict(own_env, GPU_CHECK_DEVICE="cpu", GPU_CHECK_EPOCHS="1", PYTHON=sys.executable, TMPDIR=str(tmp_path),
+    env = dict(own_env, GPU_CHECK_DEVICE="cpu", GPU_CHECK_EPOCHS="1", PYTHON=sys.executable,
                OUT=str(tmp_path / "out"), MNIST_DEMO_DATA_DIR=str(tiny_data_dir))
     out = own_process(env, ["bash", SCRIPTS / "gpu_check.sh"])
     steps = ["env", "imports", "recipes", "read", "cli", "bench"]
     assert re.findall(r"^=== (\w+): passed after \d+ s$", out, re.MULTILINE) == steps, out
     assert {p.name for p in (tmp_path / "out").iterdir()} == {f"{s}.txt" for s in steps} | {"summary.txt"}
-    assert (tmp_path / "gpu-check-fast.pt").exists()
+    assert os.path.exists(os.path.join(env["TMPDIR"], "gpu-check-fast.pt"))
 
 
 # --- Chromium ------------------------------------------------------------------------------------------------------
