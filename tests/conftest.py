@@ -41,15 +41,52 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(1)
 
 
+# How `make test` spreads the tests over pytest-xdist's workers (`-n auto --dist loadgroup`, docs/testing.md). Every
+# test is a unit of work of its own, but a module of ONE_WORKER (browser tests sharing a server the module starts) is
+# one unit, so that its server starts once. pytest-xdist's own `xdist_group` mark does not group under pytest 9 (it
+# renames `item._nodeid`, which pytest 9 no longer reads), hence this list. Units go out in the order collected (see
+# pytest_collection_modifyitems): the browser tests after every other on each worker, because Playwright's sync API
+# keeps an event loop running in the worker's thread from the first browser test on, and a later test calling
+# asyncio.run() there would fail; within them the longest first (these modules, then LONGEST, measured), so that no
+# worker is left with a long one at the end while the other idles.
+ONE_WORKER = {"test_class_browser.py", "test_i18n_pages.py", "test_lesson_browser.py", "test_room_browser.py"}
+LONGEST = {"test_classroom.py", "test_network_browser.py", "test_kept_browser.py",
+           "test_scripts.py::test_insight_screenshots", "test_scripts.py::test_readme_screenshots"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # the collected order, not the largest unit first
+
+    class ServersOnce(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if Path(module).name in ONE_WORKER else nodeid
+
+    return ServersOnce(config, log)
+
+
+def run_order(item: pytest.Item) -> tuple[bool, int]:
+    """Browser tests last; among them, ONE_WORKER's modules, then the LONGEST tests, then the rest."""
+    where = item.nodeid.split("/")[-1]
+    module = where.split("::", 1)[0]
+    longest = module in LONGEST or where.split("[", 1)[0] in LONGEST
+    return item.get_closest_marker("browser") is not None, 0 if module in ONE_WORKER else 1 if longest else 2
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by the fixtures it uses; run the browser tests last, so that the tests of the engine and the
-    pages report first, and Chromium and the shared server start once, after every other test."""
+    """Mark each test by the fixtures it uses; run the browser tests last (run_order), so that the tests of the engine
+    and the pages report first, and Chromium and the shared server start once, after every other test."""
     for item in items:
         for fixture, marker in MARKED_BY_FIXTURE.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    items.sort(key=run_order)
 
 
 def real_data_dir() -> Path | None:

@@ -30,9 +30,6 @@ from mnist_demo.tools import protocol
 from mnist_demo.tools.browser import PROMPT, RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception
 from mnist_demo.web.canvas import checked_png
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_bad_web")
-
 slow = pytest.mark.slow  # the tests on the real server
 MEMORY_LIMIT_MB = 100  # what a forged canvas value may cost the server at most (the bar)
 TIMEOUT = 120

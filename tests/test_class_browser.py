@@ -27,9 +27,6 @@ try:
 except ImportError:  # the browser fixture skips or fails
     expect = None
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_class_browser")
-
 CODE = "class-set-code"
 SAVED_MS = 5_000  # the tap's answer; the issue asks for half a second, measured and printed below
 

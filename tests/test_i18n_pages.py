@@ -26,9 +26,6 @@ try:
 except ImportError:  # the browser fixture skips or fails first
     expect = None
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_i18n_pages")
-
 PAGES = {  # page: (url path, its title in Chinese)
     "train": ("", "训练一个识别手写数字的网络"),
     "gallery": ("gallery", "图库"),

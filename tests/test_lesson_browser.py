@@ -23,9 +23,6 @@ try:
 except ImportError:  # the browser fixture skips or fails
     expect = None
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_lesson_browser")
-
 CODE = "lesson-test-code"
 FOLLOW_MS = 2_000  # the promise: every follower within 2 s
 SLACK_MS = 1_500  # a page's rerun and Chromium's drawing of it, on a 2-core machine shared with the server

@@ -99,3 +99,12 @@ def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page
     expect(page.get_by_text(re.compile(r"^conv1: 8 filters × \(1 × 3 × 3 weights \+ 1 bias\) = 80$"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^total: 13,610 numbers"))).to_be_visible()
     screenshot(page, shots / "screenshot-network-model.png")
+
+    # The teacher gives the class the shipped model back (and the tests after this one, on the same server, find the
+    # class reading with it again).
+    open_page(page, app_url, "train")
+    page.get_by_role("button", name=re.compile(r"Back to the shipped model$")).click()
+    wait_for_run(page)
+    expect(page.get_by_role("button", name=re.compile(r"Use this run for the class$"))).to_be_visible()
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Shipped model", exact=True)).to_be_visible()
+    assert_no_exception(page)

@@ -22,9 +22,6 @@ try:
 except ImportError:  # the browser fixture skips or fails
     expect = None
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_rerun_race")
-
 
 class Runner:
     def __init__(self, accepts: bool) -> None:

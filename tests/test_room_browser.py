@@ -32,9 +32,6 @@ try:
 except ImportError:  # the browser fixture skips or fails
     expect = None
 
-# One worker of pytest-xdist runs this module, so that its server (a module fixture) starts once (docs/testing.md).
-pytestmark = pytest.mark.xdist_group("test_room_browser")
-
 CODE = "room-test-code"
 SCREENS = {  # name: (viewport, touch)
     "phone": ({"width": 390, "height": 844}, True),
