@@ -102,6 +102,14 @@ def test_fast_preset_study(capsys, monkeypatch, tiny_data_dir):
     assert len(rows) == 10, out  # six settings, two of them with three seeds
 
 
+def test_conv_peak(capsys, monkeypatch):
+    out = in_process(capsys, monkeypatch, "conv_peak.py", "--seconds", 6, "--size", 14)
+    assert re.search(r"^peak: a 3 x 3 convolution, forward and backward, [\d.]+ GFLOP in \d+ ms: \d+ GFLOP/s$", out,
+                     re.MULTILINE), out
+    assert re.search(r"^the tutorial's network: 887 GFLOP a training epoch \(batch 32\)", out, re.MULTILINE), out
+    assert re.search(r"^an epoch in 6\.00 s reaches \d+% of the peak$", out, re.MULTILINE), out
+
+
 def test_insight_bench(capsys, monkeypatch):
     out = in_process(capsys, monkeypatch, "insight_bench.py", "--n", 3, "--fool", 2)
     for name in ("neuron view", "fool search", "probe, in the training thread", "Train page's redraw"):
