@@ -4,8 +4,13 @@ the class model, and reads a drawing; the Model page and "Inside the network" sh
 
 from __future__ import annotations
 
+import os
 import re
 
+import pytest
+
+from mnist_demo.classset import DB_ENV
+from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools.browser import (
     ONE,
     PREDICTION_TIMEOUT_MS,
@@ -17,6 +22,7 @@ from mnist_demo.tools.browser import (
     screenshot,
     wait_for_run,
 )
+from mnist_demo.tools.serve import AppServer
 
 try:
     from playwright.sync_api import expect
@@ -28,6 +34,20 @@ TUTORIAL = "conv32:3 relu maxpool2 conv64:3 relu maxpool2 fc64 relu fc10"
 SMALL = "conv8:3 relu maxpool2 fc10"
 
 
+@pytest.fixture
+def editor_url(browser, tmp_path_factory, request) -> str:
+    """The app on a server of its own: the network built here, its epochs and its run become the class's settings and
+    the class model, which the shared server's other browser tests must not inherit."""
+    from conftest import real_data_dir
+
+    folder = tmp_path_factory.mktemp("editor")
+    data = real_data_dir() or request.getfixturevalue("tiny_data_dir")
+    env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(folder / "runs"),
+                              DB_ENV: str(folder / "class.db")})
+    with AppServer(env, ["--server.fileWatcherType", "none"], folder / "streamlit.log", timeout=60) as server:
+        yield server.url
+
+
 def set_spec(page, spec: str) -> None:  # noqa: F811 - page: the tab, not the fixture
     box = page.get_by_role("textbox", name=SPEC_BOX)
     box.fill(spec)
@@ -35,8 +55,8 @@ def set_spec(page, spec: str) -> None:  # noqa: F811 - page: the tab, not the fi
     wait_for_run(page)
 
 
-def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page, app_url, shots, request):
-    open_page(page, app_url, "train")
+def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page, editor_url, shots, request):
+    open_page(page, editor_url, "train")
     expect(page.get_by_role("textbox", name=SPEC_BOX)).to_have_value(TUTORIAL)
     expect(page.get_by_text("121,930 parameters: as many as the tutorial's network.")).to_be_visible()
 
@@ -84,7 +104,7 @@ def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page
     wait_for_run(page)
     expect(page.get_by_text("The class reads with this model.")).to_be_visible()
 
-    open_page(page, app_url, "draw")
+    open_page(page, editor_url, "draw")
     draw(page, ONE)
     assert expect_reading(page) == "1"
     page.get_by_text("Inside the network", exact=True).click()
@@ -95,14 +115,13 @@ def test_the_teacher_builds_a_network_trains_it_and_the_class_reads_with_it(page
     expect(page.get_by_text(re.compile("too many to draw one by one"))).to_be_visible()
     assert_no_exception(page)
 
-    open_page(page, app_url, "model")
+    open_page(page, editor_url, "model")
     expect(page.get_by_text(re.compile(r"^conv1: 8 filters × \(1 × 3 × 3 weights \+ 1 bias\) = 80$"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^total: 13,610 numbers"))).to_be_visible()
     screenshot(page, shots / "screenshot-network-model.png")
 
-    # The teacher gives the class the shipped model back (and the tests after this one, on the same server, find the
-    # class reading with it again).
-    open_page(page, app_url, "train")
+    # The teacher gives the class the shipped model back.
+    open_page(page, editor_url, "train")
     page.get_by_role("button", name=re.compile(r"Back to the shipped model$")).click()
     wait_for_run(page)
     expect(page.get_by_role("button", name=re.compile(r"Use this run for the class$"))).to_be_visible()
