@@ -286,7 +286,7 @@ async def until(done, timeout: float, every: float = 0.01) -> bool:
 
 async def scenario_lesson(server: Server, args) -> int:
     """A teacher and `--sessions` students: the students' idle pages tick, the teacher turns "Students follow me" on
-    and moves through three steps, asks a question, and every student answers within 5 s."""
+    and moves through three steps, asks a question, and every student answers within --answer-within seconds (5)."""
     rng, errors = random.Random(args.seed), []
     teacher = Tab(server.ws_url, "teacher")
     teacher.query = f"teacher={LESSON_CODE}"
@@ -304,7 +304,7 @@ async def scenario_lesson(server: Server, args) -> int:
     await teacher.set("Students follow me", args.timeout, on=True)
 
     # an idle class: every page checks once a second whether anything changed
-    await asyncio.sleep(2)
+    await asyncio.sleep(args.pause)
     tabs = [teacher, *students]
     runs, sent, cpu, began = (sum(t.runs for t in tabs), sum(t.bytes for t in tabs), cpu_times(server.process.pid),
                               time.perf_counter())
@@ -340,7 +340,7 @@ async def scenario_lesson(server: Server, args) -> int:
             if a is not None:
                 moved.setdefault(name, []).append(a - t0)
                 shown.setdefault(name, []).append(min((e for e in s.run_ends if e > a), default=math.inf) - t0)
-        await asyncio.sleep(2)
+        await asyncio.sleep(args.pause)
     follow_share = cpu_share(cpu, cpu_times(server.process.pid))
 
     # guess first: the teacher asks, every student answers within 5 s, the teacher's chart counts them
@@ -357,7 +357,7 @@ async def scenario_lesson(server: Server, args) -> int:
     cpu = cpu_times(server.process.pid)
 
     async def answer(s: Tab) -> None:
-        await asyncio.sleep(rng.uniform(0, 5))  # thirty students, each within 5 s
+        await asyncio.sleep(rng.uniform(0, args.answer_within))  # a room answers within seconds (default 5)
         ends, t1 = len(s.run_ends), time.perf_counter()
         choice = rng.choice(("Yes", "No"))
         await s.set("Your answer", args.timeout, choice=choice)
@@ -580,6 +580,10 @@ def main() -> int:
     parser.add_argument("--lesson", action="store_true",
                         help="instead: the students follow the teacher through three steps and answer a question")
     parser.add_argument("--idle", type=float, default=10, help="--lesson: seconds the class sits idle first")
+    parser.add_argument("--pause", type=float, default=2,
+                        help="--lesson: seconds the teacher talks between two steps (default 2)")
+    parser.add_argument("--answer-within", type=float, default=5,
+                        help="--lesson: every student answers within this many seconds of the question (default 5)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the server with py-spy in each phase (raw stacks in DIR) and say where its CPU "
                              "time went: Streamlit, the app's code, PyTorch, the training thread")

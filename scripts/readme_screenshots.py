@@ -4,7 +4,9 @@
 
 Opens Gallery, Evaluate, Model and Draw (drawing a 7 with the mouse), then starts a 3-epoch run on the
 Train page (SGD + momentum, batch 128), shoots it during epoch 2 and, in another tab in projector mode
-(?projector=1), during epoch 3. Drives Chromium with mnist_demo/tools/browser.py, as the browser tests do.
+(?projector=1), during epoch 3. Drives Chromium with mnist_demo/tools/browser.py, as the browser tests do. Every page
+must open as a user sees it (its own title, no dialog, no exception: tools/browser.open_page), or no screenshot is
+kept and it says why; tests/test_scripts.py runs it so, as the English pages' browser test.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from mnist_demo.tools.browser import SEVEN, VIEWPORT, draw, launch, open_inside, screenshot, wait_for_run
+from mnist_demo.tools.browser import SEVEN, VIEWPORT, draw, launch, open_inside, open_page, screenshot, wait_for_run
 from mnist_demo.tools.serve import AppServer
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--data-dir", default=os.environ.get("MNIST_DEMO_DATA_DIR", "../shared/data"))
@@ -41,19 +44,19 @@ def main() -> None:
             page = browser.new_context(viewport=VIEWPORT).new_page()
             page.set_default_timeout(300_000)
             for name in ("gallery", "evaluate", "model"):
-                page.goto(f"{url}/{name}")
-                wait_for_run(page)
+                if why := opened(page, url, name):
+                    return why
                 screenshot(page, args.out / f"screenshot-{name}.png")
-            page.goto(f"{url}/draw")
-            wait_for_run(page)
+            if why := opened(page, url, "draw"):
+                return why
             draw(page, SEVEN)
             page.get_by_text("Probability of each digit").wait_for()
             wait_for_run(page)
             open_inside(page)  # as a teacher shows it on the projector
             screenshot(page, args.out / "screenshot-draw.png")
 
-            page.goto(url)
-            wait_for_run(page)
+            if why := opened(page, url, "train"):
+                return why
             sliders = page.get_by_role("slider")
             sliders.nth(0).focus()
             for _ in range(2):  # epochs 5 -> 3
@@ -75,7 +78,18 @@ def main() -> None:
             pause(8)
             screenshot(projector, args.out / "screenshot-train-projector.png")
             browser.close()
+    return 0
+
+
+def opened(page, url: str, name: str) -> int:
+    """Open page `name`; 0, or 1 after saying what was wrong with it (a page showing an error is not shot)."""
+    try:
+        open_page(page, url, name)
+    except AssertionError as exc:
+        print(f"error: the {name} page did not open as a user sees it: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -342,6 +342,22 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def tabs_closed(request):
+    """Every tab a browser test opened is closed when it ends, passed or failed. A tab left open keeps its page's
+    one-second check going, on the server and in Chromium, for the rest of the run: one worker once carried eight
+    tabs of the lesson's tests through every later browser test."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    before = set(browser.contexts)
+    yield
+    for context in browser.contexts:
+        if context not in before:
+            context.close()
+
+
 @pytest.fixture
 def page(browser):
     """A fresh tab of its own (a session of its own) at the desktop size; no uncaught JavaScript error in it (console

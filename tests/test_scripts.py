@@ -183,8 +183,8 @@ def test_load_test(own_env, tiny_data_dir, tmp_path):
 def test_load_test_lesson(own_env, tiny_data_dir, tmp_path):
     """Three students follow the teacher through three steps and answer a question: every page follows, every
     answer is confirmed and the teacher's chart counts them all."""
-    out = own_process(own_env, ["load_test.py", "--data-dir", tiny_data_dir, "--lesson", "--sessions", 3, "--idle", 2,
-                                "--log", tmp_path / "server.log"])
+    out = own_process(own_env, ["load_test.py", "--data-dir", tiny_data_dir, "--lesson", "--sessions", 3, "--idle", 1,
+                                "--pause", 0.5, "--answer-within", 1, "--log", tmp_path / "server.log"])
     assert "errors: 0" in out, out
     for page in ("gallery", "model", "train"):
         assert re.search(rf"^\| Next -> {page} drawn on a follower's page \| 3 \|", out, re.MULTILINE), out
@@ -227,6 +227,8 @@ def test_app_cpu(own_env, chromium_here, tiny_data_dir):
 
 
 def test_readme_screenshots(own_env, chromium_here, tiny_data_dir, tmp_path):
+    """Every English page opens as a user sees it (its title, no dialog, no exception), is shot, and a drawing is
+    read and a run trains on the way: the script refuses to shoot a page that shows an error."""
     own_process(own_env, ["readme_screenshots.py", tmp_path, "--data-dir", tiny_data_dir, "--no-pause"])
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "screenshot-draw.png", "screenshot-evaluate.png", "screenshot-gallery.png", "screenshot-model.png",
