@@ -53,6 +53,7 @@ from mnist_demo.tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ONE,
+    POLL_MS,
     PROMPT,
     QUIET,
     SETTLED,
@@ -492,7 +493,7 @@ async def scenario_validate(server: Server, args) -> int:
 
     async def settled() -> None:  # the page's run over and drawn, as tools/browser.py's wait_for_run
         await page.evaluate("() => { window.__mnistDemoSettled = null; }")
-        await page.wait_for_function(SETTLED, arg=[APP, QUIET], polling=100, timeout=args.timeout * 1000)
+        await page.wait_for_function(SETTLED, arg=[APP, QUIET], polling=POLL_MS, timeout=args.timeout * 1000)
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

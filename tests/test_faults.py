@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,8 +24,11 @@ pytestmark = pytest.mark.slow  # each test kills Python processes of its own: ma
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-WRITER = """
-import itertools, sys
+# One Python process imports torch once and forks a writer for each kill (a fork costs milliseconds, a new Python
+# with torch seconds). Each writer saves round after round until it is killed with SIGKILL: its rounds go to stdout
+# as it finishes them, then the parent says "reaped PID" once the killed writer is gone.
+WRITERS = """
+import itertools, os, sys, tempfile
 from pathlib import Path
 import torch
 from mnist_demo import checkpoint
@@ -34,17 +38,35 @@ from mnist_demo.train.loop import EpochStats, TrainState
 from mnist_demo.train.recipes import TrainConfig
 
 folder, config = Path(sys.argv[1]), TrainConfig(epochs=5, device="cpu")
-for i in itertools.count(int(sys.argv[2])):
+
+def save(i, where):  # one round: the three files a run keeps
     torch.manual_seed(i)
     model = CNN()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     history = [EpochStats(e, 0.5, 1.0, 0.5, 1.0, 1.0, 0.1) for e in range(1, 3)]
     state = TrainState(config, 2, model.state_dict(), optimizer.state_dict(), None,
                        torch.Generator().manual_seed(i).get_state(), history, float(i))
-    checkpoint.save_state(folder / "run-1.pt.resume", state)
-    checkpoint.save(folder / "run-1.pt", model, {"dataset": "mnist", "round": i})
-    record.write(folder, record.Record(1, "run-1", "Training", config, "running", f"round {i}", history=history))
-    print(i, flush=True)
+    checkpoint.save_state(where / "run-1.pt.resume", state)
+    checkpoint.save(where / "run-1.pt", model, {"dataset": "mnist", "round": i})
+    record.write(where, record.Record(1, "run-1", "Training", config, "running", f"round {i}", history=history))
+
+def write(start):
+    for i in itertools.count(start):
+        save(i, folder)
+        print(i, flush=True)
+
+save(0, Path(tempfile.mkdtemp()))  # what a first round imports (torch.optim brings sympy), once, before any fork
+
+for line in sys.stdin:
+    command, n = line.split()
+    if command == "write":
+        pid = os.fork()
+        if pid == 0:
+            write(int(n))
+        print("writer", pid, flush=True)
+    else:  # "reap": the writer the test has killed
+        os.waitpid(int(n), 0)
+        print("reaped", n, flush=True)
 """
 
 
@@ -53,29 +75,44 @@ def test_kill_9_while_saving_leaves_whole_files_and_a_start_that_shows_them(tmp_
     folder.mkdir()
     rng = random.Random(0)
     last, cut = -1, 0
-    for _ in range(8):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(last + 1)], env=ENV,
-                                  stdout=subprocess.PIPE, text=True)
-        first = writer.stdout.readline()  # importing torch takes a while
-        assert first, "the writer saved nothing"
-        time.sleep(rng.uniform(0.05, 0.8))  # then somewhere in a save: each round writes three files
-        writer.kill()
-        rounds = [int(first), *(int(line) for line in writer.stdout.read().split())]
-        writer.wait(timeout=30)
-        last = max(rounds)  # the last round said to be whole
+    parent = subprocess.Popen([sys.executable, "-c", WRITERS, str(folder)], env=ENV, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
 
-        ckpt = checkpoint.load(folder / "run-1.pt")  # whole: the previous round's or the next one's
-        assert last <= ckpt.meta["round"] <= last + 1
-        state, _ = checkpoint.load_state(folder / "run-1.pt.resume")
-        assert state.epoch == 2 and last <= state.seconds <= last + 1
-        kept = records.read(folder / "run-1.json")
-        assert kept.message in (f"round {last}", f"round {last + 1}")
-        registry = Runs("cpu", checkpoint_dir=folder)  # the next start
-        [run] = registry.all()
-        assert run.interrupted and len(run.snapshot().history) == 2 and registry.notes == []
-        visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-        assert visible == ["run-1.json", "run-1.pt", "run-1.pt.resume"], "only hidden temporary files may be left"
-        cut = len(list(folder.glob(".*.tmp")))
+    def said(command: str) -> None:
+        parent.stdin.write(command + "\n")
+        parent.stdin.flush()
+
+    try:
+        for _ in range(8):
+            said(f"write {last + 1}")
+            pid, rounds = None, []
+            while pid is None or not rounds:  # the writer's pid, and its first round saved whole
+                words = parent.stdout.readline().split()
+                assert words, "the writers' parent ended"
+                pid, rounds = (int(words[1]), rounds) if words[0] == "writer" else (pid, [*rounds, int(words[0])])
+            time.sleep(rng.uniform(0.05, 0.8))  # then somewhere in a save: each round writes three files
+            os.kill(pid, signal.SIGKILL)
+            said(f"reap {pid}")
+            while (words := parent.stdout.readline().split()) != ["reaped", str(pid)]:
+                assert words, "the writers' parent ended"
+                rounds.append(int(words[0]))
+            last = max(rounds)  # the last round said to be whole
+
+            ckpt = checkpoint.load(folder / "run-1.pt")  # whole: the previous round's or the next one's
+            assert last <= ckpt.meta["round"] <= last + 1
+            state, _ = checkpoint.load_state(folder / "run-1.pt.resume")
+            assert state.epoch == 2 and last <= state.seconds <= last + 1
+            kept = records.read(folder / "run-1.json")
+            assert kept.message in (f"round {last}", f"round {last + 1}")
+            registry = Runs("cpu", checkpoint_dir=folder)  # the next start
+            [run] = registry.all()
+            assert run.interrupted and len(run.snapshot().history) == 2 and registry.notes == []
+            visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+            assert visible == ["run-1.json", "run-1.pt", "run-1.pt.resume"], "only hidden temporary files may be left"
+            cut = len(list(folder.glob(".*.tmp")))
+    finally:
+        parent.kill()
+        parent.wait(timeout=30)
     assert cut, "no kill landed in the middle of a save: this test tested nothing"
 
 
