@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from mnist_demo.tools.browser import CANVAS, PREDICTION_TIMEOUT_MS, PROMPT, assert_no_exception, wait_for_run
+from mnist_demo.tools.browser import (
+    CANVAS,
+    PREDICTION_TIMEOUT_MS,
+    PROMPT,
+    assert_no_exception,
+    pen_lifted,
+    wait_for_run,
+)
 
 try:
     from playwright.sync_api import expect
@@ -47,6 +54,7 @@ def touch_stroke(page, points: list[tuple[float, float]], steps: int = 12) -> No
             send("touchMove", x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
     send("touchEnd")
     cdp.detach()
+    pen_lifted(page)
 
 
 def open_draw(page, url: str, query: str = "") -> None:

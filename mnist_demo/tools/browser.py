@@ -179,6 +179,19 @@ def draw(page, strokes: list[list[tuple[float, float]]], steps: int = 25) -> Non
         for point in stroke[1:]:
             page.mouse.move(*at(point), steps=steps)
         page.mouse.up()
+    pen_lifted(page)
+
+
+# streamlit-drawable-canvas 0.13 sends the drawing 200 ms after the pen lifts (debounced: `Bc = 200` in its bundle),
+# so a digit of two strokes drawn slowly (a busy machine) is sent twice, its first stroke alone first.
+SEND_DELAY_MS = 200
+
+
+def pen_lifted(page) -> None:
+    """Wait until the canvas has sent the last stroke: past its delay, on the page's own clock, whose timers fire in
+    order, so that a wait for the page to settle that comes next sees the rerun the stroke asked for, not the one
+    before it (a drawn 3 was once read as its first stroke, a 7)."""
+    page.evaluate(f"() => new Promise((done) => setTimeout(done, {SEND_DELAY_MS + 50}))")
 
 
 def expect_reading(page) -> str:
