@@ -10,8 +10,8 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 run: $(VENV)/.runtime
 	$(BIN)/python -m mnist_demo.web
 
-# Every test: what CI runs (.ci/run), Chromium and the real MNIST included, one pytest-xdist worker per core, each
-# computing on one thread (docs/testing.md).
+# Every test: what CI runs (.ci/run), Chromium and the real MNIST included, on pytest-xdist workers (one more than
+# the cores), each computing on one thread (docs/testing.md).
 test: lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
