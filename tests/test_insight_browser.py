@@ -107,8 +107,10 @@ def test_clicking_a_feature_map_position_shows_the_sum_that_makes_it(page, app_u
 
 def test_fooling_the_network_changes_a_drawn_3_into_the_chosen_digit(page, app_url, shots):
     open_page(page, app_url, "draw")
-    draw(page, THREE)
-    assert expect_reading(page) == "3"
+    draw(page, THREE[:1])  # the 3's top, read on its own first (as a slow second stroke is, on a busy server)
+    first = expect_reading(page)
+    draw(page, THREE[1:])
+    assert expect_reading(page) == "3", f"read as {first} after the first stroke"  # one chart: the second's
     open_inside(page)
     target = page.get_by_role("radiogroup", name="Make it read").get_by_role("radio", name="8", exact=True)
     expect(target).to_have_count(1)

@@ -50,6 +50,12 @@ with left:
                               help=t("Dark ink on paper or light on dark: either works. Clear removes it."),
                               key=f"upload-{st.session_state['canvas_id']}", on_change=touch.uploaded)
 
+# The answer's column keeps one shape whatever it says: this line (empty, or which picture is read) is sent on every
+# run, and "not sure"'s explanation goes inside the big answer's column. A two-stroke digit drawn on a busy server is
+# read twice, its first stroke first; when the two readings put the chart at different places, Streamlit's browser
+# side could leave the first one's chart beside the second's (seen in CI; streamlit/streamlit#16708 is the same
+# clean-up, run for the wrong run). Redrawn in the same place, the old one is simply replaced.
+note = right.empty()
 source, image = None, None
 waiting = touch.stale(drawn_strokes)
 try:
@@ -59,12 +65,12 @@ try:
     elif drawn is not None:
         source, image = t("your drawing"), to_mnist(drawn)
         if upload is not None:  # the drawing is what the student did last: the upload stays, unread
-            right.caption(t("Reading your drawing, not the upload {name} (upload it again to read it).",
-                             name=plain(upload.name)))
+            note.caption(t("Reading your drawing, not the upload {name} (upload it again to read it).",
+                            name=plain(upload.name)))
             upload = None
 except UnreadableImage as exc:  # not a picture, too many bytes or pixels, a forged canvas: said before decoding
     what = plain(upload.name) if upload is not None else t("your drawing")
-    right.error(t("Cannot read {what}: {why}", what=what, why=error(exc)), icon=":material/broken_image:")
+    note.error(t("Cannot read {what}: {why}", what=what, why=error(exc)), icon=":material/broken_image:")
     st.stop()
 
 with right:
@@ -100,7 +106,7 @@ with right:
                else t("this does not look like the digits it learned from"))
         big.markdown(t("Maybe **{first}** ({p1:.0%}) or **{second}** ({p2:.0%}), but {why}. Try a clearer digit.",
                        first=names[digit], p1=p1, second=names[second], p2=p2, why=why))
-        st.caption(t("The app says \"not sure\" when the top probability is under {below:.0%} or the drawing is "
+        big.caption(t("The app says \"not sure\" when the top probability is under {below:.0%} or the drawing is "
                      "farther from every digit class than {quantile:.1%} of the images it trained on (distance in the "
                      "network's last hidden layer).", below=UNSURE_BELOW, quantile=QUANTILE))
     seen.image(enlarge(image, 140), caption=t("What the network sees (28 x 28)"))
