@@ -49,14 +49,28 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 # How `make test` spreads the tests over pytest-xdist's workers (`-n auto --dist loadgroup`, docs/testing.md). Every
-# test is a unit of work of its own, but a module of ONE_WORKER (browser tests sharing a server the module starts) is
-# one unit, so that its server starts once. pytest-xdist's own `xdist_group` mark does not group under pytest 9 (it
-# renames `item._nodeid`, which pytest 9 no longer reads), hence this list. Units go out in the order collected (see
-# pytest_collection_modifyitems): the browser tests after every other on each worker, because Playwright's sync API
-# keeps an event loop running in the worker's thread from the first browser test on, and a later test calling
-# asyncio.run() there would fail; within them the longest first (these modules, then LONGEST, measured), so that no
-# worker is left with a long one at the end while the other idles.
-ONE_WORKER = {"test_class_browser.py", "test_i18n_pages.py", "test_lesson_browser.py", "test_room_browser.py"}
+# test is a unit of work of its own, but the tests of a ONE_WORKER group (a module, or the tests of a module whose
+# names start with a prefix: tests sharing a server the module starts) are one unit, so that the server starts once.
+# pytest-xdist's own `xdist_group` mark does not group under pytest 9 (it renames `item._nodeid`, which pytest 9 no
+# longer reads), hence this list. Units go out in the order collected (see pytest_collection_modifyitems): the
+# browser tests after every other on each worker, because Playwright's sync API keeps an event loop running in the
+# worker's thread from the first browser test on, and a later test calling asyncio.run() there would fail; within
+# them the longest first (these groups, then LONGEST, measured), so that no worker is left with a long one at the end
+# while the other idles.
+ONE_WORKER = {"test_class_browser.py", "test_i18n_pages.py", "test_lesson_browser.py", "test_room_browser.py",
+              "test_bad_web.py::test_server_"}  # the last: forged canvas values sent to one server, no browser
+
+
+def one_worker_group(nodeid: str) -> str | None:
+    """The ONE_WORKER group a test belongs to, or None."""
+    module, _, name = nodeid.split("/")[-1].partition("::")
+    for group in ONE_WORKER:
+        group_module, _, prefix = group.partition("::")
+        if module == group_module and name.startswith(prefix):
+            return group
+    return None
+
+
 LONGEST = {"test_classroom.py", "test_network_browser.py", "test_kept_browser.py",
            "test_scripts.py::test_insight_screenshots", "test_scripts.py::test_readme_screenshots"}
 
@@ -71,18 +85,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     class ServersOnce(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if Path(module).name in ONE_WORKER else nodeid
+            return one_worker_group(nodeid) or nodeid
 
     return ServersOnce(config, log)
 
 
 def run_order(item: pytest.Item) -> tuple[bool, int]:
-    """Browser tests last; among them, ONE_WORKER's modules, then the LONGEST tests, then the rest."""
+    """Browser tests last; within each part, ONE_WORKER's groups, then the LONGEST tests, then the rest."""
     where = item.nodeid.split("/")[-1]
     module = where.split("::", 1)[0]
     longest = module in LONGEST or where.split("[", 1)[0] in LONGEST
-    return item.get_closest_marker("browser") is not None, 0 if module in ONE_WORKER else 1 if longest else 2
+    first = 0 if one_worker_group(item.nodeid) else 1 if longest else 2
+    return item.get_closest_marker("browser") is not None, first
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
