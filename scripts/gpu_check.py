@@ -3,6 +3,9 @@
     python scripts/gpu_check.py recipes --device cuda   # the tutorial's recipe (graphs on, then off) and Fast
     python scripts/gpu_check.py read --device cuda      # a drawing read there, as the Draw page reads it
 
+It imports the package as every script does: installed (`pip install -e .`), or from the repository root on
+PYTHONPATH, as gpu_check.sh sets it on a GPU machine where nothing can be installed.
+
 `recipes` prints seconds per epoch and says whether the epoch replayed a recorded CUDA graph; `read` compares the
 device's reading of a drawn 7 with the CPU's. With --device cpu both run anywhere (slowly: `recipes` trains on the
 whole of MNIST). Exit status 1 when a run does not finish or a reading is wrong.
@@ -13,22 +16,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mnist_demo import checkpoint  # noqa: E402
-from mnist_demo.data import load_split  # noqa: E402
-from mnist_demo.errors import UserError  # noqa: E402
-from mnist_demo.reading.inference import read  # noqa: E402
-from mnist_demo.reading.preprocess import to_mnist  # noqa: E402
-from mnist_demo.train import loop  # noqa: E402
-from mnist_demo.train.device import pick_device  # noqa: E402
-from mnist_demo.train.recipes import preset  # noqa: E402
-from mnist_demo.train.step import GraphedStep  # noqa: E402
+from mnist_demo import checkpoint
+from mnist_demo.data import load_split
+from mnist_demo.errors import UserError
+from mnist_demo.reading.inference import read
+from mnist_demo.reading.preprocess import to_mnist
+from mnist_demo.train import loop
+from mnist_demo.train.device import pick_device
+from mnist_demo.train.recipes import preset
+from mnist_demo.train.step import GraphedStep
 
 
 def recipes(device: str, epochs: int, data_dir: str | None) -> bool:
