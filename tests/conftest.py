@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker more than the cores this process may use. A browser test spends much of its time
     waiting on a page's timers and redraws; with one worker per core the 2-core machine stood 15 % idle through the
-    browser tests, with one more 5 %, and the whole run took 5 min 42 s instead of 6 min 12 s (docs/testing.md)."""
+    browser tests, with one more 5 %, and pytest took 5 min 41 s instead of 6 min 11 s (docs/testing.md)."""
     return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
 
 

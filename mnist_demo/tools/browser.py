@@ -80,7 +80,7 @@ SETTLED = """([app, quiet]) => {
 
 
 def wait_for_run(page, timeout_ms: float = RUN_TIMEOUT_MS) -> None:
-    """Until the script run is over and drawn (see SETTLED), polled every 100 ms inside the page."""
+    """Until the script run is over and drawn (see SETTLED), polled every POLL_MS inside the page."""
     page.evaluate("() => { window.__mnistDemoSettled = null; }")
     page.wait_for_function(SETTLED, arg=[APP, QUIET], polling=POLL_MS, timeout=timeout_ms)
 

@@ -107,8 +107,8 @@ with right:
         big.markdown(t("Maybe **{first}** ({p1:.0%}) or **{second}** ({p2:.0%}), but {why}. Try a clearer digit.",
                        first=names[digit], p1=p1, second=names[second], p2=p2, why=why))
         big.caption(t("The app says \"not sure\" when the top probability is under {below:.0%} or the drawing is "
-                     "farther from every digit class than {quantile:.1%} of the images it trained on (distance in the "
-                     "network's last hidden layer).", below=UNSURE_BELOW, quantile=QUANTILE))
+                      "farther from every digit class than {quantile:.1%} of the images it trained on (distance in "
+                      "the network's last hidden layer).", below=UNSURE_BELOW, quantile=QUANTILE))
     seen.image(enlarge(image, 140), caption=t("What the network sees (28 x 28)"))
     st.plotly_chart(charts.probability_bars(reading.probabilities, names), key="probabilities",
                     config={"displayModeBar": False})  # its toolbar covered the title on a phone
