@@ -335,14 +335,14 @@ def browser(chromium_here):
         launched.close()
 
 
-@pytest.fixture(scope="session")
-def app_url(browser, tmp_path_factory, request) -> str:
+@contextlib.contextmanager
+def served_app(name: str, tmp_path_factory, request):
     """The app served by `streamlit run` in its own process group, on the real MNIST where it is here (the tiny
-    dataset otherwise), its runs and class set in a tmp folder and its log beside them."""
+    dataset otherwise), its runs and class set in a tmp folder named `name` and its log beside them; its URL."""
     from mnist_demo.classset import DB_ENV
     from mnist_demo.tools.serve import AppServer
 
-    folder = tmp_path_factory.mktemp("app")
+    folder = tmp_path_factory.mktemp(name)
     data = real_data_dir() or request.getfixturevalue("tiny_data_dir")
     env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(folder / "runs"),
                               DB_ENV: str(folder / "class.db")})
@@ -353,6 +353,13 @@ def app_url(browser, tmp_path_factory, request) -> str:
         pytest.fail(str(exc))
     with server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def app_url(browser, tmp_path_factory, request) -> str:
+    """The app shared by the browser tests of a worker (served_app)."""
+    with served_app("app", tmp_path_factory, request) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ the class model, and reads a drawing; the Model page and "Inside the network" sh
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from mnist_demo.classset import DB_ENV
-from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools.browser import (
     ONE,
     PREDICTION_TIMEOUT_MS,
@@ -22,7 +19,6 @@ from mnist_demo.tools.browser import (
     screenshot,
     wait_for_run,
 )
-from mnist_demo.tools.serve import AppServer
 
 try:
     from playwright.sync_api import expect
@@ -38,14 +34,10 @@ SMALL = "conv8:3 relu maxpool2 fc10"
 def editor_url(browser, tmp_path_factory, request) -> str:
     """The app on a server of its own: the network built here, its epochs and its run become the class's settings and
     the class model, which the shared server's other browser tests must not inherit."""
-    from conftest import real_data_dir
+    from conftest import served_app
 
-    folder = tmp_path_factory.mktemp("editor")
-    data = real_data_dir() or request.getfixturevalue("tiny_data_dir")
-    env = dict(os.environ, **{DATA_DIR_ENV: str(data), RUNS_DIR_ENV: str(folder / "runs"),
-                              DB_ENV: str(folder / "class.db")})
-    with AppServer(env, ["--server.fileWatcherType", "none"], folder / "streamlit.log", timeout=60) as server:
-        yield server.url
+    with served_app("editor", tmp_path_factory, request) as url:
+        yield url
 
 
 def set_spec(page, spec: str) -> None:  # noqa: F811 - page: the tab, not the fixture
