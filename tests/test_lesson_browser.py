@@ -108,6 +108,43 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
         assert_no_exception(page)
 
 
+IDLE_S = 4  # seconds a student's page sits idle, watched frame by frame
+
+
+def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teacher_at_once(browser, lesson_url):  # noqa: F811
+    """Thirty idle students cost the server nothing (mnist_demo.web.push): while nothing changes, a student's page and
+    the server exchange no websocket message at all (the page once asked every second). When the teacher moves, the
+    server pushes the change and the student's page follows within the 2 s."""
+    teacher = tab(browser, f"{lesson_url}/?teacher={CODE}", {"width": 1280, "height": 720})
+    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
+                             has_text="Students follow me").locator("input")
+    if not follow.is_checked():
+        follow.click(force=True)
+        wait_for_run(teacher)
+    student = browser.new_context(viewport=PHONE).new_page()
+    frames: list[tuple[float, str]] = []
+    student.on("websocket", lambda ws: (ws.on("framesent", lambda _: frames.append((time.monotonic(), "sent"))),
+                                        ws.on("framereceived", lambda _: frames.append((time.monotonic(), "got")))))
+    student.goto(lesson_url)
+    expect(student.locator("h1").first).to_have_text(title(teacher))
+    wait_for_run(student)
+    student.wait_for_timeout(1_000)  # the first run's last messages (Playwright hands over events while it waits)
+    quiet_from = time.monotonic()
+    student.wait_for_timeout(IDLE_S * 1_000)
+    idle = [f for f in frames if f[0] >= quiet_from]
+    assert idle == [], f"{len(idle)} websocket frames in {IDLE_S} s of an idle page: {[k for _, k in idle][:10]}"
+
+    before = title(teacher)
+    elsewhere = "Gallery" if before == "Draw a digit" else "Draw"  # the teacher opens another page: the class follows
+    teacher.locator('[data-testid="stSidebarNav"]').get_by_text(elsewhere, exact=True).click()
+    start = time.monotonic()
+    expect(teacher.locator("h1").first).not_to_have_text(before)
+    follows([student], title(teacher), start)
+    assert any(kind == "got" for t0, kind in frames if t0 >= start), "the change came from the server"
+    assert_no_exception(student)
+    student.context.close()
+
+
 def test_the_lesson_at_every_width_a_class_has(browser, lesson_url):  # noqa: F811
     """The teacher on a 1366 px laptop asks "what shape comes out of conv1?"; students on a phone and two tablets
     (touch) and at the projector's 1280 x 720 follow to the step, see the step bar and the question whole, and

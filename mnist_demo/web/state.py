@@ -25,7 +25,7 @@ from mnist_demo.messages import N_, Message
 from mnist_demo.paths import data_dir as resolve_data_dir
 from mnist_demo.runs import Model, Run, Runs, max_runs
 from mnist_demo.train.device import describe, pick_device
-from mnist_demo.web import i18n, teacher
+from mnist_demo.web import i18n, push, teacher
 from mnist_demo.web.address import public_url, qr_png, reachable, student_urls
 from mnist_demo.web.i18n import t, tn
 from mnist_demo.web.lesson import new_lesson
@@ -167,11 +167,44 @@ def rerun_if_changed() -> None:
         st.rerun()
 
 
-@st.fragment(run_every=1.0)
-def follow() -> None:
+@st.cache_resource(show_spinner=False)
+def followers() -> push.Followers | None:
+    """The server's watch over the open pages (mnist_demo.web.push), or None where it cannot rerun a page (AppTest):
+    the pages then check each second themselves."""
+    if not push.available():
+        return None
+    registry, class_lesson = runs(), lesson()
+    return push.Followers(lambda: (registry.version, class_lesson.version), push.rerun).start()
+
+
+def follow(itself: bool = False) -> None:
     """Redraw the whole page within a second of any change a page shows: a run starts, ends an epoch or ends, the
-    class model changes. Costs a version comparison a second while nothing changes. A page that redraws itself each
-    second anyway (the Train page during a run) checks instead, and says so with `follows_itself`."""
+    class model changes, the teacher leads elsewhere. The server asks a page out of date to redraw (push.py): an
+    idle page costs nothing while nothing changes. A page that redraws itself each second anyway (the Train page
+    during a run) checks for itself: `itself`."""
+    watcher = followers()
+    if watcher is None:
+        if not itself:
+            _follow_each_second()
+    elif itself:
+        if (session := push.session_id()) is not None:
+            watcher.forget(session)
+    else:
+        _followed(watcher)
+
+
+@st.fragment
+def _followed(watcher: push.Followers) -> None:
+    """Run when the page is drawn, and by the server when the class has changed since (push.Followers)."""
+    rerun_if_changed()
+    page = push.this_page(st.session_state.get("drawn_version"))
+    if page is not None:
+        watcher.drawn(page)
+
+
+@st.fragment(run_every=1.0)
+def _follow_each_second() -> None:
+    """Where the server cannot push: a version comparison a second (AppTest)."""
     rerun_if_changed()
 
 

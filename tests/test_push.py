@@ -1,0 +1,55 @@
+"""The server's watch over open pages (mnist_demo.web.push): only a page out of date is asked to redraw, once a
+version, again if it still has not after a while; a closed session is forgotten. The browser side (a student's page
+following a run, a lesson) is watched in Chromium by test_classroom.py, test_lesson_browser.py and
+test_room_browser.py; idle pages' cost is measured by scripts/load_test.py --lesson."""
+
+import threading
+
+from mnist_demo.web.push import RETRY_S, Followers, Page
+
+
+def page(session: str, version: int) -> Page:
+    return Page(session, version, fragment="f-" + session, page="draw", query="")
+
+
+def test_only_pages_out_of_date_are_asked_once_a_version_and_a_closed_session_is_forgotten():
+    class_version = [3]
+    asked: list[tuple[str, int]] = []
+    open_sessions = {"a", "b", "c"}
+
+    def rerun(p: Page) -> bool:
+        asked.append((p.session, p.version))
+        return p.session in open_sessions
+
+    watch = Followers(lambda: class_version[0], rerun)
+    for name in "abc":
+        watch.drawn(page(name, 3))
+    assert watch.check(now=0.0) == 0 and asked == []  # nothing changed: nobody asked, nothing sent
+
+    class_version[0] = 4  # a run ended an epoch
+    assert watch.check(now=1.0) == 3 and sorted(s for s, _ in asked) == ["a", "b", "c"]
+    asked.clear()
+    assert watch.check(now=1.25) == 0 and asked == []  # asked once for this version, not four times a second
+
+    watch.drawn(page("a", 4))  # a's fragment ran and redrew the page
+    watch.drawn(page("b", 4))
+    open_sessions.discard("c")  # c closed its tab before redrawing
+    assert watch.check(now=1.0 + RETRY_S) == 0 and asked == [("c", 3)]  # c asked again, found gone, forgotten
+    assert len(watch) == 2 and watch.asked == 3
+    asked.clear()
+    class_version[0] = 5
+    assert watch.check(now=10.0) == 2 and sorted(s for s, _ in asked) == ["a", "b"]
+
+    watch.forget("a")  # the Train page during a run redraws itself: no longer followed from here
+    assert len(watch) == 1
+
+
+def test_the_watching_thread_asks_within_its_period():
+    version = [0]
+    asked = threading.Event()
+    watch = Followers(lambda: version[0], lambda p: asked.set() or True, period=0.01).start()
+    assert watch.start() is watch  # one thread, however often it is started
+    watch.drawn(page("a", 0))
+    assert not asked.wait(0.1)
+    version[0] = 1
+    assert asked.wait(2)
