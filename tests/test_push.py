@@ -53,3 +53,12 @@ def test_the_watching_thread_asks_within_its_period():
     assert not asked.wait(0.1)
     version[0] = 1
     assert asked.wait(2)
+
+
+def test_a_class_is_asked_a_few_pages_at_a_time_so_that_no_instant_holds_thirty_redraws():
+    asked: list[str] = []
+    watch = Followers(lambda: 1, lambda p: asked.append(p.session) or True, batch=8)
+    for i in range(30):
+        watch.drawn(page(f"s{i}", 0))
+    counts = [watch.check(now=0.25 * k) for k in range(4)]
+    assert counts == [8, 8, 8, 6] and sorted(asked) == sorted(f"s{i}" for i in range(30))  # each once, within 1 s

@@ -104,9 +104,9 @@ def tab(browser, url: str, viewport: dict | None = None):
 
 
 def click_steady(locator, tries: int = 12, each_ms: float = 5_000) -> None:
-    """Click `locator`, again if a redraw replaced it under the pointer: a fragment that reruns each second (the
-    lesson's bar, the follower's check) on a busy machine can detach a button faster than Playwright finds it
-    stable, and one click attempt then waits its whole timeout."""
+    """Click `locator`, again if a redraw replaced it under the pointer: a fragment that reruns on its own (the
+    lesson's chart each second, the follower when the class changes) on a busy machine can detach a button faster
+    than Playwright finds it stable, and one click attempt then waits its whole timeout."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(tries):

@@ -1,12 +1,13 @@
 """A fix for a race in Streamlit 1.67's server that loses the end of a page's run: a drawing's answer, in a classroom.
 
-Every page has a timed fragment (state.follow, once a second) and a student's drawing reruns the whole page. When
-a fragment rerun reaches the server just as a run's script has finished, but before that run's last messages have
-left the server's event loop, `AppSession.request_rerun` finds the runner stopped and starts a new one; the old
-runner's queued messages (the rest of the page, the "finished" message) are then ignored as coming from "a
-non-current ScriptRunner". Streamlit's own comment in `request_rerun` describes it (streamlit/streamlit#9921); it
-only guards the case of a fragment that no longer exists. The load test (docs/load.md) saw it lose 1-2 drawings
-of 150 while the class drew: the student's page showed nothing new, until the next drawing.
+Pages have fragments that rerun on their own (the follower the server runs when the class changes, web/push.py; the
+Train page's progress each second) and a student's drawing reruns the whole page. When a fragment rerun reaches the
+server just as a run's script has finished, but before that run's last messages have left the server's event loop,
+`AppSession.request_rerun` finds the runner stopped and starts a new one; the old runner's queued messages (the rest
+of the page, the "finished" message) are then ignored as coming from "a non-current ScriptRunner". Streamlit's own
+comment in `request_rerun` describes it (streamlit/streamlit#9921); it only guards the case of a fragment that no
+longer exists. The load test (docs/load.md) saw it lose 1-2 drawings of 150 while the class drew (each page then had a
+follower timed to run every second): the student's page showed nothing new, until the next drawing.
 
 The fix: a fragment rerun that would start a new runner while the stopped one is still the session's current
 runner waits (a few milliseconds at a time) until that runner's last events have been delivered and it has let go
