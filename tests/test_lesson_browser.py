@@ -145,6 +145,47 @@ def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teache
     student.context.close()
 
 
+KEEP_SOCKETS = """(() => {  // every WebSocket the page opens, kept where the test can close it
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = function (...args) { const s = new Native(...args); window.__sockets.push(s); return s; };
+    window.WebSocket.prototype = Native.prototype;
+    Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();"""
+
+
+def test_a_phone_that_lost_the_connection_follows_when_it_is_back(browser, lesson_url):  # noqa: F811
+    """A phone sleeps or walks out of the Wi-Fi while the teacher moves on: when it is back, its page goes where the
+    class is, without a reload (the server keeps asking a page it cannot reach for a while, web/push.py)."""
+    teacher = tab(browser, f"{lesson_url}/?teacher={CODE}", {"width": 1280, "height": 720})
+    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
+                             has_text="Students follow me").locator("input")
+    if not follow.is_checked():
+        follow.click(force=True)
+        wait_for_run(teacher)
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(KEEP_SOCKETS)
+    phone = context.new_page()
+    sockets = []
+    phone.on("websocket", lambda ws: sockets.append(ws))
+    phone.goto(lesson_url)
+    expect(phone.locator("h1").first).to_have_text(title(teacher))
+    wait_for_run(phone)
+    context.set_offline(True)
+    phone.evaluate("window.__sockets.forEach(s => s.close())")  # the connection is gone, and cannot come back yet
+    before = title(teacher)
+    elsewhere = "Gallery" if before == "Draw a digit" else "Draw"
+    teacher.locator('[data-testid="stSidebarNav"]').get_by_text(elsewhere, exact=True).click()
+    expect(teacher.locator("h1").first).not_to_have_text(before)
+    phone.wait_for_timeout(3_000)  # the class moved while the phone was away
+    assert title(phone) == before
+    context.set_offline(False)
+    expect(phone.locator("h1").first).to_have_text(title(teacher), timeout=15_000)
+    assert len(sockets) >= 2, "the page followed over a new connection"
+    assert_no_exception(phone)
+    context.close()
+
+
 def test_the_lesson_at_every_width_a_class_has(browser, lesson_url):  # noqa: F811
     """The teacher on a 1366 px laptop asks "what shape comes out of conv1?"; students on a phone and two tablets
     (touch) and at the projector's 1280 x 720 follow to the step, see the step bar and the question whole, and

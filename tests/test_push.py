@@ -1,11 +1,12 @@
 """The server's watch over open pages (mnist_demo.web.push): only a page out of date is asked to redraw, once a
-version, again if it still has not after a while; a closed session is forgotten. The browser side (a student's page
-following a run, a lesson) is watched in Chromium by test_classroom.py, test_lesson_browser.py and
-test_room_browser.py; idle pages' cost is measured by scripts/load_test.py --lesson."""
+version, again if it still has not after a while; a session out of reach is asked again, and forgotten after a
+while. The browser side (a student's page following a run, a lesson, a phone back online) is watched in Chromium by
+test_classroom.py, test_lesson_browser.py and test_room_browser.py; what idle pages cost is measured by
+scripts/load_test.py --lesson."""
 
 import threading
 
-from mnist_demo.web.push import RETRY_S, Followers, Page
+from mnist_demo.web.push import LOST_S, RETRY_S, Followers, Page
 
 
 def page(session: str, version: int) -> Page:
@@ -33,9 +34,10 @@ def test_only_pages_out_of_date_are_asked_once_a_version_and_a_closed_session_is
 
     watch.drawn(page("a", 4))  # a's fragment ran and redrew the page
     watch.drawn(page("b", 4))
-    open_sessions.discard("c")  # c closed its tab before redrawing
-    assert watch.check(now=1.0 + RETRY_S) == 0 and asked == [("c", 3)]  # c asked again, found gone, forgotten
-    assert len(watch) == 2 and watch.asked == 3
+    open_sessions.discard("c")  # c's phone went to sleep before redrawing
+    assert watch.check(now=1.0 + RETRY_S) == 0 and asked == [("c", 3)]  # asked again, not reached, kept a while
+    assert len(watch) == 3 and watch.asked == 3
+    assert watch.check(now=1.0 + 2 * RETRY_S + LOST_S) == 0 and len(watch) == 2  # never back: forgotten
     asked.clear()
     class_version[0] = 5
     assert watch.check(now=10.0) == 2 and sorted(s for s, _ in asked) == ["a", "b"]

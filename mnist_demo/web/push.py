@@ -28,6 +28,10 @@ RETRY_S = 1.0  # a page asked to redraw that still shows an old version after th
 # itself in full; thirty at once held a drawing that came in the same moment up to 1.1 s in the load test (the old
 # per-page timers spread them over their second).
 BATCH = 8
+# A page whose session the server cannot reach (a phone asleep, out of the Wi-Fi) is asked again every RETRY_S for
+# this long, longer than Streamlit keeps a disconnected session (server.disconnectedSessionTTL, 120 s by default):
+# back within it, the page follows at once. Then it is forgotten, so that closed tabs do not pile up.
+LOST_S = 300.0
 _log = logging.getLogger("mnist_demo")
 
 
@@ -47,14 +51,16 @@ class Followers:
     """The open pages that follow the class, and the thread that asks the out-of-date ones to redraw.
 
     `version()` is the class's version now; `rerun(page)` runs a page's follower fragment and says False when its
-    session is gone (it is then forgotten). Pages register each time they are drawn (`drawn`), and leave with
-    `forget` when another way of following takes over (the Train page during a run redraws itself each second)."""
+    session cannot be reached (after LOST_S of that it is forgotten). Pages register each time they are drawn
+    (`drawn`), and leave with `forget` when another way of following takes over (the Train page during a run redraws
+    itself each second)."""
 
     def __init__(self, version: Callable[[], Hashable], rerun: Callable[[Page], bool],
                  period: float = PERIOD_S, batch: int = BATCH) -> None:
         self.version, self.rerun, self.period, self.batch = version, rerun, period, batch
         self._pages: dict[str, Page] = {}
         self._asked: dict[str, tuple[Hashable, float]] = {}  # session -> (version it was asked to show, when)
+        self._lost: dict[str, float] = {}  # session -> when the server first could not reach it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.asked = 0  # pages asked to redraw since the server started (the load test reads it)
@@ -65,11 +71,13 @@ class Followers:
         with self._lock:
             self._pages[page.session] = page
             self._asked.pop(page.session, None)
+            self._lost.pop(page.session, None)
 
     def forget(self, session: str) -> None:
         with self._lock:
             self._pages.pop(session, None)
             self._asked.pop(session, None)
+            self._lost.pop(session, None)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -85,11 +93,14 @@ class Followers:
                    or now - a[1] >= RETRY_S][:self.batch]
             for page in due:
                 self._asked[page.session] = (current, now)
-        gone = [page.session for page in due if not self.rerun(page)]
-        for session in gone:
-            self.forget(session)
-        self.asked += len(due) - len(gone)
-        return len(due) - len(gone)
+        unreachable = [page.session for page in due if not self.rerun(page)]
+        for session in unreachable:
+            with self._lock:
+                lost = self._lost.setdefault(session, now)
+            if now - lost >= LOST_S:
+                self.forget(session)
+        self.asked += len(due) - len(unreachable)
+        return len(due) - len(unreachable)
 
     def start(self) -> Followers:
         """The watching thread, once (a daemon: it ends with the server)."""
@@ -150,7 +161,7 @@ def this_page(version: Hashable) -> Page | None:
 
 def rerun(page: Page) -> bool:
     """Run `page`'s follower fragment in its session, as the browser's timer did (an auto-rerun of that fragment);
-    False when the session is gone.
+    False when the session cannot be reached (closed, or its browser disconnected).
 
     Only while the session is idle, and only on the page it was registered from: a run in progress may be the
     student opening another page, and a fragment rerun queued behind it with the old page's id would take the
