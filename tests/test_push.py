@@ -64,3 +64,15 @@ def test_a_class_is_asked_a_few_pages_at_a_time_so_that_no_instant_holds_thirty_
         watch.drawn(page(f"s{i}", 0))
     counts = [watch.check(now=0.25 * k) for k in range(4)]
     assert counts == [8, 8, 8, 6] and sorted(asked) == sorted(f"s{i}" for i in range(30))  # each once, within 1 s
+
+
+def test_a_page_whose_follower_is_gone_is_dropped_but_not_a_newer_registration():
+    watch = Followers(lambda: 2, lambda p: True)
+    old = page("a", 1)
+    watch.drawn(old)
+    watch.drop(old)  # its run failed before the follower was drawn again: nothing left to rerun
+    assert len(watch) == 0 and watch.check(now=0.0) == 0
+    newer = page("a", 1)
+    watch.drawn(newer)
+    watch.drop(old)  # a late word about the old registration leaves the new one alone
+    assert len(watch) == 1 and watch.check(now=0.0) == 1

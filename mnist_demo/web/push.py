@@ -73,6 +73,15 @@ class Followers:
             self._asked.pop(page.session, None)
             self._lost.pop(page.session, None)
 
+    def drop(self, page: Page) -> None:
+        """Forget `page` if it is still the session's registration: its follower fragment is gone (the page failed
+        or stopped before it was drawn again) or the session is on another page, which registers itself."""
+        with self._lock:
+            if self._pages.get(page.session) is page:
+                self._pages.pop(page.session)
+                self._asked.pop(page.session, None)
+                self._lost.pop(page.session, None)
+
     def forget(self, session: str) -> None:
         with self._lock:
             self._pages.pop(session, None)
@@ -159,13 +168,14 @@ def this_page(version: Hashable) -> Page | None:
     return Page(ctx.session_id, version, fragment, ctx.page_script_hash, ctx.query_string, ctx.context_info)
 
 
-def rerun(page: Page) -> bool:
+def rerun(page: Page, drop: Callable[[Page], None] = lambda page: None) -> bool:
     """Run `page`'s follower fragment in its session, as the browser's timer did (an auto-rerun of that fragment);
     False when the session cannot be reached (closed, or its browser disconnected).
 
     Only while the session is idle, and only on the page it was registered from: a run in progress may be the
     student opening another page, and a fragment rerun queued behind it with the old page's id would take the
-    student back there. A page passed over is asked again (`RETRY_S`), or registers anew when its run ends."""
+    student back there. A page passed over is asked again (`RETRY_S`), or registers anew when its run ends. A page
+    whose fragment is gone, or that the session has left, is passed to `drop`: it is not asked again."""
     from streamlit.proto.ClientState_pb2 import ClientState
 
     server = _server()
@@ -178,10 +188,14 @@ def rerun(page: Page) -> bool:
         state.context_info.CopyFrom(page.context)
     # On the session's event loop, where the browser's own requests are handled: a page change the browser asked
     # for has set `_scriptrunner` there before this runs, so the check and the request cannot be split by one.
-    session._call_soon_on_event_loop(partial(_rerun_if_idle, session, state))
+    session._call_soon_on_event_loop(partial(_rerun_if_idle, session, state, partial(drop, page)))
     return True
 
 
-def _rerun_if_idle(session, state) -> None:
-    if session._scriptrunner is None and session._client_state.page_script_hash == state.page_script_hash:
-        session.request_rerun(state)
+def _rerun_if_idle(session, state, drop: Callable[[], None]) -> None:
+    if session._scriptrunner is not None:
+        return
+    if session._client_state.page_script_hash != state.page_script_hash or not session.has_fragment(state.fragment_id):
+        drop()
+        return
+    session.request_rerun(state)

@@ -174,7 +174,9 @@ def followers() -> push.Followers | None:
     if not push.available():
         return None
     registry, class_lesson = runs(), lesson()
-    return push.Followers(lambda: (registry.version, class_lesson.version), push.rerun).start()
+    watcher = push.Followers(lambda: (registry.version, class_lesson.version),
+                             lambda page: push.rerun(page, watcher.drop))
+    return watcher.start()
 
 
 def follow(itself: bool = False) -> None:
