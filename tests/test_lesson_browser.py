@@ -108,6 +108,26 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
         assert_no_exception(page)
 
 
+def leading(browser, url: str):
+    """The teacher's page (projector size) with "Students follow me" on."""
+    teacher = tab(browser, f"{url}/?teacher={CODE}", {"width": 1280, "height": 720})
+    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
+                             has_text="Students follow me").locator("input")
+    if not follow.is_checked():  # run alone, not after the tests above
+        follow.click(force=True)
+        wait_for_run(teacher)
+    return teacher
+
+
+def move_on(teacher) -> str:
+    """The teacher opens another page (the class follows); the title of the page it left."""
+    before = title(teacher)
+    elsewhere = "Gallery" if before == "Draw a digit" else "Draw"
+    teacher.locator('[data-testid="stSidebarNav"]').get_by_text(elsewhere, exact=True).click()
+    expect(teacher.locator("h1").first).not_to_have_text(before)
+    return before
+
+
 IDLE_S = 4  # seconds a student's page sits idle, watched frame by frame
 
 
@@ -115,12 +135,7 @@ def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teache
     """Thirty idle students cost the server nothing (mnist_demo.web.push): while nothing changes, a student's page and
     the server exchange no websocket message at all (the page once asked every second). When the teacher moves, the
     server pushes the change and the student's page follows within the 2 s."""
-    teacher = tab(browser, f"{lesson_url}/?teacher={CODE}", {"width": 1280, "height": 720})
-    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
-                             has_text="Students follow me").locator("input")
-    if not follow.is_checked():
-        follow.click(force=True)
-        wait_for_run(teacher)
+    teacher = leading(browser, lesson_url)
     student = browser.new_context(viewport=PHONE).new_page()
     frames: list[tuple[float, str]] = []
     student.on("websocket", lambda ws: (ws.on("framesent", lambda _: frames.append((time.monotonic(), "sent"))),
@@ -134,11 +149,8 @@ def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teache
     idle = [f for f in frames if f[0] >= quiet_from]
     assert idle == [], f"{len(idle)} websocket frames in {IDLE_S} s of an idle page: {[k for _, k in idle][:10]}"
 
-    before = title(teacher)
-    elsewhere = "Gallery" if before == "Draw a digit" else "Draw"  # the teacher opens another page: the class follows
-    teacher.locator('[data-testid="stSidebarNav"]').get_by_text(elsewhere, exact=True).click()
     start = time.monotonic()
-    expect(teacher.locator("h1").first).not_to_have_text(before)
+    move_on(teacher)
     follows([student], title(teacher), start)
     assert any(kind == "got" for t0, kind in frames if t0 >= start), "the change came from the server"
     assert_no_exception(student)
@@ -157,12 +169,7 @@ KEEP_SOCKETS = """(() => {  // every WebSocket the page opens, kept where the te
 def test_a_phone_that_lost_the_connection_follows_when_it_is_back(browser, lesson_url):  # noqa: F811
     """A phone sleeps or walks out of the Wi-Fi while the teacher moves on: when it is back, its page goes where the
     class is, without a reload (the server keeps asking a page it cannot reach for a while, web/push.py)."""
-    teacher = tab(browser, f"{lesson_url}/?teacher={CODE}", {"width": 1280, "height": 720})
-    follow = teacher.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
-                             has_text="Students follow me").locator("input")
-    if not follow.is_checked():
-        follow.click(force=True)
-        wait_for_run(teacher)
+    teacher = leading(browser, lesson_url)
     context = browser.new_context(viewport=PHONE)
     context.add_init_script(KEEP_SOCKETS)
     phone = context.new_page()
@@ -173,10 +180,7 @@ def test_a_phone_that_lost_the_connection_follows_when_it_is_back(browser, lesso
     wait_for_run(phone)
     context.set_offline(True)
     phone.evaluate("window.__sockets.forEach(s => s.close())")  # the connection is gone, and cannot come back yet
-    before = title(teacher)
-    elsewhere = "Gallery" if before == "Draw a digit" else "Draw"
-    teacher.locator('[data-testid="stSidebarNav"]').get_by_text(elsewhere, exact=True).click()
-    expect(teacher.locator("h1").first).not_to_have_text(before)
+    before = move_on(teacher)
     phone.wait_for_timeout(3_000)  # the class moved while the phone was away
     assert title(phone) == before
     context.set_offline(False)
