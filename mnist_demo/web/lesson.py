@@ -4,8 +4,8 @@ following the teacher's, and "guess first" questions with the class's answers as
 The lesson itself (mnist_demo.lesson.Lesson, one per server) decides who may do what; this module only asks it and
 draws. A student's page learns that the teacher moved the way it learns that a run moved on (state.follow: the
 server reruns a page whose class version is out of date, web/push.py), within a second, and goes to the teacher's
-page with st.switch_page: no reload, and the student's
-own drawing is put back on the canvas when the Draw page opens again (touch.restore).
+page with st.switch_page: no reload, and the student's own drawing is put back on the canvas when the Draw page
+opens again (touch.restore).
 """
 
 from __future__ import annotations

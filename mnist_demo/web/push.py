@@ -63,7 +63,7 @@ class Followers:
         self._lost: dict[str, float] = {}  # session -> when the server first could not reach it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.asked = 0  # pages asked to redraw since the server started (the load test reads it)
+        self.asked = 0  # pages asked to redraw since the server started
 
     def drawn(self, page: Page) -> None:
         """A page has just been drawn: followed from now, asked again at the next check if it is already out of
