@@ -24,8 +24,8 @@ page = st.navigation([
 try:
     sidebar()
     lead(lesson(), is_teacher(), page.url_path)  # a follower's page goes where the teacher's is; the step bar
+    follow()  # before the page: one that ends its run early (st.stop: nothing drawn yet) follows the class too
     page.run()
-    follow(itself=st.session_state.pop("follows_itself", False))
 except Exception:  # never a traceback in a browser: a short message here, the details in the server's log
     logging.getLogger("mnist_demo").exception("error on page %s", page.title)
     st.error(t("Something went wrong on this page. Reload it or try again; the server's log has the details."),

@@ -193,6 +193,25 @@ def test_an_idle_students_page_sends_and_receives_nothing_yet_follows_the_teache
     student.context.close()
 
 
+def test_a_student_on_a_page_that_stops_early_follows_on(browser, lesson_url):  # noqa: F811
+    """The Draw page with nothing drawn yet ends its run early (st.stop: nothing to read). A student who followed the
+    teacher there still follows when the teacher moves on, and back again."""
+    teacher = leading(browser, lesson_url)
+    if title(teacher) != "Draw a digit":
+        teacher.locator('[data-testid="stSidebarNav"]').get_by_text("Draw", exact=True).click()
+        expect(teacher.locator("h1").first).to_have_text("Draw a digit")
+    student = tab(browser, lesson_url, PHONE)
+    expect(student.locator("h1").first).to_have_text("Draw a digit")
+    expect(student.get_by_text(re.compile(r"^Draw a digit on the black square|^There is no model"))).to_be_visible()
+    for _ in range(2):
+        watch(student)
+        start = time.time()
+        before = move_on(teacher)
+        assert follows([student], title(teacher), start, timeout=DRAW_MS) <= (FOLLOW_MS + SLACK_MS) / 1000, before
+    assert_no_exception(student)
+    student.context.close()
+
+
 KEEP_SOCKETS = """(() => {  // every WebSocket the page opens, kept where the test can close it
     const Native = window.WebSocket;
     window.__sockets = [];

@@ -179,20 +179,23 @@ def followers() -> push.Followers | None:
     return watcher.start()
 
 
-def follow(itself: bool = False) -> None:
+def follow() -> None:
     """Redraw the whole page within a second of any change a page shows: a run starts, ends an epoch or ends, the
     class model changes, the teacher leads elsewhere. The server asks a page out of date to redraw (push.py): an
-    idle page costs nothing while nothing changes. A page that redraws itself each second anyway (the Train page
-    during a run) checks for itself: `itself`."""
+    idle page costs nothing while nothing changes. Called before the page's own code, so that a page that stops
+    early is followed too."""
     watcher = followers()
     if watcher is None:
-        if not itself:
-            _follow_each_second()
-    elif itself:
-        if (session := push.session_id()) is not None:
-            watcher.forget(session)
+        _follow_each_second()
     else:
         _followed(watcher)
+
+
+def follows_itself() -> None:
+    """This page redraws itself each second (the Train page during a run): the server need not ask it."""
+    watcher = followers()
+    if watcher is not None and (session := push.session_id()) is not None:
+        watcher.forget(session)
 
 
 @st.fragment

@@ -292,7 +292,7 @@ if shown_run is None:
             t("No run yet. The Draw page already works with the shipped model: the teacher's run will appear here "
               "as it trains."), icon=":material/info:")
 elif running is not None:
-    st.session_state["follows_itself"] = True  # live_head() checks for changes each second: no second follower
+    state.follows_itself()  # live_head() checks for changes each second: the server need not ask this page
     title, stop = st.columns([5, 1], vertical_alignment="bottom")
     title.subheader(name(running.name))
     if may_train and stop.button(t("Stop"), icon=":material/stop:", width="stretch"):
