@@ -76,3 +76,16 @@ def test_a_page_whose_follower_is_gone_is_dropped_but_not_a_newer_registration()
     watch.drawn(newer)
     watch.drop(old)  # a late word about the old registration leaves the new one alone
     assert len(watch) == 1 and watch.check(now=0.0) == 1
+
+
+def test_a_page_busy_when_asked_is_asked_again_at_the_next_check():
+    asked: list[str] = []
+    watch = Followers(lambda: 2, lambda p: asked.append(p.session) or True)
+    busy = page("a", 1)
+    watch.drawn(busy)
+    assert watch.check(now=0.0) == 1
+    watch.busy(busy)  # the student was drawing: the fragment was not run
+    assert watch.check(now=0.25) == 1 and asked == ["a", "a"]  # again a check later, not RETRY_S later
+    watch.drawn(page("a", 2))  # it ran and redrew the page
+    watch.busy(busy)  # a late word about the old registration changes nothing
+    assert watch.check(now=0.5) == 0 and asked == ["a", "a"]

@@ -66,8 +66,8 @@ class Followers:
         self.asked = 0  # pages asked to redraw since the server started
 
     def drawn(self, page: Page) -> None:
-        """A page has just been drawn: followed from now, asked again at the next check if it is already out of
-        date (a page drawn while the class changed)."""
+        """A page is being drawn (its follower fragment runs before the page's own code): followed from now, asked
+        again at the next check if it is already out of date (a page drawn while the class changed)."""
         with self._lock:
             self._pages[page.session] = page
             self._asked.pop(page.session, None)
@@ -81,6 +81,14 @@ class Followers:
                 self._pages.pop(page.session)
                 self._asked.pop(page.session, None)
                 self._lost.pop(page.session, None)
+
+    def busy(self, page: Page) -> None:
+        """`page`'s session was running when asked (the student drawing, or a run that started before the class
+        changed): asked again at the next check, not after RETRY_S. The page registers before its own code runs
+        (state.follow), so the end of that run says nothing here."""
+        with self._lock:
+            if self._pages.get(page.session) is page:
+                self._asked.pop(page.session, None)
 
     def forget(self, session: str) -> None:
         with self._lock:
@@ -168,14 +176,15 @@ def this_page(version: Hashable) -> Page | None:
     return Page(ctx.session_id, version, fragment, ctx.page_script_hash, ctx.query_string, ctx.context_info)
 
 
-def rerun(page: Page, drop: Callable[[Page], None] = lambda page: None) -> bool:
+def rerun(page: Page, drop: Callable[[Page], None] = lambda page: None,
+          busy: Callable[[Page], None] = lambda page: None) -> bool:
     """Run `page`'s follower fragment in its session, as the browser's timer did (an auto-rerun of that fragment);
     False when the session cannot be reached (closed, or its browser disconnected).
 
     Only while the session is idle, and only on the page it was registered from: a run in progress may be the
     student opening another page, and a fragment rerun queued behind it with the old page's id would take the
-    student back there. A page passed over is asked again (`RETRY_S`), or registers anew when its run ends. A page
-    whose fragment is gone, or that the session has left, is passed to `drop`: it is not asked again."""
+    student back there. A page passed over is passed to `busy` (Followers.busy: asked again at the next check). A
+    page whose fragment is gone, or that the session has left, is passed to `drop`: it is not asked again."""
     from streamlit.proto.ClientState_pb2 import ClientState
 
     server = _server()
@@ -188,12 +197,13 @@ def rerun(page: Page, drop: Callable[[Page], None] = lambda page: None) -> bool:
         state.context_info.CopyFrom(page.context)
     # On the session's event loop, where the browser's own requests are handled: a page change the browser asked
     # for has set `_scriptrunner` there before this runs, so the check and the request cannot be split by one.
-    session._call_soon_on_event_loop(partial(_rerun_if_idle, session, state, partial(drop, page)))
+    session._call_soon_on_event_loop(partial(_rerun_if_idle, session, state, partial(drop, page), partial(busy, page)))
     return True
 
 
-def _rerun_if_idle(session, state, drop: Callable[[], None]) -> None:
+def _rerun_if_idle(session, state, drop: Callable[[], None], busy: Callable[[], None]) -> None:
     if session._scriptrunner is not None:
+        busy()
         return
     if session._client_state.page_script_hash != state.page_script_hash or not session.has_fragment(state.fragment_id):
         drop()

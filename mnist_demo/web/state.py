@@ -175,7 +175,7 @@ def followers() -> push.Followers | None:
         return None
     registry, class_lesson = runs(), lesson()
     watcher = push.Followers(lambda: (registry.version, class_lesson.version),
-                             lambda page: push.rerun(page, watcher.drop))
+                             lambda page: push.rerun(page, watcher.drop, watcher.busy))
     return watcher.start()
 
 
