@@ -1,10 +1,13 @@
-"""Does training in a thread cost anything? One Fast epoch through fit(), each in a fresh process, three ways:
+"""Does training in a thread cost anything? One Fast epoch through fit(), each in a fresh process, five ways:
 
     python scripts/thread_speed.py --data-dir ../shared/data [--rounds 2]
 
-- main:   everything in the process's main thread, as `train` runs it;
-- thread: everything in one other thread, as the app trains (a run is a thread of the server);
-- second: the data loaded and one matrix product done in the main thread, then fit() in another thread.
+- main:     everything in the process's main thread, as `train` runs it;
+- thread:   everything in one other thread, as the app trains (a run is a thread of the server);
+- second:   the data loaded and one matrix product done in the main thread, then fit() in another thread;
+- readers:  as `thread`, while ten times a second a new thread reads a drawing and does 30 ms of Python work, as a
+            student's drawing runs the Draw page on a thread of its own (thirty students, one drawing each 3 s);
+- readers1: the same, each drawing read on one OpenMP thread (train.device.one_thread), as the Draw page reads.
 
 In "second" two threads of the process each hold a team of OpenMP threads. GNU OpenMP (the libgomp PyTorch ships
 with on Linux) then manages more threads than there are cores and cuts its busy-waiting between parallel regions
@@ -19,8 +22,10 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 
-WAYS = ("main", "thread", "second")
+WAYS = ("main", "thread", "second", "readers", "readers1")
+READ_EVERY_S, PAGE_S = 0.1, 0.03  # a drawing each 0.1 s; the rest of its page run: Python holding the GIL
 
 
 def in_thread(f, *args):
@@ -29,6 +34,37 @@ def in_thread(f, *args):
     worker.start()
     worker.join()
     return out[0]
+
+
+def while_reading(train, splits, one_thread: bool) -> float:
+    """`train(splits)` in a thread while drawings are read, each on a new thread, until it ends."""
+    from contextlib import nullcontext
+
+    import numpy as np
+
+    from mnist_demo.network import CNN
+    from mnist_demo.reading.inference import read
+    from mnist_demo.train.device import one_thread as on_one_thread
+
+    model, drawing = CNN().eval(), np.random.default_rng(0).integers(0, 256, (28, 28)).astype(np.float32) / 255
+    done = threading.Event()
+
+    def page() -> None:
+        with on_one_thread() if one_thread else nullcontext():
+            read(model, drawing, explain=False)
+        began = time.perf_counter()
+        while time.perf_counter() - began < PAGE_S:
+            sum(range(1000))
+
+    def drawings() -> None:
+        while not done.wait(READ_EVERY_S):
+            threading.Thread(target=page).start()
+
+    threading.Thread(target=drawings, daemon=True).start()
+    try:
+        return in_thread(train, splits)
+    finally:
+        done.set()
 
 
 def one(way: str, data_dir: str) -> float:
@@ -49,6 +85,8 @@ def one(way: str, data_dir: str) -> float:
         return train(load())
     if way == "thread":
         return in_thread(train, in_thread(load))
+    if way.startswith("readers"):
+        return while_reading(train, in_thread(load), one_thread=way == "readers1")
     splits = load()
     torch.ones(500, 500) @ torch.ones(500, 500)  # the main thread's own OpenMP team, kept while the process lives
     return in_thread(train, splits)
@@ -69,9 +107,9 @@ def main() -> None:
             done = subprocess.run([sys.executable, __file__, "--data-dir", args.data_dir, "--way", way],
                                   capture_output=True, text=True, check=True)
             seconds[way].append(float(done.stdout.split()[-1]))
-            print(f"{way:7s} {seconds[way][-1]:.2f} s", flush=True)
+            print(f"{way:8s} {seconds[way][-1]:.2f} s", flush=True)
     for way, values in seconds.items():
-        print(f"{way:7s} mean {statistics.fmean(values):.2f} s")
+        print(f"{way:8s} mean {statistics.fmean(values):.2f} s, median {statistics.median(values):.2f} s")
 
 
 if __name__ == "__main__":

@@ -130,8 +130,8 @@ def test_resume_check(own_env, tiny_data_dir):
 
 def test_thread_speed(own_env, tiny_data_dir):
     out = own_process(own_env, ["thread_speed.py", "--data-dir", tiny_data_dir, "--rounds", 1])
-    for way in ("main", "thread", "second"):
-        assert re.search(rf"^{way} +mean [\d.]+ s$", out, re.MULTILINE), out
+    for way in ("main", "thread", "second", "readers", "readers1"):
+        assert re.search(rf"^{way} +mean [\d.]+ s, median [\d.]+ s$", out, re.MULTILINE), out
 
 
 def test_bench_and_appspeed(own_env, tiny_data_dir):

@@ -10,7 +10,6 @@ Where PyTorch does not use libgomp, the lanes run with PyTorch's default.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,27 +17,15 @@ from typing import TypeVar
 
 import torch
 
+from mnist_demo.train.device import use_one_thread
+
 LANES = 2  # searches that may run at once; more wait their turn
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _libgomp() -> ctypes.CDLL | None:
-    """PyTorch's own libgomp, already loaded into this process (Linux)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            path = next((line.split()[-1] for line in maps if "libgomp" in line), None)
-        return ctypes.CDLL(path) if path else None
-    except OSError:
-        return None
-
-
 def _one_thread() -> None:
-    torch.get_num_threads()  # PyTorch sets this thread's OpenMP thread count on first use: set ours after it
-    gomp = _libgomp()
-    if gomp is not None:
-        gomp.omp_set_num_threads(1)
-    else:
+    if use_one_thread() is None:
         _log.info("no libgomp in this process: searches use PyTorch's default threads")
 
 

@@ -8,6 +8,7 @@ from mnist_demo.errors import UnreadableImage
 from mnist_demo.reading.inference import UNSURE_BELOW, read
 from mnist_demo.reading.not_sure import QUANTILE
 from mnist_demo.reading.preprocess import to_mnist, why_blank
+from mnist_demo.train.device import one_thread
 from mnist_demo.web import charts, state, touch
 from mnist_demo.web.canvas import drawing_canvas
 from mnist_demo.web.feedback import control as class_feedback
@@ -87,7 +88,8 @@ with right:
         st.info(t("Draw a digit on the black square with your mouse or finger (the canvas is empty)."),
                 icon=":material/draw:")
         st.stop()
-    reading = read(active.model, image, active.stats, explain=False)  # saliency: only inside the network, open
+    with one_thread():  # the run keeps its threads (train/device.py); saliency only inside the network, open
+        reading = read(active.model, image, active.stats, explain=False)
     (digit, p1), (second, p2) = reading.top2
     names = class_names(active.classes)
     not_sure = t("Not sure")
@@ -115,5 +117,5 @@ with right:
     st.caption(t("Read from {source} by {name}.", source=source, name=name(active.name)))
     class_feedback(image, upload.getvalue() if upload is not None else canvas.png(), digit, names)
 
-with below:
+with below, one_thread():
     inside(active, image, reading)  # where it looked, feature maps, one neuron, fc1 -> fc2, fool it
