@@ -8,6 +8,7 @@ import torch
 from mnist_demo.data import batches
 from mnist_demo.messages import N_
 from mnist_demo.reading.inference import probabilities
+from mnist_demo.train.device import one_thread
 from mnist_demo.web import state
 from mnist_demo.web.i18n import class_names, error, name, t, term
 from mnist_demo.web.widgets import MISTAKE_RGB, enlarge
@@ -52,7 +53,8 @@ images, labels = next(batches(split, 32, shuffle=True, generator=generator))
 st.markdown(t("Batch shape: `{images}`, labels `{labels}`", images=images.shape, labels=tuple(labels.shape)))
 
 shown = images[:20, 0].numpy()
-predicted = probabilities(active.model, shown) if active else None
+with one_thread():  # 20 images: one OpenMP thread is enough, and a run training meanwhile keeps its threads
+    predicted = probabilities(active.model, shown) if active else None
 classes = class_names(split.classes)
 st.html(GRID_CSS)
 grid = st.container(key="gallery-grid")

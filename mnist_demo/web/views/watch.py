@@ -11,6 +11,7 @@ import streamlit as st
 from mnist_demo.insight.forward import probabilities_from
 from mnist_demo.insight.pictures import digit_grid, filter_grid
 from mnist_demo.runs import Run
+from mnist_demo.train.device import one_thread
 from mnist_demo.web.i18n import class_names, language, t, tn
 from mnist_demo.web.views.memory import last_drawing
 
@@ -57,7 +58,8 @@ def watch_it_learn(run: Run) -> None:
     if drawn is None:
         side.caption(t("Draw a digit on the Draw page: the network in training will read it here."))
         return
-    probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255, frame.arch, len(probe.classes))[0]
+    with one_thread():  # a page's thread, while the run trains: the run keeps its threads (train/device.py)
+        probs = probabilities_from(frame.weights, drawn.astype(np.float32) / 255, frame.arch, len(probe.classes))[0]
     best = int(probs.argmax())
     pic, words = side.columns([1, 2], vertical_alignment="center")
     pic.image(drawn, width=56)
