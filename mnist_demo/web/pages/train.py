@@ -69,6 +69,14 @@ def curves(run_id: int, moment: tuple, _events, epochs: int, thick: bool, lang: 
     return live.learning_curves(_events, epochs, thick)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def ended_curves(run_id: int, version: int, _history, epochs: int, thick: bool, lang: str):
+    """An ended run's chart, built once per state of the run and language for every open Train page: Plotly takes
+    about 11 ms to build it and half a millisecond to send it, and thirty students following the teacher to this
+    page ask for the same one at once. The figure is only read."""
+    return charts.learning_curves(_history, epochs, thick)
+
+
 def curves_bar(run: Run) -> dict:
     """The ended run's chart: its toolbar, with a PNG download at twice the size (for a teacher's slides)."""
     return {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -154,8 +162,8 @@ def run_head(run: Run, snap) -> None:
 def run_views(run: Run, snap) -> None:
     """The run's curves, "watch it learn" pictures, table of epochs and, once saved, its model to download."""
     if snap.history and snap.state not in ("queued", "running"):  # ended: the chart to zoom, hover and download
-        st.plotly_chart(charts.learning_curves(snap.history, run.config.epochs, state.projector()),
-                        key=f"curves-{run.id}", config=curves_bar(run))
+        st.plotly_chart(ended_curves(run.id, snap.version, snap.history, run.config.epochs, state.projector(),
+                                     language()), key=f"curves-{run.id}", config=curves_bar(run))
     elif snap.events:
         st.markdown(curves(run.id, moment(snap), snap.events, run.config.epochs, state.projector(), language()),
                     unsafe_allow_html=True)
