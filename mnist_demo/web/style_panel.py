@@ -17,12 +17,11 @@ from PIL import Image
 
 from mnist_demo import handwriting
 from mnist_demo.handwriting import style_check
-from mnist_demo.web.i18n import t, term
+from mnist_demo.web.i18n import language, t, term
 
 WEAK_BELOW = 0.98  # a style read right less often than this is called out
 
 
-@st.cache_data(show_spinner=False)
 @functools.cache  # the same picture for every session and every run: drawn once per server
 def example(name: str) -> str:
     """One drawing of `name` from the check's own seed, as a PNG data URL for an image column."""
@@ -31,6 +30,24 @@ def example(name: str) -> str:
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, "PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@functools.lru_cache(maxsize=2)
+def _checked(modified_ns: int) -> dict | None:
+    """The check's figures, read again only when the file changes: thirty students following the teacher to the
+    Model page would read and parse it thirty times at once."""
+    return style_check.read_json()
+
+
+@functools.lru_cache(maxsize=4)
+def _frames(modified_ns: int, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the digits' table, the shapes' table) in `lang` (this session's language, which term() reads). Only read."""
+    blob = _checked(modified_ns)
+    assert blob is not None  # show() asks only when there are figures
+    rows = blob["styles"]
+    junk = frame([r for r in rows if r.digit == handwriting.JUNK]).drop(columns=["right", "not sure"]).rename(
+        columns={"wrong, and sure": "read as a digit", "misread as": "mostly as"})
+    return frame([r for r in rows if r.digit != handwriting.JUNK]), junk
 
 
 def frame(rows: list[style_check.Row]) -> pd.DataFrame:
@@ -71,7 +88,11 @@ def show() -> None:
         "page does. **Right**: the app shows the right digit. **Not sure**: the app says so, which is the honest "
         "answer for a drawing it cannot read. **Wrong, and sure**: the mistakes that matter."
     ))
-    blob = style_check.read_json()
+    try:
+        modified = style_check.JSON.stat().st_mtime_ns
+    except OSError:
+        modified = -1
+    blob = _checked(modified)
     if blob is None:
         st.info(t("No drawing check figures yet: `python scripts/drawing_check.py --json` makes them."))
         return
@@ -93,8 +114,8 @@ def show() -> None:
         st.markdown(t("Every style is read right at least {weak:.0%} of the time. The network learned them from "
                       "MNIST and from drawings in these styles made by the program (mnist_demo/handwriting/), not "
                       "from the check's own drawings.", weak=WEAK_BELOW))
-    digit_rows = [r for r in rows if r.digit != handwriting.JUNK]
-    st.dataframe(frame(digit_rows), column_config=columns(), hide_index=True, row_height=60)
+    digit_table, junk_table = _frames(modified, language())
+    st.dataframe(digit_table, column_config=columns(), hide_index=True, row_height=60)
     st.markdown(t(
         "**Shapes that are no digit.** The network has ten outputs and no \"none of these\": a smiley or a box "
         "gets the digit it looks most like, unless it learned otherwise. This one was shown such shapes in "
@@ -102,10 +123,7 @@ def show() -> None:
         "sure\" when the top probability is low or the drawing's features (in the last hidden layer) lie far from "
         "every digit the network learned. These are the shapes it trained on (drawn anew): letters, which it never "
         "saw, still get a digit more often. How often each shape gets a digit:"))
-    junk_rows = [r for r in rows if r.digit == handwriting.JUNK]
-    st.dataframe(frame(junk_rows).drop(columns=["right", "not sure"]).rename(
-        columns={"wrong, and sure": "read as a digit", "misread as": "mostly as"}),
-        column_config=columns(), hide_index=True, row_height=60)
+    st.dataframe(junk_table, column_config=columns(), hide_index=True, row_height=60)
     mnist = blob.get("mnist_redrawn")
     if mnist:
         st.caption(t("The same check on {n:,} MNIST test digits redrawn the way people draw: {right:.1%} right, "
