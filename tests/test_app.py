@@ -152,6 +152,18 @@ def test_the_gallery_shows_twenty_labelled_images_and_a_new_batch(app):
     assert count(at.run(), "image") == 20
 
 
+def test_a_click_as_the_class_changes_is_not_lost(app, monkeypatch):
+    """The class's version changes between the start of the run a click makes and the page's follower (an epoch
+    ends, the teacher moves on): the page's own code still sees the click."""
+    at = open_page(app, "gallery")
+    first = [m.value for m in at.markdown if " · " in m.value]
+    versions = iter([(0, 0), (0, 1)])  # the sidebar's mark_drawn, then the follower: changed in between
+    monkeypatch.setattr(state, "version", lambda: next(versions, (0, 1)))
+    next(b for b in at.button if b.label == "New batch").click()
+    at.run()
+    assert [m.value for m in at.markdown if " · " in m.value] != first  # a new batch: the click counted
+
+
 def test_evaluate_shows_the_images_behind_a_cell_of_the_confusion_matrix(app):
     at = open_page(app, "evaluate")
     assert "of 200 test images right" in texts(at)

@@ -160,6 +160,14 @@ def session_id() -> str | None:
     return None if ctx is None else ctx.session_id
 
 
+def fragment_run() -> bool:
+    """Whether this script run is a fragment's own (the server's ask, a timer), not a whole page's."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
 def this_page(version: Hashable) -> Page | None:
     """The page being drawn, called from inside its follower fragment; None outside one (or under AppTest)."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx

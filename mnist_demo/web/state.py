@@ -200,8 +200,11 @@ def follows_itself() -> None:
 
 @st.fragment
 def _followed(watcher: push.Followers) -> None:
-    """Run when the page is drawn, and by the server when the class has changed since (push.Followers)."""
-    rerun_if_changed()
+    """Run when the page is drawn, and by the server when the class has changed since (push.Followers). In a whole
+    page's run it only registers: the page is being drawn anyway, and a rerun before the page's own code would drop
+    the click that started the run (a page drawn from a version that changed meanwhile is asked again)."""
+    if push.fragment_run():
+        rerun_if_changed()
     page = push.this_page(st.session_state.get("drawn_version"))
     if page is not None:
         watcher.drawn(page)
@@ -209,8 +212,9 @@ def _followed(watcher: push.Followers) -> None:
 
 @st.fragment(run_every=1.0)
 def _follow_each_second() -> None:
-    """Where the server cannot push: a version comparison a second (AppTest)."""
-    rerun_if_changed()
+    """Where the server cannot push: a version comparison a second (AppTest); not in a whole page's run, as above."""
+    if push.fragment_run():
+        rerun_if_changed()
 
 
 def ordinal(n: int) -> str:
