@@ -56,15 +56,22 @@ def while_reading(train, splits, one_thread: bool) -> float:
         while time.perf_counter() - began < PAGE_S:
             sum(range(1000))
 
+    pages: list[threading.Thread] = []
+
     def drawings() -> None:
         while not done.wait(READ_EVERY_S):
-            threading.Thread(target=page).start()
+            pages.append(threading.Thread(target=page))
+            pages[-1].start()
 
-    threading.Thread(target=drawings, daemon=True).start()
+    drawer = threading.Thread(target=drawings)
+    drawer.start()
     try:
         return in_thread(train, splits)
-    finally:
+    finally:  # every page done before the process ends: a thread still in PyTorch at exit aborts it
         done.set()
+        drawer.join()
+        for thread in pages:
+            thread.join()
 
 
 def one(way: str, data_dir: str) -> float:
