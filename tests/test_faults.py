@@ -4,6 +4,7 @@ next start shows everything saved before the kill. (A kill in the middle of a ru
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -83,7 +84,9 @@ def test_kill_9_while_saving_leaves_whole_files_and_a_start_that_shows_them(tmp_
         parent.stdin.flush()
 
     try:
-        for _ in range(8):
+        # About four kills in ten land inside a save (2026-12-08, this machine): kill at least 8 times, and on until
+        # three have (at most 40 kills), so that a run of unlucky kills cannot leave the test testing nothing.
+        for kills in itertools.count(1):
             said(f"write {last + 1}")
             pid, rounds = None, []
             while pid is None or not rounds:  # the writer's pid, and its first round saved whole
@@ -109,7 +112,9 @@ def test_kill_9_while_saving_leaves_whole_files_and_a_start_that_shows_them(tmp_
             assert run.interrupted and len(run.snapshot().history) == 2 and registry.notes == []
             visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
             assert visible == ["run-1.json", "run-1.pt", "run-1.pt.resume"], "only hidden temporary files may be left"
-            cut = len(list(folder.glob(".*.tmp")))
+            cut = len(list(folder.glob(".*.tmp")))  # none is swept: the sweep spares files younger than 600 s
+            if (kills >= 8 and cut >= 3) or kills == 40:
+                break
     finally:
         parent.kill()
         parent.wait(timeout=30)
