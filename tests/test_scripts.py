@@ -180,6 +180,38 @@ def test_load_test(own_env, tiny_data_dir, tmp_path):
     assert re.search(r"training speed: [\d,]+ images/s with no student, [\d,]+ images/s while they drew", out), out
 
 
+def test_the_load_tests_tab_waits_past_a_run_the_server_began_before_reading_the_drawing():
+    """A full run that ends without the drawing's prediction is passed over once (the server began it before it read
+    the drawing); the drawing's own run is the reading. A second such run is an error."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from mnist_demo.tools.protocol import FINISHED, Tab, _Pending
+
+    def msg(kind: str, body: str = "") -> ForwardMsg:
+        m = ForwardMsg()
+        if kind == "new_session":
+            m.new_session.name = "app"
+        elif kind == "finished":
+            m.script_finished = FINISHED
+        else:
+            m.delta.new_element.markdown.body = body
+        return m
+
+    def reading(runs: list[list[str]]):
+        tab = Tab("ws://127.0.0.1:1/_stcore/stream", "student")
+        tab.pending = _Pending(0.0)
+        for body in runs:
+            for m in [msg("new_session"), *(msg("delta", b) for b in body), msg("finished")]:
+                tab._handle(m, 1.0)
+        return tab.pending
+
+    big = '<div style="font-size:9rem">7</div>'
+    ours = reading([["Draw a digit"], [big]])
+    assert ours.done.is_set() and ours.reading.big == "7" and ours.reading.error == ""
+    lost = reading([["Draw a digit"], ["Draw a digit"]])
+    assert lost.done.is_set() and lost.reading.error == "no prediction on the page"
+
+
 def test_load_test_lesson(own_env, tiny_data_dir, tmp_path):
     """Three students follow the teacher through three steps and answer a question: every page follows, every
     answer is confirmed and the teacher's chart counts them all."""
