@@ -181,8 +181,9 @@ def test_load_test(own_env, tiny_data_dir, tmp_path):
 
 
 def test_the_load_tests_tab_waits_past_a_run_the_server_began_before_reading_the_drawing():
-    """A full run that ends without the drawing's prediction is passed over once (the server began it before it read
-    the drawing); the drawing's own run is the reading. A second such run is an error."""
+    """A full run that ends without a digit's prediction is passed over once (the server began it before it read the
+    drawing); the drawing's own run is the reading. A second such run is an error, and so is the first for a value
+    sent with no digit (a forged one, answered without a prediction)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     from mnist_demo.tools.protocol import FINISHED, Tab, _Pending
@@ -197,9 +198,10 @@ def test_the_load_tests_tab_waits_past_a_run_the_server_began_before_reading_the
             m.delta.new_element.markdown.body = body
         return m
 
-    def reading(runs: list[list[str]]):
+    def reading(runs: list[list[str]], digit: int | None = 7):
         tab = Tab("ws://127.0.0.1:1/_stcore/stream", "student")
         tab.pending = _Pending(0.0)
+        tab.pending.reading.digit = digit
         for body in runs:
             for m in [msg("new_session"), *(msg("delta", b) for b in body), msg("finished")]:
                 tab._handle(m, 1.0)
@@ -210,6 +212,8 @@ def test_the_load_tests_tab_waits_past_a_run_the_server_began_before_reading_the
     assert ours.done.is_set() and ours.reading.big == "7" and ours.reading.error == ""
     lost = reading([["Draw a digit"], ["Draw a digit"]])
     assert lost.done.is_set() and lost.reading.error == "no prediction on the page"
+    forged = reading([["The drawing could not be read."]], digit=None)  # a value sent with no digit: one run
+    assert forged.done.is_set() and forged.reading.error == "no prediction on the page"
 
 
 def test_load_test_lesson(own_env, tiny_data_dir, tmp_path):

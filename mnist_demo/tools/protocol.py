@@ -319,9 +319,11 @@ class Tab:
                 self.run_done.set()
                 p = self.pending
                 if p is not None and p.started and not p.done.is_set():
-                    if status == FINISHED and not p.reading.big and not p.reading.error and not p.passed_over:
-                        # A run the server began just before it read the drawing (the class moved on, say) ends
-                        # without it, and the drawing's own run follows: wait for that one, once.
+                    if (status == FINISHED and p.reading.digit is not None and not p.reading.big
+                            and not p.reading.error and not p.passed_over):
+                        # A run the server began just before it read a digit's drawing (the class moved on, say)
+                        # ends without it, and the drawing's own run follows: wait for that one, once. (A forged
+                        # value, sent with no digit, is answered by a run without a prediction.)
                         p.passed_over, p.started = True, False
                         return
                     p.reading.page_s = now - p.t0
