@@ -122,7 +122,10 @@ def test_a_run_survives_page_changes_and_stop_ends_it(app, monkeypatch):
     at = open_page(at, "gallery")
     assert "Training Run" in "".join(i.value for i in at.sidebar.info)
     at = open_page(at, "train")
-    assert "Epoch " in progress_text(at) and button(at, "Start").disabled
+    assert "Epoch " in progress_text(at) and not any(b.label == "Start" for b in at.button)  # its section is closed
+    at.session_state["settings-open"] = True  # opened: filled, and Start waits for the run
+    at.run()
+    assert button(at, "Start").disabled
     button(at, "Stop").click()
     began = time.monotonic()
     at.run()

@@ -153,6 +153,12 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
     expect(progress).not_to_have_text(text, timeout=2_000)
     expect(line).not_to_have_attribute("points", drawn, timeout=4_500)
     assert progress.is_visible() and time.monotonic() - began < 5, "the line moved within the first epoch"
+    # While it trains, the page's closed sections are filled only once opened (less for the browser to redraw):
+    # opened, the settings show, and Start waits for the run.
+    settings = teacher.get_by_test_id("stExpander").filter(has=teacher.get_by_text("Settings for the next run"))
+    expect(settings.get_by_test_id("stButton")).to_have_count(0)  # not even hidden in the page
+    settings.get_by_text("Settings for the next run").click()
+    expect(settings.get_by_role("button", name="Start", exact=True)).to_be_disabled()
     expect(sidebar(student).get_by_text(re.compile(r"Run 1 · Fast · Adam 0\.016: epoch 2 of 2"))).to_be_visible(
         timeout=EPOCH_MS)
     expect(student.get_by_text(re.compile(r"Epoch 2 of 2 · batch"))).to_be_visible(timeout=LIVE_MS + 5_000)

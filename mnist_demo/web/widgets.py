@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -51,3 +52,15 @@ def duration(seconds: float) -> str:
         return "…"
     m, s = divmod(int(round(seconds)), 60)
     return t("{m} min {s:02d} s", m=m, s=s) if m else t("{s} s", s=s)
+
+
+def section(label: str, icon: str, key: str, lazy: bool, expanded: bool = False) -> tuple[Any, bool]:
+    """An expander, and whether to fill it. A lazy one is drawn closed and filled only once someone opens it (its
+    opening reruns the page): while a run trains, the Train page's closed sections cost its full reruns nothing, on
+    a teacher's laptop whose browser shares the processor with the training (docs/speed.md, "The app and
+    training"). A section that is not lazy forgets that it was opened, so the next run's starts closed again."""
+    if not lazy:
+        st.session_state.pop(key, None)
+        return st.expander(label, expanded=expanded, icon=icon), True
+    box = st.expander(label, expanded=False, icon=icon, key=key, on_change="rerun")
+    return box, bool(box.open)

@@ -17,7 +17,7 @@ from mnist_demo.train.recipes import OPTIMIZERS, PRESETS, preset, recipe_of
 from mnist_demo.web import charts, live, network, saved_runs, state, touch
 from mnist_demo.web.i18n import error, language, name, t, term
 from mnist_demo.web.views import watch_it_learn
-from mnist_demo.web.widgets import duration
+from mnist_demo.web.widgets import duration, section
 
 MAX_EPOCHS = max(30, *(p.epochs for p in PRESETS.values()))  # the classroom preset's 40 fit
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -203,6 +203,26 @@ def live_views(run: Run) -> None:
     run_views(run, run.snapshot())
 
 
+def compare(snapshots: dict) -> None:
+    """The runs picked, overlaid on one chart of a measure, and their final figures."""
+    picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name,
+                            placeholder=t("Choose runs"))
+    metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: term(MEASURES[m]))
+    if not picked:
+        return
+    st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),
+                    config={"displayModeBar": False})
+    st.dataframe(pd.DataFrame([{
+        "run": name(n), "epochs": len(snapshots[n].history),
+        "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
+        "state": saved_runs.state_name(snapshots[n].state),
+    } for n in picked]), hide_index=True, width="stretch", column_config={
+        "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
+        "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
+        "time (s)": st.column_config.NumberColumn(t("time (s)")),
+        "state": st.column_config.TextColumn(t("state"))})
+
+
 def changes(recipe: str, optimizer: str, lr: float, batch_size: int) -> str:
     """What the controls changed of `recipe`'s own settings, in words; "" when nothing."""
     own = PRESETS[recipe]
@@ -294,6 +314,7 @@ if teacher and registry.too_large():
 runs = registry.all()
 running = registry.running()
 shown_run = running if running is not None else saved_runs.shown(runs)
+lazy = running is not None  # while a run trains, the closed sections below are filled only when opened
 if shown_run is None:
     st.info(t("No run yet. The Draw page already works with the shipped model; press Start to train your own and "
               "watch the curves climb.") if may_train else
@@ -316,40 +337,37 @@ if may_train:
     trained = [r for r in runs if r.kind == TRAINING]  # a fine-tuning run's settings are no recipe's
     last = trained[-1].config if trained else replace(PRESETS["seed"], epochs=5)
     last_recipe = (trained[-1].recipe if trained and trained[-1].recipe in RECIPES else None) or recipe_of(last)
-    with st.expander(t("Settings for the next run"), expanded=running is None, icon=":material/tune:"):
-        settings(last, last_recipe)
+    box, filled = section(t("Settings for the next run"), ":material/tune:", "settings-open", lazy=lazy,
+                          expanded=running is None)
+    with box:
+        if filled:
+            settings(last, last_recipe)
 else:
     st.caption(t("The teacher starts and stops the runs; this page follows them live."))
-    with st.expander(t("The network"), expanded=running is None, icon=":material/schema:"):
-        st.caption(t("The network the teacher is building, as it changes:"))
-        network.show(registry.draft, "draft-layers")
+    box, filled = section(t("The network"), ":material/schema:", "network-open", lazy=lazy,
+                          expanded=running is None)
+    with box:
+        if filled:
+            st.caption(t("The network the teacher is building, as it changes:"))
+            network.show(registry.draft, "draft-layers")
     if shown_run is not None:
         code_view(shown_run.config, "run")
 
 snapshots = {r.name: r.snapshot() for r in runs}
 snapshots = {name: snap for name, snap in snapshots.items() if snap.history}
 if len(snapshots) > 1:
-    with st.expander(t("Compare runs"), expanded=running is None, icon=":material/stacked_line_chart:"):
-        picked = st.multiselect(t("Runs to overlay"), list(snapshots), default=list(snapshots)[-3:], format_func=name,
-                                placeholder=t("Choose runs"))
-        metric = st.radio(t("Measure"), list(MEASURES), horizontal=True, format_func=lambda m: term(MEASURES[m]))
-        if picked:
-            st.plotly_chart(charts.run_overlay([(name(n), snapshots[n].history) for n in picked], metric),
-                            config={"displayModeBar": False})
-            st.dataframe(pd.DataFrame([{
-                "run": name(n), "epochs": len(snapshots[n].history),
-                "final test accuracy": snapshots[n].history[-1].test_acc, "time (s)": round(snapshots[n].elapsed, 1),
-                "state": saved_runs.state_name(snapshots[n].state),
-            } for n in picked]), hide_index=True, width="stretch", column_config={
-                "run": st.column_config.TextColumn(t("run")), "epochs": st.column_config.NumberColumn(t("epochs")),
-                "final test accuracy": st.column_config.NumberColumn(t("final test accuracy"), format="percent"),
-                "time (s)": st.column_config.NumberColumn(t("time (s)")),
-                "state": st.column_config.TextColumn(t("state"))})
+    box, filled = section(t("Compare runs"), ":material/stacked_line_chart:", "compare-open", lazy=lazy,
+                          expanded=running is None)
+    with box:
+        if filled:
+            compare(snapshots)
 
 if runs or teacher:
-    with st.expander(t("Saved runs"), icon=":material/folder_open:"):
-        if runs:
-            saved_runs.panel(registry, runs, teacher)
-        if teacher:
-            saved_runs.add_model(registry, teacher)
-            saved_runs.folder_line(registry)
+    box, filled = section(t("Saved runs"), ":material/folder_open:", "saved-open", lazy=lazy)
+    with box:
+        if filled:
+            if runs:
+                saved_runs.panel(registry, runs, teacher)
+            if teacher:
+                saved_runs.add_model(registry, teacher)
+                saved_runs.folder_line(registry)
