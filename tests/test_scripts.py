@@ -103,7 +103,11 @@ def test_fast_preset_study(capsys, monkeypatch, tiny_data_dir):
 
 
 def test_conv_peak(capsys, monkeypatch):
-    out = in_process(capsys, monkeypatch, "conv_peak.py", "--seconds", 6, "--size", 14)
+    out = in_process(capsys, monkeypatch, "conv_peak.py", "--seconds", 6, "--size", 14, "--parts")
+    assert re.search(r"^the engine's training step at batch 32: [\d.]+ ms$", out, re.MULTILINE), out
+    assert len(re.findall(r"^  conv[12] (forward|backward .*): [\d.]+ ms, \d+ GFLOP/s \(\d+% of the peak\)$", out,
+                          re.MULTILINE)) == 4, out
+    assert re.search(r"^  everything else .*: -?[\d.]+ ms$", out, re.MULTILINE), out
     assert re.search(r"^peak: a 3 x 3 convolution, forward and backward, [\d.]+ GFLOP in \d+ ms: \d+ GFLOP/s$", out,
                      re.MULTILINE), out
     assert re.search(r"^the tutorial's network: 887 GFLOP a training epoch \(batch 32\)", out, re.MULTILINE), out
@@ -257,7 +261,8 @@ def test_insight_bench_in_chromium(own_env, chromium_here, tiny_data_dir):
 
 
 def test_app_cpu(own_env, chromium_here, tiny_data_dir):
-    out = own_process(own_env, ["app_cpu.py", "--data-dir", tiny_data_dir, "--runs", 1])
+    out = own_process(own_env, ["app_cpu.py", "--data-dir", tiny_data_dir, "--runs", 1, "--whole"])
+    assert re.search(r"^busy ms in each second: \d+( \d+)*$", out, re.MULTILINE), out
     assert re.search(r"^training [\d.]+ s, wall [\d.]+ s; cores used: Chromium [\d.]+, server [\d.]+$", out,
                      re.MULTILINE), out
 
