@@ -165,7 +165,8 @@ def test_the_teacher_runs_the_class_and_students_follow_live(browser, class_url,
     expect(student.get_by_text(re.compile(r"^Finished in"))).to_be_visible(timeout=EPOCH_MS)
     # once ended, the curves are a chart to zoom and download; each epoch's point says its value when hovered
     chart = student.get_by_test_id("stPlotlyChart").filter(has_text="Accuracy")
-    expect(chart).to_be_visible()
+    # the page's first Plotly chart loads Plotly's 4.7 MB of JavaScript first: seconds on a CPU busy with the suite
+    expect(chart).to_be_visible(timeout=20_000)
     wait_for_run(student)  # the run's end redraws the page once more (its record saved): hover the chart then drawn
     hover = chart.locator(".hovertext")
     for _ in range(10):  # a redraw between the move and the hover label takes the label away: move again
