@@ -70,7 +70,7 @@ def test_the_class_model_and_the_runs_survive_sigkill_of_the_server(browser, tin
         expect(teacher.locator("h3").first).to_have_text(name)
         expect(teacher.get_by_text("The class reads with this model.")).to_be_visible()
         chart = teacher.get_by_test_id("stPlotlyChart").filter(has_text="Accuracy")  # an ended run's curves
-        expect(chart).to_be_visible()
+        expect(chart).to_be_visible(timeout=20_000)  # the page's first Plotly chart: its 4.7 MB bundle loads first
         drawn = chart.evaluate("(c) => c.querySelector('.js-plotly-plot').data.map((d) => [d.name, d.x, d.y])")
         assert [(n, x) for n, x, _ in drawn] == [("Training", [1])] * 2 + [("Test", [1])] * 2, drawn  # acc, loss
         accuracy = f"{drawn[2][2][0]:.1%}".replace("%", " %")
