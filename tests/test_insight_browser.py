@@ -154,8 +154,10 @@ def test_no_chart_toolbar_covers_a_title(browser, app_url, tmp_path, width, heig
                 upload(tab, tmp_path, drawing(4))
                 expect_reading(tab)
                 open_inside(tab)
-            charts = tab.locator(".js-plotly-plot")
-            assert charts.count() >= 1
+            # every chart the page sent, drawn by Plotly: its 4.7 MB bundle loads first, seconds under the suite's load
+            sent = tab.get_by_test_id("stPlotlyChart")
+            expect(sent.first).to_be_attached(timeout=30_000)
+            expect(tab.locator(".js-plotly-plot")).to_have_count(sent.count(), timeout=30_000)
             assert tab.evaluate(OVERLAPS) == [], f"a toolbar covers a chart title on {name} at {width} x {height}"
     finally:
         context.close()
