@@ -27,6 +27,7 @@ from mnist_demo.paths import DATA_DIR_ENV, RUNS_DIR_ENV
 from mnist_demo.tools import browser as chromium
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPECT_MS = 15_000  # Playwright expect()'s default wait in the browser tests (chromium_here)
 MARKED_BY_FIXTURE = {"chromium_here": "browser", "real_data": "real_data"}  # fixture: the marker it brings
 
 
@@ -322,6 +323,12 @@ def chromium_here() -> None:
         if os.environ.get("MNIST_DEMO_REQUIRE_BROWSER") == "1":
             pytest.fail(f"MNIST_DEMO_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
+    from playwright.sync_api import expect
+
+    # What a page must come to show, it may show late when the suite's workers share two cores with Chromium (a
+    # page's first Plotly chart loads 4.7 MB of JavaScript first): 15 s, not Playwright's 5 s. How fast a page
+    # follows or answers is measured where it matters, with timeouts of its own.
+    expect.set_options(timeout=EXPECT_MS)
 
 
 @pytest.fixture(scope="session")
