@@ -157,6 +157,9 @@ def in_browser(n: int, data_dir: str | None) -> None:
                     shown.wait_for(timeout=15_000)
                     break
                 except PlaywrightTimeout:
+                    wait_for_run(page)  # a run still going is slow, not lost: clicking again would start it over
+                    if shown.is_visible():
+                        break
                     if attempt == 3:
                         raise
                     lost += 1
